@@ -1,0 +1,49 @@
+/** Exit codes shared by every conv command (documented in the README). */
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  /** `check` found values or schema gaps that would break or damage the load. */
+  checkFailed: 3,
+  /** `verify` found a difference. */
+  verifyMismatch: 4,
+  /** A server could not be reached or refused the login. */
+  connection: 5,
+  /** A row was rejected while loading; the target was rolled back. */
+  loadFailed: 6,
+  /** An export directory does not match its manifest. */
+  badInput: 7,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface ErrorLocation {
+  table?: string;
+  column?: string;
+  /** 1-based line number in a file, or a row key. */
+  line?: number;
+  key?: Record<string, string | null>;
+  file?: string;
+  server?: string;
+}
+
+/**
+ * An error a user can act on: a message that names where (table, column, row, file) and how to fix it.
+ * CLIs print `message` (and `hint`) without a stack trace and exit with `exitCode`.
+ */
+export class ConvError extends Error {
+  override readonly name = 'ConvError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly exitCode: ExitCodeValue = ExitCode.unexpected,
+    readonly location: ErrorLocation = {},
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isConvError(err: unknown): err is ConvError {
+  return err instanceof ConvError;
+}

@@ -1,0 +1,11 @@
+export * from './errors.js';
+export * from './hash.js';
+export * from './model/finding.js';
+export * from './model/manifest.js';
+export * from './model/plan.js';
+export * from './model/source-catalog.js';
+export * from './model/target-catalog.js';
+export * from './progress.js';
+export * from './quote.js';
+export * from './redact.js';
+export { CONV_VERSION } from './version.js';

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** One column as the PostgreSQL catalog describes it (pg_attribute + pg_type, domains resolved). */
+export const TargetColumnSchema = z.object({
+  name: z.string(),
+  ordinal: z.number().int(),
+  /** format_type() of the column: `character varying(255)`, `uuid`, `timestamp(6) without time zone` … */
+  formattedType: z.string(),
+  /** Base type name after resolving domains and arrays: `varchar`, `bpchar`, `uuid`, `int4`, `jsonb`, enum type name … */
+  baseType: z.string(),
+  typeCategory: z.enum([
+    'string',
+    'numeric',
+    'boolean',
+    'datetime',
+    'binary',
+    'json',
+    'uuid',
+    'enum',
+    'array',
+    'other',
+  ]),
+  isArray: z.boolean(),
+  /** Element base type when `isArray`. */
+  elementType: z.string().nullable(),
+  domain: z.string().nullable(),
+  enumLabels: z.array(z.string()).nullable(),
+  charMaxLength: z.number().int().nullable(),
+  numericPrecision: z.number().int().nullable(),
+  numericScale: z.number().int().nullable(),
+  datetimePrecision: z.number().int().nullable(),
+  nullable: z.boolean(),
+  default: z.string().nullable(),
+  identity: z.enum(['always', 'by default']).nullable(),
+  generated: z.boolean(),
+  /** Sequence owned by this column (serial or identity), schema-qualified and quoted for SQL. */
+  sequence: z.string().nullable(),
+});
+export type TargetColumn = z.infer<typeof TargetColumnSchema>;
+
+export const TargetForeignKeySchema = z.object({
+  name: z.string(),
+  columns: z.array(z.string()),
+  refSchema: z.string(),
+  refTable: z.string(),
+  refColumns: z.array(z.string()),
+  /** pg_get_constraintdef(): enough to re-create the constraint. */
+  definition: z.string(),
+  validated: z.boolean(),
+});
+export type TargetForeignKey = z.infer<typeof TargetForeignKeySchema>;
+
+export const TargetTriggerSchema = z.object({
+  name: z.string(),
+  enabled: z.boolean(),
+  /** Internal triggers implement FK constraints. */
+  internal: z.boolean(),
+});
+
+export const TargetTableSchema = z.object({
+  schema: z.string(),
+  name: z.string(),
+  columns: z.array(TargetColumnSchema),
+  primaryKey: z.array(z.string()),
+  uniqueKeys: z.array(z.object({ name: z.string(), columns: z.array(z.string()) })),
+  foreignKeys: z.array(TargetForeignKeySchema),
+  triggers: z.array(TargetTriggerSchema),
+  owner: z.string(),
+  approxRows: z.number().int(),
+});
+export type TargetTable = z.infer<typeof TargetTableSchema>;
+
+export const TargetCatalogSchema = z.object({
+  version: z.string(),
+  database: z.string(),
+  schema: z.string(),
+  tables: z.array(TargetTableSchema),
+});
+export type TargetCatalog = z.infer<typeof TargetCatalogSchema>;
