@@ -78,6 +78,14 @@ export const OmittedColumnSchema = z.object({
 export type OmittedColumn = z.infer<typeof OmittedColumnSchema>;
 
 export const PlannedTableSchema = z.object({
+  /**
+   * `load`: exported, then loaded into the target table. `export-only`: the target lacks the table (or the
+   * profile keeps it out of the load: migration history, cache); it is still exported so that the export
+   * directory is a complete copy of the source, with each column paired to its natural PostgreSQL type.
+   */
+  action: z.enum(['load', 'export-only']),
+  /** For `export-only` tables: why the table is not loaded. */
+  skipReason: z.lazy(() => SkipReasonSchema).nullable(),
   source: z.string(),
   target: z.string(),
   targetSchema: z.string(),
@@ -145,7 +153,7 @@ export const MigrationPlanSchema = z.object({
   target: z.object({ version: z.string(), database: z.string(), schema: z.string() }),
   tables: z.array(PlannedTableSchema),
   skipped: z.array(SkippedTableSchema),
-  /** Target table names, parents before children (FK cycles broken and reported in issues). */
+  /** Target table names of the `load` tables, parents before children (FK cycles broken, reported in issues). */
   loadOrder: z.array(z.string()),
   issues: z.array(PlanIssueSchema),
 });
