@@ -1,0 +1,78 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  ConvError,
+  createProgress,
+  ExitCode,
+  hashJson,
+  ManifestSchema,
+  redactText,
+  redactUrl,
+  serverOf,
+  stableStringify,
+} from '../src/index.js';
+
+describe('redaction', () => {
+  it('masks the password of a URL and keeps the rest', () => {
+    expect(redactUrl('mysql://root:p%40ss@db.example:3307/alkemio')).toBe(
+      'mysql://root:***@db.example:3307/alkemio',
+    );
+    expect(redactUrl('postgres://u@h/db?password=x&sslmode=require')).toBe(
+      'postgres://u@h/db?password=***&sslmode=require',
+    );
+  });
+
+  it('masks credentials inside free text and any listed secret', () => {
+    const text = 'connect postgres://app:hunter2@10.0.0.1:5432/x failed; MYSQL_PASSWORD=hunter2';
+    const out = redactText(text, ['hunter2']);
+    expect(out).not.toContain('hunter2');
+    expect(out).toContain('postgres://app:***@10.0.0.1:5432/x');
+  });
+
+  it('reduces a URL to host:port', () => {
+    expect(serverOf('mysql://root:secret@127.0.0.1/db')).toBe('127.0.0.1:3306');
+    expect(serverOf('postgres://x:y@pg:6543/db')).toBe('pg:6543');
+  });
+});
+
+describe('stable hashing', () => {
+  it('ignores key order and distinguishes values', () => {
+    expect(stableStringify({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
+    expect(hashJson({ a: 1, b: 2 })).toBe(hashJson({ b: 2, a: 1 }));
+    expect(hashJson({ a: 1 })).not.toBe(hashJson({ a: 2 }));
+  });
+});
+
+describe('errors and manifest schema', () => {
+  it('carries an exit code and a location', () => {
+    const err = new ConvError('bad row', 'load.row', ExitCode.loadFailed, { table: 't', line: 3 });
+    expect(err.exitCode).toBe(6);
+    expect(err.location).toEqual({ table: 't', line: 3 });
+  });
+
+  it('rejects a manifest with a malformed sha256', () => {
+    const res = ManifestSchema.safeParse({ manifestVersion: 1, tables: [{ sha256: 'xyz' }] });
+    expect(res.success).toBe(false);
+  });
+});
+
+describe('line progress (not a TTY)', () => {
+  it('prints a start-to-finish line per table with rows, MB and MB/s', () => {
+    const stream = new PassThrough();
+    let out = '';
+    stream.on('data', (c) => {
+      out += c;
+    });
+    const p = createProgress({
+      stream: stream as unknown as NodeJS.WriteStream,
+      tty: false,
+      label: 'export',
+    });
+    p.start('users', { rows: 10 });
+    p.update('users', 5, 1024);
+    p.finish('users', 10, 2 * 1024 * 1024);
+    p.log('note');
+    p.close();
+    expect(out).toMatch(/^export users: done, 10 rows, 2\.0 MB in \d+s \(.* MB\/s\)\nnote\n$/);
+  });
+});
