@@ -1,1 +1,11 @@
-export {};
+export { csvField, csvLine } from './csv.js';
+export { type Encoder, encoderFor, needsCsvQuoting, pgArrayElement } from './encoders.js';
+export { DATA_ERROR, dataError } from './errors.js';
+export { CsvParser, type CsvRecord, parseCsv, readCsv } from './reader.js';
+export {
+  CsvRowWriter,
+  type CsvRowWriterOptions,
+  createRowEncoder,
+  csvHeader,
+  type RowEncoder,
+} from './writer.js';

@@ -1,0 +1,73 @@
+import type { ColumnPair } from '@conv/core';
+import { csvField, csvLine } from './csv.js';
+import { type Encoder, encoderFor, needsCsvQuoting } from './encoders.js';
+
+/** Encodes one row (values in `pairs` order, as mysql2 gives them) into one CSV line with its LF. */
+export type RowEncoder = (row: readonly unknown[]) => string;
+
+export function createRowEncoder(pairs: readonly ColumnPair[]): RowEncoder {
+  const encoders: Encoder[] = pairs.map(encoderFor);
+  const quoted: boolean[] = pairs.map((p) => needsCsvQuoting(p.conversion));
+  const n = encoders.length;
+  return (row) => {
+    let line = '';
+    for (let i = 0; i < n; i++) {
+      const text = encoders[i]!(row[i]);
+      if (i > 0) line += ',';
+      if (text !== null) line += quoted[i] ? csvField(text) : text;
+    }
+    return `${line}\n`;
+  };
+}
+
+/** The header line: target column names. */
+export function csvHeader(names: readonly string[]): string {
+  return csvLine(names);
+}
+
+export interface CsvRowWriterOptions {
+  /** Receives UTF-8 chunks; returns false when the consumer wants the producer to pause (back-pressure). */
+  sink: (chunk: Buffer) => boolean;
+  /** Characters gathered before a chunk is handed to the sink (fewer, larger writes are faster). */
+  chunkChars?: number;
+}
+
+/**
+ * Streams rows into CSV: encodes, batches lines into chunks, counts rows and bytes.
+ * `write` returns the sink's back-pressure answer so the caller can pause its source.
+ */
+export class CsvRowWriter {
+  rows = 0;
+  bytes = 0;
+  private pending = '';
+  private readonly encode: RowEncoder;
+  private readonly sink: (chunk: Buffer) => boolean;
+  private readonly chunkChars: number;
+
+  constructor(pairs: readonly ColumnPair[], options: CsvRowWriterOptions) {
+    this.encode = createRowEncoder(pairs);
+    this.sink = options.sink;
+    this.chunkChars = options.chunkChars ?? 256 * 1024;
+  }
+
+  /** Writes a header line (not counted as a row). */
+  header(names: readonly string[]): boolean {
+    this.pending += csvHeader(names);
+    return this.pending.length >= this.chunkChars ? this.flush() : true;
+  }
+
+  write(row: readonly unknown[]): boolean {
+    this.pending += this.encode(row);
+    this.rows++;
+    return this.pending.length >= this.chunkChars ? this.flush() : true;
+  }
+
+  /** Hands whatever is pending to the sink. */
+  flush(): boolean {
+    if (this.pending === '') return true;
+    const chunk = Buffer.from(this.pending, 'utf8');
+    this.pending = '';
+    this.bytes += chunk.length;
+    return this.sink(chunk);
+  }
+}
