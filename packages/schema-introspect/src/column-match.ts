@@ -1,0 +1,228 @@
+import type {
+  ColumnPair,
+  Conversion,
+  OmittedColumn,
+  PlanIssue,
+  SourceColumn,
+  SourceTable,
+  TargetColumn,
+  TargetTable,
+  Transform,
+} from '@conv/core';
+import { conversionFor, naturalTargetFor } from './conversions.js';
+
+export interface MatchedColumns {
+  columns: ColumnPair[];
+  omitted: OmittedColumn[];
+  issues: PlanIssue[];
+}
+
+/** The pair as the plan stores it. */
+export function makePair(
+  source: SourceColumn,
+  target: TargetColumn,
+  conversion: Conversion,
+  transform: Transform | null,
+  match: ColumnPair['match'],
+): ColumnPair {
+  return {
+    source: source.name,
+    target: target.name,
+    sourceType: source.columnType,
+    sourceDataType: source.dataType,
+    targetType: target.formattedType,
+    targetBaseType: target.baseType,
+    conversion,
+    sourceNullable: source.nullable,
+    targetNullable: target.nullable,
+    targetMaxLength: target.charMaxLength,
+    targetEnumLabels: target.enumLabels,
+    transform,
+    match,
+  };
+}
+
+/**
+ * With a transform the exported value is no longer the raw column: base64 yields text; a lookup or SQL
+ * expression yields whatever it selects, taken as text-like unless the plain pair already converts.
+ */
+function conversionWithTransform(
+  source: SourceColumn,
+  target: TargetColumn,
+  transform: Transform | null,
+): Conversion | null {
+  if (!transform) return conversionFor(source, target);
+  const asText: SourceColumn = { ...source, dataType: 'longtext', columnType: 'longtext', isJson: false };
+  if (transform.kind === 'base64') return target.typeCategory === 'string' ? 'text' : null;
+  return conversionFor(source, target) ?? conversionFor(asText, target);
+}
+
+/**
+ * Pairs source and target columns by name: exact first, then ignoring case (two candidates = ambiguous,
+ * reported and left out). Generated source columns are recomputed by the target, never exported.
+ */
+export function matchColumns(
+  src: SourceTable,
+  tgt: TargetTable,
+  transforms: Record<string, Transform>,
+): MatchedColumns {
+  const out: MatchedColumns = { columns: [], omitted: [], issues: [] };
+  const issue = (severity: PlanIssue['severity'], code: string, column: string | null, message: string) =>
+    out.issues.push({ severity, code, table: src.name, column, message });
+  const used = new Set<string>();
+
+  for (const s of src.columns) {
+    if (s.generated) {
+      out.omitted.push({
+        column: s.name,
+        side: 'source',
+        reason: 'generated',
+        detail: `generated column (${s.generationExpression ?? 'expression'}): computed by the server, not exported`,
+      });
+      continue;
+    }
+    let target = tgt.columns.find((c) => c.name === s.name);
+    let match: ColumnPair['match'] = 'exact';
+    if (!target) {
+      const candidates = tgt.columns.filter((c) => c.name.toLowerCase() === s.name.toLowerCase());
+      if (candidates.length > 1) {
+        const names = candidates.map((c) => c.name).join(', ');
+        out.omitted.push({
+          column: s.name,
+          side: 'source',
+          reason: 'ambiguous',
+          detail: `matches ${names} in ${tgt.name} ignoring case`,
+        });
+        issue('error', 'ambiguous-column', s.name, `${src.name}.${s.name} matches ${names} ignoring case`);
+        for (const c of candidates) used.add(c.name);
+        continue;
+      }
+      target = candidates[0];
+      match = 'case-insensitive';
+    }
+    if (!target) {
+      out.omitted.push({
+        column: s.name,
+        side: 'source',
+        reason: 'missing-in-target',
+        detail: `${tgt.name} has no column ${s.name}: its values are not loaded`,
+      });
+      issue(
+        'warning',
+        'column-missing-in-target',
+        s.name,
+        `${src.name}.${s.name} has no column in ${tgt.name}`,
+      );
+      continue;
+    }
+    used.add(target.name);
+    if (target.generated) {
+      out.omitted.push({
+        column: target.name,
+        side: 'target',
+        reason: 'generated',
+        detail: `generated in PostgreSQL: computed there, ${src.name}.${s.name} is not loaded into it`,
+      });
+      issue(
+        'info',
+        'generated-target-column',
+        s.name,
+        `${tgt.name}.${target.name} is generated in PostgreSQL`,
+      );
+      continue;
+    }
+    const transform = transforms[`${src.name}.${s.name}`] ?? null;
+    const conversion = conversionWithTransform(s, target, transform);
+    if (!conversion) {
+      out.omitted.push({
+        column: s.name,
+        side: 'source',
+        reason: 'excluded',
+        detail: `no conversion from ${s.columnType} to ${target.formattedType}`,
+      });
+      issue(
+        'error',
+        'no-conversion',
+        s.name,
+        `${src.name}.${s.name} ${s.columnType} → ${tgt.name}.${target.name} ${target.formattedType}: no conversion; ` +
+          'change the target type or give the column a profile transform',
+      );
+      continue;
+    }
+    if (target.identity === 'always') {
+      issue(
+        'info',
+        'identity-always',
+        s.name,
+        `${tgt.name}.${target.name} is GENERATED ALWAYS AS IDENTITY: COPY loads the source values as they are ` +
+          '(INSERT would need OVERRIDING SYSTEM VALUE); its sequence must be reset after the load',
+      );
+    }
+    if (s.nullable && !target.nullable) {
+      issue(
+        'warning',
+        'nullable-to-not-null',
+        s.name,
+        `${src.name}.${s.name} is nullable in MySQL, ${tgt.name}.${target.name} is NOT NULL in PostgreSQL`,
+      );
+    }
+    out.columns.push(makePair(s, target, conversion, transform, match));
+  }
+
+  for (const t of tgt.columns) {
+    if (used.has(t.name)) continue;
+    out.omitted.push({
+      column: t.name,
+      side: 'target',
+      reason: 'missing-in-source',
+      detail: `${src.name} has no column ${t.name}: PostgreSQL fills it (default, identity or NULL)`,
+    });
+    const filled = t.nullable || t.default !== null || t.identity !== null || t.generated;
+    issue(
+      filled ? 'info' : 'error',
+      'column-missing-in-source',
+      t.name,
+      filled
+        ? `${tgt.name}.${t.name} has no source column: filled by PostgreSQL`
+        : `${tgt.name}.${t.name} is NOT NULL without default and has no source column: the load would fail`,
+    );
+  }
+  return out;
+}
+
+/** Export-only tables: every column paired with its natural PostgreSQL type, so the CSV is an exact archive. */
+export function naturalColumns(src: SourceTable, transforms: Record<string, Transform>): MatchedColumns {
+  const out: MatchedColumns = { columns: [], omitted: [], issues: [] };
+  for (const s of src.columns) {
+    if (s.generated) {
+      out.omitted.push({ column: s.name, side: 'source', reason: 'generated', detail: 'generated column' });
+      continue;
+    }
+    const transform = transforms[`${src.name}.${s.name}`] ?? null;
+    const natural = naturalTargetFor(s);
+    // base64 turns anything into text: archive it as text.
+    const target: typeof natural =
+      transform?.kind === 'base64'
+        ? { ...natural, formattedType: 'text', baseType: 'text', typeCategory: 'string' }
+        : natural;
+    const conversion = conversionWithTransform(s, target, transform);
+    if (!conversion) {
+      out.omitted.push({
+        column: s.name,
+        side: 'source',
+        reason: 'excluded',
+        detail: `no conversion for ${s.columnType}`,
+      });
+      out.issues.push({
+        severity: 'error',
+        code: 'no-conversion',
+        table: src.name,
+        column: s.name,
+        message: `${src.name}.${s.name} ${s.columnType}: no export format known for this type`,
+      });
+      continue;
+    }
+    out.columns.push(makePair(s, target, conversion, transform, 'exact'));
+  }
+  return out;
+}

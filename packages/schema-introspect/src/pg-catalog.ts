@@ -1,0 +1,205 @@
+import { type TargetCatalog, TargetCatalogSchema, type TargetColumn, type TargetTable } from '@conv/core';
+import type pg from 'pg';
+import { type PgSource, withPg } from './connect.js';
+
+type Row = Record<string, unknown>;
+
+/** Reads the catalog of one PostgreSQL (15+) schema from pg_catalog: tables, columns, keys, FKs, triggers. */
+export async function introspectPg(client: PgSource, schema = 'public'): Promise<TargetCatalog> {
+  return withPg(client, (c) => readCatalog(c, schema));
+}
+
+async function readCatalog(client: pg.ClientBase, schema: string): Promise<TargetCatalog> {
+  const q = async (sql: string, params: unknown[] = []) => (await client.query<Row>(sql, params)).rows;
+  const [meta] = await q(`SELECT current_setting('server_version') AS version, current_database() AS db`);
+
+  const tables = await q(
+    `SELECT c.oid, c.relname AS name, pg_get_userbyid(c.relowner) AS owner, c.reltuples::float8 AS reltuples
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      ORDER BY c.relname`,
+    [schema],
+  );
+  // Domains are resolved to their base type (typmod and NOT NULL included); arrays to their element type.
+  const columns = await q(
+    `SELECT a.attrelid AS oid, a.attname AS name, a.attnum AS ordinal,
+            format_type(a.atttypid, a.atttypmod) AS formatted,
+            CASE WHEN t.typtype = 'd' THEN t.typname END AS domain,
+            b.typname AS resolved, b.typcategory AS category,
+            e.typname AS element, e.oid AS element_oid, b.oid AS resolved_oid, b.typtype AS resolved_kind,
+            e.typtype AS element_kind,
+            CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod,
+            NOT a.attnotnull AND NOT (t.typtype = 'd' AND t.typnotnull) AS nullable,
+            pg_get_expr(d.adbin, d.adrelid) AS dflt,
+            a.attidentity AS identity, a.attgenerated AS generated,
+            pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) AS seq
+       FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_type t ON t.oid = a.atttypid
+       JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+       LEFT JOIN pg_type e ON e.oid = b.typelem AND b.typcategory = 'A'
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attrelid, a.attnum`,
+    [schema],
+  );
+  const enums = await q(
+    `SELECT enumtypid AS oid, array_agg(enumlabel::text ORDER BY enumsortorder) AS labels
+       FROM pg_enum GROUP BY enumtypid`,
+  );
+  const indexes = await q(
+    `SELECT i.indrelid AS oid, ic.relname AS name, i.indisprimary AS primary,
+            array_agg(a.attname ORDER BY k.ord) AS columns
+       FROM pg_index i
+       JOIN pg_class ic ON ic.oid = i.indexrelid
+       JOIN pg_class c ON c.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+       LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE n.nspname = $1 AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+        AND k.ord <= i.indnkeyatts
+      GROUP BY i.indrelid, ic.relname, i.indisprimary
+      ORDER BY ic.relname`,
+    [schema],
+  );
+  const fks = await q(
+    `SELECT con.conrelid AS oid, con.conname AS name, rn.nspname AS ref_schema, rc.relname AS ref_table,
+            pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated,
+            (SELECT array_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
+            (SELECT array_agg(a.attname ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS ref_columns
+       FROM pg_constraint con
+       JOIN pg_class c ON c.oid = con.conrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_class rc ON rc.oid = con.confrelid
+       JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+      WHERE n.nspname = $1 AND con.contype = 'f'
+      ORDER BY con.conname`,
+    [schema],
+  );
+  const triggers = await q(
+    `SELECT t.tgrelid AS oid, t.tgname AS name, t.tgenabled <> 'D' AS enabled, t.tgisinternal AS internal
+       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 ORDER BY t.tgname`,
+    [schema],
+  );
+
+  const enumLabels = new Map<string, string[]>(enums.map((e) => [String(e['oid']), pgArray(e['labels'])]));
+  const byOid = new Map<string, TargetTable>();
+  for (const t of tables) {
+    byOid.set(String(t['oid']), {
+      schema,
+      name: String(t['name']),
+      columns: [],
+      primaryKey: [],
+      uniqueKeys: [],
+      foreignKeys: [],
+      triggers: [],
+      owner: String(t['owner']),
+      approxRows: Math.max(0, Math.round(Number(t['reltuples']))),
+    });
+  }
+  for (const c of columns) byOid.get(String(c['oid']))?.columns.push(toColumn(c, enumLabels));
+  for (const i of indexes) {
+    const table = byOid.get(String(i['oid']));
+    if (!table) continue;
+    const cols = pgArray(i['columns']);
+    if (i['primary']) table.primaryKey = cols;
+    else table.uniqueKeys.push({ name: String(i['name']), columns: cols });
+  }
+  for (const f of fks) {
+    byOid.get(String(f['oid']))?.foreignKeys.push({
+      name: String(f['name']),
+      columns: pgArray(f['columns']),
+      refSchema: String(f['ref_schema']),
+      refTable: String(f['ref_table']),
+      refColumns: pgArray(f['ref_columns']),
+      definition: String(f['definition']),
+      validated: Boolean(f['validated']),
+    });
+  }
+  for (const t of triggers) {
+    byOid.get(String(t['oid']))?.triggers.push({
+      name: String(t['name']),
+      enabled: Boolean(t['enabled']),
+      internal: Boolean(t['internal']),
+    });
+  }
+  return TargetCatalogSchema.parse({
+    version: String(meta?.['version'] ?? ''),
+    database: String(meta?.['db'] ?? ''),
+    schema,
+    tables: [...byOid.values()],
+  });
+}
+
+/** node-postgres parses text[] but not name[]: accept both. */
+function pgArray(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value !== 'string') return [];
+  const body = value.replace(/^\{|\}$/g, '');
+  if (!body) return [];
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|([^,]+)/g;
+  for (const m of body.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
+  return out;
+}
+
+const CATEGORY_BY_NAME: Record<string, TargetColumn['typeCategory']> = {
+  uuid: 'uuid',
+  json: 'json',
+  jsonb: 'json',
+  bytea: 'binary',
+  bool: 'boolean',
+};
+const CATEGORY_BY_CODE: Record<string, TargetColumn['typeCategory']> = {
+  S: 'string',
+  N: 'numeric',
+  B: 'boolean',
+  D: 'datetime',
+  T: 'datetime',
+  E: 'enum',
+  A: 'array',
+};
+
+function toColumn(c: Row, enumLabels: Map<string, string[]>): TargetColumn {
+  const isArray = c['category'] === 'A';
+  const baseType = String(isArray ? c['element'] : c['resolved']);
+  const typeOid = String(isArray ? c['element_oid'] : c['resolved_oid']);
+  const kind = isArray ? c['element_kind'] : c['resolved_kind'];
+  const typmod = Number(c['typmod']);
+  const labels = kind === 'e' ? (enumLabels.get(typeOid) ?? []) : null;
+  let category: TargetColumn['typeCategory'] = isArray
+    ? 'array'
+    : (CATEGORY_BY_NAME[baseType] ?? CATEGORY_BY_CODE[String(c['category'])] ?? 'other');
+  if (!isArray && kind === 'e') category = 'enum';
+  const identity = c['identity'] === 'a' ? 'always' : c['identity'] === 'd' ? 'by default' : null;
+  return {
+    name: String(c['name']),
+    ordinal: Number(c['ordinal']),
+    formattedType: String(c['formatted']),
+    baseType,
+    typeCategory: category,
+    isArray,
+    elementType: isArray ? baseType : null,
+    domain: c['domain'] ? String(c['domain']) : null,
+    enumLabels: labels,
+    charMaxLength: ['varchar', 'bpchar'].includes(baseType) && typmod > 4 ? typmod - 4 : null,
+    numericPrecision: baseType === 'numeric' && typmod > 4 ? ((typmod - 4) >> 16) & 0xffff : null,
+    numericScale: baseType === 'numeric' && typmod > 4 ? (typmod - 4) & 0xffff : null,
+    datetimePrecision: /^(timestamp|timestamptz|time|timetz|interval)$/.test(baseType)
+      ? typmod >= 0
+        ? baseType === 'interval'
+          ? typmod & 0xffff
+          : typmod
+        : 6
+      : null,
+    nullable: Boolean(c['nullable']),
+    default: c['dflt'] === null || c['dflt'] === undefined ? null : String(c['dflt']),
+    identity,
+    generated: c['generated'] === 's',
+    sequence: c['seq'] ? String(c['seq']) : null,
+  };
+}

@@ -1,0 +1,212 @@
+import {
+  type MigrationPlan,
+  MigrationPlanSchema,
+  type PlanIssue,
+  type PlannedTable,
+  type Profile,
+  type ProfileInput,
+  type SkippedTable,
+  type SkipReason,
+  type SourceCatalog,
+  type SourceTable,
+  type TargetCatalog,
+  type TargetTable,
+} from '@conv/core';
+import { type MatchedColumns, matchColumns, naturalColumns } from './column-match.js';
+import { loadOrder } from './load-order.js';
+import { resolveProfile } from './profile.js';
+
+/**
+ * The migration plan from both catalogs: every source table is in `tables` (`load`, or `export-only` with
+ * its reason); profile-excluded and not-included tables only in `skipped`; target tables without a source
+ * in `skipped` too. Plain, serialisable data validated by MigrationPlanSchema.
+ */
+export function planMigration(
+  source: SourceCatalog,
+  target: TargetCatalog,
+  profileInput?: ProfileInput,
+): MigrationPlan {
+  const profile = resolveProfile(profileInput);
+  const issues: PlanIssue[] = [];
+  const skipped: SkippedTable[] = [];
+  const tables: PlannedTable[] = [];
+  const targetSchema = target.schema || profile.targetSchema;
+  const matchedTargets = new Set<string>();
+
+  for (const src of source.tables) {
+    const excluded = exclusionOf(src.name, profile);
+    if (excluded) {
+      skipped.push({ table: src.name, side: 'source', ...excluded });
+      issues.push({
+        severity: 'info',
+        code: excluded.reason,
+        table: src.name,
+        column: null,
+        message: excluded.detail,
+      });
+      continue;
+    }
+    const { table: tgt, ambiguous } = findTargetTable(src.name, target.tables);
+    if (ambiguous.length > 1) {
+      issues.push({
+        severity: 'error',
+        code: 'ambiguous-table',
+        table: src.name,
+        column: null,
+        message: `${src.name} matches ${ambiguous.join(', ')} in PostgreSQL ignoring case: rename one or exclude the table`,
+      });
+    }
+    if (tgt) matchedTargets.add(tgt.name);
+    const kept = keptOutOfLoad(src.name, tgt, profile);
+    if (kept) {
+      skipped.push({
+        table: src.name,
+        side: kept.reason === 'missing-in-target' ? 'source' : 'both',
+        ...kept,
+      });
+      const expected = profile.expectedMissingInTarget.includes(src.name);
+      issues.push({
+        severity: kept.reason === 'missing-in-target' && !expected ? 'warning' : 'info',
+        code: kept.reason,
+        table: src.name,
+        column: null,
+        message: kept.detail,
+      });
+      const natural = naturalColumns(src, profile.transforms);
+      issues.push(...natural.issues);
+      tables.push(planned(src, src.name, targetSchema, 'export-only', kept.reason, natural, issues));
+      continue;
+    }
+    const matched = matchColumns(src, tgt!, profile.transforms);
+    issues.push(...matched.issues);
+    tables.push(planned(src, tgt!.name, targetSchema, 'load', null, matched, issues));
+  }
+
+  for (const t of target.tables) {
+    if (matchedTargets.has(t.name)) continue;
+    const detail = `${t.name} exists in PostgreSQL but not in MySQL ${source.database}: left as it is`;
+    skipped.push({ table: t.name, side: 'target', reason: 'missing-in-source', detail });
+    issues.push({
+      severity: 'warning',
+      code: 'missing-in-source',
+      table: t.name,
+      column: null,
+      message: detail,
+    });
+  }
+
+  const loadTables = tables.filter((t) => t.action === 'load').map((t) => t.target);
+  const byName = new Map(target.tables.map((t) => [t.name, t]));
+  const order = loadOrder(loadTables, (name) =>
+    (byName.get(name)?.foreignKeys ?? [])
+      .filter((fk) => fk.refSchema === target.schema)
+      .map((fk) => fk.refTable),
+  );
+  for (const [child, parent] of order.brokenEdges) {
+    issues.push({
+      severity: 'warning',
+      code: 'fk-cycle',
+      table: child,
+      column: null,
+      message: `FK cycle: ${child} is loaded before its parent ${parent}; load with FK checks deferred (replica or drop-recreate)`,
+    });
+  }
+
+  return MigrationPlanSchema.parse({
+    planVersion: 1,
+    profile: profile.name,
+    source: { dialect: source.dialect, version: source.version, database: source.database },
+    target: { version: target.version, database: target.database, schema: targetSchema },
+    tables,
+    skipped,
+    loadOrder: order.order,
+    issues,
+  });
+}
+
+function exclusionOf(name: string, profile: Profile): { reason: SkipReason; detail: string } | null {
+  if (profile.exclude.includes(name)) {
+    return { reason: 'excluded-by-profile', detail: `${name} is excluded by profile ${profile.name}` };
+  }
+  if (profile.include.length > 0 && !profile.include.includes(name)) {
+    return {
+      reason: 'not-included',
+      detail: `${name} is not in the include list of profile ${profile.name}`,
+    };
+  }
+  return null;
+}
+
+function keptOutOfLoad(
+  name: string,
+  tgt: TargetTable | undefined,
+  profile: Profile,
+): { reason: SkipReason; detail: string } | null {
+  if (!profile.includeHistory && profile.historyTables.includes(name)) {
+    return {
+      reason: 'migration-history',
+      detail: `${name} is a migration-history table: exported, not loaded`,
+    };
+  }
+  if (!profile.includeHistory && profile.cacheTables.includes(name)) {
+    return { reason: 'cache', detail: `${name} is a cache table: exported, not loaded` };
+  }
+  if (!tgt) {
+    return {
+      reason: 'missing-in-target',
+      detail: `${name} has no table in PostgreSQL: exported for the record, not loaded`,
+    };
+  }
+  return null;
+}
+
+function findTargetTable(
+  name: string,
+  tables: readonly TargetTable[],
+): { table?: TargetTable; ambiguous: string[] } {
+  const exact = tables.find((t) => t.name === name);
+  if (exact) return { table: exact, ambiguous: [] };
+  const ci = tables.filter((t) => t.name.toLowerCase() === name.toLowerCase());
+  return ci.length === 1 ? { table: ci[0], ambiguous: [] } : { ambiguous: ci.map((t) => t.name) };
+}
+
+function planned(
+  src: SourceTable,
+  target: string,
+  targetSchema: string,
+  action: PlannedTable['action'],
+  skipReason: SkipReason | null,
+  matched: MatchedColumns,
+  issues: PlanIssue[],
+): PlannedTable {
+  const rowKey = rowKeyOf(src);
+  if (rowKey.length === 0) {
+    issues.push({
+      severity: 'warning',
+      code: 'no-row-key',
+      table: src.name,
+      column: null,
+      message: `${src.name} has no primary key nor NOT NULL unique key: verify cannot name differing rows, the table is exported in one range`,
+    });
+  }
+  return {
+    action,
+    skipReason,
+    source: src.name,
+    target,
+    targetSchema,
+    primaryKey: src.primaryKey,
+    rowKey,
+    columns: matched.columns,
+    omitted: matched.omitted,
+    approxRows: src.approxRows,
+    approxBytes: src.dataBytes,
+  };
+}
+
+/** PK, else the first unique key whose columns are all NOT NULL (a nullable unique key does not name rows). */
+export function rowKeyOf(table: SourceTable): string[] {
+  if (table.primaryKey.length > 0) return table.primaryKey;
+  const notNull = new Set(table.columns.filter((c) => !c.nullable).map((c) => c.name));
+  return table.uniqueKeys.find((k) => k.columns.every((c) => notNull.has(c)))?.columns ?? [];
+}
