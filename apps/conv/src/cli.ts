@@ -1,0 +1,491 @@
+// The command line: yargs parses, the commands run the steps, every error becomes a message, a fix and
+// an exit code (ExitCode in @conv/core). Nothing here calls process.exit: bin.ts does, with our result.
+import { ConvError, ExitCode, type ProfileInput, ProfileSchema } from '@conv/core';
+import yargs, { type Argv } from 'yargs';
+import {
+  type ConfigFlags,
+  describeConfig,
+  type Env,
+  FK_STRATEGIES,
+  LOAD_MODES,
+  loadConfig,
+  VERIFY_MODES,
+} from './config.js';
+import { api, type RunStatus } from './deps.js';
+import { formatError, toConvError } from './errors.js';
+import { type CliIo, Output } from './output.js';
+import { RunLog, runbook } from './runbook.js';
+import {
+  checkStep,
+  exportStep,
+  formatExport,
+  formatImport,
+  formatSkipped,
+  importStep,
+  planStep,
+  type StepContext,
+  skippedTables,
+  verifyStep,
+} from './steps.js';
+
+/** An app over the generic commands: its name, its default database, its profile (data only). */
+export interface CliOptions {
+  /** Program name (`conv`, `alkemio`, `kratos`): help text, export sub-directory, audit events, env prefix. */
+  name: string;
+  profile?: ProfileInput;
+  /** Database on both sides when no flag/variable names one (Alkemio: `alkemio`). */
+  database?: string;
+  /** Environment to read (default process.env). */
+  env?: Env;
+  /** Directory relative paths are resolved against (default process.cwd()). */
+  cwd?: string;
+  /** Where to print (default process.stdout / process.stderr). */
+  io?: CliIo;
+}
+
+const RUN_STATUSES: RunStatus[] = ['started', 'in_progress', 'completed', 'rolled_back', 'failed'];
+
+type Command = 'check' | 'plan' | 'export' | 'import' | 'verify' | 'log' | 'run';
+
+interface Parsed extends ConfigFlags {
+  json?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+  dir?: string;
+  status?: RunStatus;
+  message?: string;
+  runId?: string;
+  step?: string;
+  out?: string;
+  planFrom?: string;
+  includeHistory?: boolean;
+  tables?: string[];
+}
+
+function connectionOptions(y: Argv): Argv {
+  return y
+    .option('mysql-url', {
+      type: 'string',
+      describe: 'source, e.g. mysql://USER:PASSWORD@HOST:3306/DB (else MYSQL_HOST/PORT/USER/PASSWORD)',
+      group: 'Connections:',
+    })
+    .option('pg-url', {
+      type: 'string',
+      describe: 'target, e.g. postgres://USER:PASSWORD@HOST:5432/DB (else POSTGRES_HOST/PORT/USER/PASSWORD)',
+      group: 'Connections:',
+    })
+    .option('mysql-database', { type: 'string', describe: 'source database name', group: 'Connections:' })
+    .option('pg-database', { type: 'string', describe: 'target database name', group: 'Connections:' })
+    .option('pg-schema', {
+      type: 'string',
+      describe: 'target schema (default public)',
+      group: 'Connections:',
+    })
+    .option('env-file', {
+      type: 'string',
+      describe: '.env file to read (default ./.env when present; never copied into the environment)',
+      group: 'Connections:',
+    });
+}
+
+function exportOptions(y: Argv): Argv {
+  return y
+    .option('out-dir', {
+      type: 'string',
+      describe: 'base directory of exports (CSV_EXPORT_BASE_DIR, default ./csv_exports)',
+    })
+    .option('jobs', { type: 'number', describe: 'parallel MySQL connections for the export (default 2)' });
+}
+
+function importOptions(y: Argv): Argv {
+  return y
+    .option('fk-strategy', {
+      choices: FK_STRATEGIES,
+      describe: 'how foreign keys are handled during the load (default auto: the best the role allows)',
+    })
+    .option('load-mode', {
+      choices: LOAD_MODES,
+      describe: 'one transaction for everything (default), or one per table',
+    });
+}
+
+function verifyOptions(y: Argv): Argv {
+  return y.option('verify-mode', {
+    choices: VERIFY_MODES,
+    describe: 'counts only, full content checksums (default), or a sample',
+  });
+}
+
+function logOptions(y: Argv): Argv {
+  return y.option('log-file', {
+    type: 'string',
+    describe: 'audit log (CONV_AUDIT_LOG, default ./migration_log.json)',
+  });
+}
+
+function buildParser(name: string, argv: string[], choose: (cmd: Command, args: Parsed) => void): Argv {
+  const all = (y: Argv) => logOptions(verifyOptions(importOptions(exportOptions(connectionOptions(y)))));
+  return yargs(argv)
+    .scriptName(name)
+    .usage(
+      `$0 <command> [options]\n\nMove a MySQL/MariaDB database into PostgreSQL and prove nothing was lost.`,
+    )
+    .option('json', { type: 'boolean', describe: 'machine-readable result on stdout' })
+    .option('quiet', { type: 'boolean', describe: 'no progress lines on stderr' })
+    .option('debug', { type: 'boolean', describe: 'print stack traces of unexpected errors' })
+    .command(
+      'check',
+      'find schema gaps and dirty values that would break or damage the load; writes nothing',
+      (y) =>
+        connectionOptions(y)
+          .example('$0 check', 'check with the connection from .env / the environment')
+          .example('$0 check --json > check.json', 'the findings as JSON')
+          .epilogue('Exit 0 when nothing blocks the load, 3 when check found blocking problems.'),
+      (a) => choose('check', a as Parsed),
+    )
+    .command(
+      'plan',
+      'print the migration plan: tables, column conversions, load order, skipped tables',
+      (y) =>
+        connectionOptions(y)
+          .option('out', { type: 'string', describe: 'also write the plan as JSON to this file' })
+          .example('$0 plan', 'show what would move where')
+          .example('$0 plan --json > plan.json', 'the plan as JSON, for review'),
+      (a) => choose('plan', a as Parsed),
+    )
+    .command(
+      'export',
+      'export every planned table to CSV + migration_manifest.json in one consistent snapshot',
+      (y) =>
+        logOptions(exportOptions(connectionOptions(y)))
+          .example('$0 export', 'export into ./csv_exports/<app>/<timestamp>/')
+          .example('$0 export --out-dir /backup/csv --jobs 4', 'elsewhere, with 4 connections'),
+      (a) => choose('export', a as Parsed),
+    )
+    .command(
+      'import <dir>',
+      'validate an export directory against its manifest and load it into PostgreSQL (COPY)',
+      (y) =>
+        logOptions(importOptions(connectionOptions(y)))
+          .positional('dir', { type: 'string', describe: 'export directory (holds migration_manifest.json)' })
+          .option('include-history', {
+            type: 'boolean',
+            describe: 'also load migration-history tables (normally left to the application)',
+          })
+          .option('tables', { type: 'string', array: true, describe: 'load only these target tables' })
+          .example('$0 import csv_exports/alkemio/20250101_120000', 'load that export')
+          .epilogue(
+            'Exit 6 when a row was rejected (the load was rolled back), 7 when the directory does not match its manifest.',
+          ),
+      (a) => choose('import', a as Parsed),
+    )
+    .command(
+      'verify',
+      'compare both sides: exact row counts and content checksums per table',
+      (y) =>
+        verifyOptions(connectionOptions(y))
+          .option('plan-from', {
+            type: 'string',
+            describe: 'use the plan stored in this export directory (else computed from both catalogs)',
+          })
+          .example('$0 verify', 'full comparison')
+          .example('$0 verify --verify-mode counts', 'row counts only (fast)')
+          .epilogue('Exit 0 when every table is equal, 4 when something differs.'),
+      (a) => choose('verify', a as Parsed),
+    )
+    .command(
+      'log <status> [message]',
+      'append an event to the audit log (migration_log.json)',
+      (y) =>
+        logOptions(y)
+          .option('env-file', { type: 'string', describe: '.env file to read' })
+          .positional('status', { choices: RUN_STATUSES, describe: 'run status' })
+          .positional('message', { type: 'string', describe: 'free text' })
+          .option('run-id', { type: 'string', describe: 'run the event belongs to (default: a new run)' })
+          .option('step', { type: 'string', describe: 'step name (export, import, …)' })
+          .example('$0 log started "maintenance window opened"', 'note the start of a manual run')
+          .example(
+            '$0 log rolled_back "DNS switched back to MySQL" --run-id 20250101T120000Z-ab12',
+            'record a rollback',
+          ),
+      (a) => choose('log', a as Parsed),
+    )
+    .command(
+      'run',
+      'the runbook: log started → check → export → import → verify → log completed (or failed/rolled_back)',
+      (y) =>
+        all(y)
+          .example('$0 run', 'the whole migration with the settings from .env')
+          .example(
+            '$0 run --mysql-url mysql://root@db:3306/app --pg-url postgres://postgres@pg/app',
+            'explicit servers',
+          )
+          .epilogue('Stops before writing anything when check finds blocking problems (exit 3).'),
+      (a) => choose('run', a as Parsed),
+    )
+    .demandCommand(1, 'say which command to run')
+    .strict()
+    .exitProcess(false)
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .epilogue(
+      'Exit codes: 0 ok · 1 unexpected error · 2 usage/configuration · 3 check found blocking problems · ' +
+        '4 verify mismatch · 5 connection · 6 load failed (rolled back) · 7 bad export directory.\n' +
+        'Configuration: flags > environment > .env file. Docs: docs/configuration.md, docs/runbook.md.',
+    );
+}
+
+/** Runs one command line; returns its exit code (never exits the process). */
+export async function runCli(argv: string[], options: CliOptions): Promise<number> {
+  const io: CliIo = options.io ?? { stdout: process.stdout, stderr: process.stderr };
+  const env = options.env ?? process.env;
+  let chosen: { cmd: Command; args: Parsed } | undefined;
+  let usageError: Error | undefined;
+  let helpText = '';
+  const parser = buildParser(options.name, argv, (cmd, args) => {
+    chosen = { cmd, args };
+  });
+  try {
+    await parser.parseAsync(argv, {}, (err, _args, output) => {
+      usageError = err ?? undefined;
+      helpText = output;
+    });
+  } catch (err) {
+    usageError = err as Error;
+  }
+  const json = argv.includes('--json');
+  const out = new Output(io, json && !usageError, argv.includes('--quiet'));
+  if (usageError) {
+    out.error(
+      `error: ${usageError.message}\n  fix: see \`${options.name} --help\` (or \`${options.name} <command> --help\`)`,
+    );
+    return ExitCode.usage;
+  }
+  if (!chosen) {
+    // --help: yargs handed us the text.
+    io.stdout.write(helpText.endsWith('\n') ? helpText : `${helpText}\n`);
+    return ExitCode.ok;
+  }
+  const { cmd, args } = chosen;
+  let urls: { mysqlUrl?: string; pgUrl?: string } = {};
+  // Secrets given on the command line are masked even if the configuration turns out invalid.
+  out.addSecrets(
+    [args.mysqlUrl, args.pgUrl].flatMap((u) => {
+      try {
+        const p = u ? new URL(u).password : '';
+        return p ? [p, decodeURIComponent(p)] : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  try {
+    const profileParse = ProfileSchema.safeParse(options.profile ?? { name: options.name });
+    if (!profileParse.success) {
+      throw new ConvError(
+        `the ${options.name} profile is not valid: ${profileParse.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        'config',
+        ExitCode.usage,
+      );
+    }
+    const profile: ProfileInput = options.profile ?? { name: options.name };
+    const config = loadConfig({
+      flags: args,
+      // `log` talks to no server: it must work without connection settings.
+      servers: cmd !== 'log',
+      env,
+      cwd: options.cwd ?? process.cwd(),
+      app: {
+        name: options.name,
+        ...(options.database ? { database: options.database } : {}),
+        ...(profile.targetSchema ? { schema: profile.targetSchema } : {}),
+      },
+    });
+    out.addSecrets(config.secrets);
+    urls = { mysqlUrl: config.mysqlUrl, pgUrl: config.pgUrl };
+    const ctx: StepContext = { config, profile, out };
+    return await COMMANDS[cmd](ctx, args);
+  } catch (err) {
+    const convErr = toConvError(err, urls);
+    out.error(formatError(convErr));
+    if (args.debug && convErr.exitCode === ExitCode.unexpected) {
+      const stack = (convErr.cause as Error | undefined)?.stack ?? convErr.stack ?? '';
+      out.error(stack);
+    }
+    out.result({
+      ok: false,
+      exitCode: convErr.exitCode,
+      error: {
+        code: convErr.code,
+        message: out.redact(convErr.message),
+        hint: convErr.hint ?? null,
+        location: convErr.location,
+      },
+    });
+    return convErr.exitCode;
+  }
+}
+
+type Handler = (ctx: StepContext, args: Parsed) => Promise<number>;
+
+const COMMANDS: Record<Command, Handler> = {
+  async check(ctx) {
+    const planned = await planStep(ctx);
+    const report = await checkStep(ctx, planned);
+    const code = api('checkExitCode')(report);
+    ctx.out.report(api('formatCheckReport')(report, { color: ctx.out.color }));
+    ctx.out.report(formatSkipped(skippedTables(planned.plan, ctx.profile)));
+    ctx.out.result({
+      exitCode: code,
+      ...report,
+      skipped: skippedTables(planned.plan, ctx.profile),
+    });
+    return code;
+  },
+
+  async plan(ctx, args) {
+    const { plan } = await planStep(ctx);
+    if (args.out) {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(args.out, `${JSON.stringify(plan, null, 2)}\n`);
+      ctx.out.info(`plan written to ${args.out}`);
+    }
+    ctx.out.report(api('formatPlan')(plan, { color: ctx.out.color }));
+    ctx.out.result(plan);
+    return ExitCode.ok;
+  },
+
+  async export(ctx) {
+    return single(ctx, 'export', async (log) => {
+      const { plan } = await planStep(ctx);
+      const began = Date.now();
+      const { dir, manifest } = await exportStep(ctx, plan);
+      await log.event({
+        status: 'in_progress',
+        step: 'export',
+        tables: manifest.totals.tables,
+        rows: manifest.totals.rows,
+        bytes: manifest.totals.bytes,
+        durationMs: Date.now() - began,
+        message: `export: ${dir}`,
+      });
+      ctx.out.report(formatExport(dir, manifest));
+      ctx.out.report(formatSkipped(skippedTables(plan, ctx.profile)));
+      ctx.out.result({ ok: true, exitCode: 0, dir, totals: manifest.totals, tables: manifest.tables });
+      return { code: ExitCode.ok, message: `export written to ${dir}` };
+    });
+  },
+
+  async import(ctx, args) {
+    const dir = args.dir as string;
+    return single(ctx, 'import', async (log) => {
+      const began = Date.now();
+      let imported: Awaited<ReturnType<typeof importStep>>;
+      try {
+        imported = await importStep(ctx, dir, {
+          ...(args.includeHistory !== undefined ? { includeHistory: args.includeHistory } : {}),
+          ...(args.tables ? { tables: args.tables } : {}),
+        });
+      } catch (err) {
+        const convErr = toConvError(err, ctx.config);
+        if (convErr.exitCode === ExitCode.loadFailed && ctx.config.loadMode === 'single-transaction') {
+          await log.event({ status: 'rolled_back', step: 'import', message: convErr.message });
+          throw Object.assign(convErr, { logged: true });
+        }
+        throw convErr;
+      }
+      const { result } = imported;
+      const rows = result.loaded.reduce((s, t) => s + t.rows, 0);
+      const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
+      await log.event({
+        status: 'in_progress',
+        step: 'import',
+        tables: result.loaded.length,
+        rows,
+        bytes,
+        durationMs: Date.now() - began,
+        message: `import of ${dir}: FK strategy ${result.strategy}`,
+      });
+      ctx.out.report(formatImport(result));
+      ctx.out.result({ ok: true, exitCode: 0, ...result });
+      return { code: ExitCode.ok, message: `imported ${result.loaded.length} tables, ${rows} rows` };
+    });
+  },
+
+  async verify(ctx, args) {
+    let plan: Awaited<ReturnType<typeof planStep>>['plan'];
+    if (args.planFrom) plan = (await api('validateExportDirectory')(args.planFrom)).plan;
+    else plan = (await planStep(ctx)).plan;
+    const report = await verifyStep(ctx, plan);
+    const code = api('verifyExitCode')(report);
+    ctx.out.report(api('formatVerifyReport')(report, { color: ctx.out.color }));
+    ctx.out.result({ exitCode: code, ...report });
+    return code;
+  },
+
+  async log(ctx, args) {
+    const log = RunLog.open(ctx, args.runId);
+    try {
+      await log.event({
+        status: args.status as RunStatus,
+        ...(args.message !== undefined ? { message: args.message } : {}),
+        ...(args.step ? { step: args.step } : {}),
+      });
+    } finally {
+      await log.close();
+    }
+    ctx.out.report(`logged ${args.status} for run ${log.runId} in ${ctx.config.auditLogFile}`);
+    ctx.out.result({
+      ok: true,
+      exitCode: 0,
+      runId: log.runId,
+      status: args.status,
+      file: ctx.config.auditLogFile,
+    });
+    return ExitCode.ok;
+  },
+
+  async run(ctx) {
+    const result = await runbook(ctx);
+    ctx.out.report(
+      [
+        '',
+        `Run ${result.runId}: ${result.ok ? 'completed' : 'stopped'} (exit ${result.exitCode})`,
+        `  export:    ${result.exportDir ?? '(none: stopped before export)'}`,
+        `  audit log: ${result.auditLog}`,
+      ].join('\n'),
+    );
+    if (result.error)
+      ctx.out.error(
+        `error: ${result.error.message}${result.error.hint ? `\n  fix: ${result.error.hint}` : ''}`,
+      );
+    ctx.out.result({ ...result, config: describeConfig(ctx.config) });
+    return result.exitCode;
+  },
+};
+
+/** A single writing command (export, import) as a run of its own in the audit log. */
+async function single(
+  ctx: StepContext,
+  step: string,
+  body: (log: RunLog) => Promise<{ code: number; message: string }>,
+): Promise<number> {
+  const log = RunLog.open(ctx);
+  const began = Date.now();
+  await log.event({ status: 'started', step, message: `${ctx.config.app} ${step}` });
+  try {
+    const { code, message } = await body(log);
+    await log.event({ status: 'completed', step, message, durationMs: Date.now() - began });
+    return code;
+  } catch (err) {
+    const convErr = toConvError(err, ctx.config);
+    if (!(convErr as { logged?: boolean }).logged) {
+      await log.event({ status: 'failed', step, message: convErr.message, durationMs: Date.now() - began });
+    }
+    throw convErr;
+  } finally {
+    await log.close();
+  }
+}

@@ -1,0 +1,231 @@
+// `run`: the maintenance-window runbook. Every step leaves its event in the audit log, and a failure
+// leaves the reason: check problems stop the run before anything is written.
+import { ConvError, ExitCode, serverOf } from '@conv/core';
+import { type AuditEventInput, type AuditLog, api, type CheckReport, type VerifyReport } from './deps.js';
+import { toConvError } from './errors.js';
+import {
+  checkStep,
+  exportStep,
+  formatExport,
+  formatImport,
+  formatSkipped,
+  importStep,
+  planStep,
+  type SkippedReport,
+  type StepContext,
+  skippedTables,
+  verifyStep,
+} from './steps.js';
+
+export interface RunResult {
+  ok: boolean;
+  exitCode: number;
+  runId: string;
+  auditLog: string;
+  exportDir: string | null;
+  skipped: SkippedReport[];
+  check: CheckReport['counts'] | null;
+  imported: { tables: number; rows: number; bytes: number; strategy: string } | null;
+  verify: VerifyReport | null;
+  error: { code: string; message: string; hint: string | null } | null;
+}
+
+/** An audit log bound to one run: every event carries the run id and the app. */
+export class RunLog {
+  private constructor(
+    private readonly log: AuditLog,
+    readonly runId: string,
+    private readonly app: string,
+    private readonly redact: (text: string) => string,
+  ) {}
+
+  static open(ctx: StepContext, runId?: string): RunLog {
+    const log = api('openAuditLog')({ file: ctx.config.auditLogFile });
+    return new RunLog(log, runId ?? api('newRunId')(), ctx.config.app, (t) => ctx.out.redact(t));
+  }
+
+  async event(event: Omit<AuditEventInput, 'runId' | 'app'>): Promise<void> {
+    const message = event.message === undefined ? {} : { message: this.redact(event.message) };
+    await this.log.append({ ...event, ...message, runId: this.runId, app: this.app });
+  }
+
+  async close(): Promise<void> {
+    await this.log.close?.();
+  }
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const began = Date.now();
+  const value = await fn();
+  return [value, Date.now() - began];
+}
+
+export async function runbook(ctx: StepContext): Promise<RunResult> {
+  const { config, out } = ctx;
+  const log = RunLog.open(ctx);
+  const began = Date.now();
+  const result: RunResult = {
+    ok: false,
+    exitCode: ExitCode.unexpected,
+    runId: log.runId,
+    auditLog: config.auditLogFile,
+    exportDir: null,
+    skipped: [],
+    check: null,
+    imported: null,
+    verify: null,
+    error: null,
+  };
+  const stop = async (status: 'failed' | 'rolled_back', err: ConvError): Promise<RunResult> => {
+    const message = `${err.message}${err.hint ? ` — fix: ${err.hint}` : ''}`;
+    await log.event({ status, message, durationMs: Date.now() - began });
+    result.exitCode = err.exitCode;
+    result.error = { code: err.code, message: out.redact(err.message), hint: err.hint ?? null };
+    out.info(`run ${log.runId}: ${status} — ${err.message}`);
+    return result;
+  };
+
+  await log.event({
+    status: 'started',
+    message: `${config.app}: MySQL ${serverOf(config.mysqlUrl)}/${config.mysqlDatabase} → PostgreSQL ${serverOf(config.pgUrl)}/${config.pgDatabase} (schema ${config.pgSchema})`,
+  });
+  out.info(`run ${log.runId} started; audit log ${config.auditLogFile}`);
+  let step = 'plan';
+  try {
+    const [planned, planMs] = await timed(() => planStep(ctx));
+    const loadTables = planned.plan.tables.filter((t) => t.action === 'load').length;
+    result.skipped = skippedTables(planned.plan, ctx.profile);
+    await log.event({
+      status: 'in_progress',
+      step,
+      tables: loadTables,
+      durationMs: planMs,
+      message: `plan: ${loadTables} tables to load, ${result.skipped.length} skipped (${result.skipped.map((s) => s.table).join(', ') || 'none'})`,
+    });
+    out.report(formatSkipped(result.skipped));
+
+    step = 'check';
+    const [report, checkMs] = await timed(() => checkStep(ctx, planned));
+    result.check = report.counts;
+    out.report(api('formatCheckReport')(report, { color: out.color }));
+    if (api('checkExitCode')(report) !== 0) {
+      const first = report.findings.find((f) => f.severity === 'error');
+      const where = first
+        ? ` — first: ${first.table}${first.column ? `.${first.column}` : ''}: ${first.message}${first.samples[0] ? ` (key ${JSON.stringify(first.samples[0].key)})` : ''}`
+        : '';
+      return await stop(
+        'failed',
+        new ConvError(
+          `check found ${report.counts.errors} blocking problem(s); nothing was written to PostgreSQL${where}`,
+          'check-failed',
+          ExitCode.checkFailed,
+          first ? { table: first.table, ...(first.column ? { column: first.column } : {}) } : {},
+          'fix the source rows or add a profile transform (see the check report above), then run again',
+        ),
+      );
+    }
+    await log.event({
+      status: 'in_progress',
+      step,
+      durationMs: checkMs,
+      message: `check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes`,
+    });
+
+    step = 'export';
+    const [{ dir, manifest }, exportMs] = await timed(() => exportStep(ctx, planned.plan));
+    result.exportDir = dir;
+    await log.event({
+      status: 'in_progress',
+      step,
+      tables: manifest.totals.tables,
+      rows: manifest.totals.rows,
+      bytes: manifest.totals.bytes,
+      durationMs: exportMs,
+      message: `export: ${dir}`,
+    });
+    out.report(formatExport(dir, manifest));
+
+    step = 'import';
+    let imported: Awaited<ReturnType<typeof importStep>>;
+    let importMs: number;
+    try {
+      [imported, importMs] = await timed(() => importStep(ctx, dir));
+    } catch (err) {
+      const convErr = toConvError(err, config);
+      // In one transaction a failed load leaves the target as it was; per table, earlier tables stay.
+      const status = config.loadMode === 'single-transaction' ? 'rolled_back' : 'failed';
+      return await stop(status, convErr);
+    }
+    const rows = imported.result.loaded.reduce((s, t) => s + t.rows, 0);
+    const bytes = imported.result.loaded.reduce((s, t) => s + t.bytes, 0);
+    result.imported = {
+      tables: imported.result.loaded.length,
+      rows,
+      bytes,
+      strategy: imported.result.strategy,
+    };
+    await log.event({
+      status: 'in_progress',
+      step,
+      tables: imported.result.loaded.length,
+      rows,
+      bytes,
+      durationMs: importMs,
+      message: `import: FK strategy ${imported.result.strategy}, ${imported.result.sequences.length} sequences reset`,
+    });
+    out.report(formatImport(imported.result));
+
+    step = 'verify';
+    const [verified, verifyMs] = await timed(() => verifyStep(ctx, planned.plan));
+    result.verify = verified;
+    out.report(api('formatVerifyReport')(verified, { color: out.color }));
+    const differing = verified.tables.filter((t) => !t.countMatch || t.checksumMatch === false);
+    if (api('verifyExitCode')(verified) !== 0) {
+      return await stop(
+        'failed',
+        new ConvError(
+          `verify found differences in ${differing.length} table(s): ${differing.map((t) => t.table).join(', ')}`,
+          'verify-mismatch',
+          ExitCode.verifyMismatch,
+          {},
+          'see the verification report above; the MySQL source is untouched, so you can roll back by keeping it',
+        ),
+      );
+    }
+    await log.event({
+      status: 'in_progress',
+      step,
+      tables: verified.tables.length,
+      durationMs: verifyMs,
+      message: `verify (${verified.mode}): ${verified.tables.length} tables equal`,
+    });
+
+    await log.event({
+      status: 'completed',
+      tables: result.imported.tables,
+      rows,
+      bytes,
+      durationMs: Date.now() - began,
+      message: `completed: ${result.imported.tables} tables, ${rows} rows verified; export ${dir}`,
+    });
+    result.ok = true;
+    result.exitCode = ExitCode.ok;
+    out.info(`run ${log.runId} completed in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    return result;
+  } catch (err) {
+    const convErr = toConvError(err, config);
+    return await stop(
+      'failed',
+      new ConvError(
+        `${step}: ${convErr.message}`,
+        convErr.code,
+        convErr.exitCode,
+        convErr.location,
+        convErr.hint,
+        { cause: err },
+      ),
+    );
+  } finally {
+    await log.close();
+  }
+}

@@ -1,0 +1,159 @@
+// The steps of a migration, shared by the single commands and by `run`. Each returns plain data;
+// printing is the caller's business.
+import type { Manifest, MigrationPlan, ProfileInput, SourceCatalog, TargetCatalog } from '@conv/core';
+import type { Config } from './config.js';
+import { api, type CheckReport, type ImportResult, type VerifyReport } from './deps.js';
+import type { Output } from './output.js';
+
+export interface StepContext {
+  config: Config;
+  profile: ProfileInput;
+  out: Output;
+}
+
+export interface Planned {
+  source: SourceCatalog;
+  target: TargetCatalog;
+  plan: MigrationPlan;
+}
+
+/** A table that is not loaded, and why (profile exclusions, history, cache, missing in the target). */
+export interface SkippedReport {
+  table: string;
+  reason: string;
+  detail: string;
+  /** The operator expected it (profile `expectedMissingInTarget`, history or cache tables). */
+  expected: boolean;
+}
+
+export async function planStep(ctx: StepContext): Promise<Planned> {
+  const { config, profile } = ctx;
+  const [source, target] = await Promise.all([
+    api('introspectMysql')(config.mysqlUrl, config.mysqlDatabase),
+    api('introspectPg')(config.pgUrl, config.pgSchema),
+  ]);
+  const plan = api('planMigration')(source, target, { ...profile, targetSchema: config.pgSchema });
+  return { source, target, plan };
+}
+
+export async function checkStep(ctx: StepContext, planned: Planned): Promise<CheckReport> {
+  return api('checkMigration')({
+    mysql: ctx.config.mysqlUrl,
+    plan: planned.plan,
+    source: planned.source,
+    target: planned.target,
+  });
+}
+
+export async function exportStep(
+  ctx: StepContext,
+  plan: MigrationPlan,
+  options: { now?: Date } = {},
+): Promise<{ dir: string; manifest: Manifest }> {
+  const totalBytes = plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
+  const progress = ctx.out.progress('export', totalBytes);
+  try {
+    return await api('exportDatabase')({
+      mysqlUrl: ctx.config.mysqlUrl,
+      plan,
+      outDir: ctx.config.exportBaseDir,
+      app: ctx.config.app,
+      jobs: ctx.config.jobs,
+      progress,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  } finally {
+    progress.close();
+  }
+}
+
+export async function importStep(
+  ctx: StepContext,
+  dir: string,
+  options: { includeHistory?: boolean; tables?: string[] } = {},
+): Promise<{ manifest: Manifest; result: ImportResult }> {
+  const manifest = await api('validateExportDirectory')(dir);
+  const progress = ctx.out.progress('import', manifest.totals.bytes);
+  try {
+    const result = await api('importDirectory')({
+      pgUrl: ctx.config.pgUrl,
+      dir,
+      schema: ctx.config.pgSchema,
+      fkStrategy: ctx.config.fkStrategy,
+      mode: ctx.config.loadMode,
+      progress,
+      ...(options.includeHistory !== undefined ? { includeHistory: options.includeHistory } : {}),
+      ...(options.tables ? { tables: options.tables } : {}),
+    });
+    return { manifest, result };
+  } finally {
+    progress.close();
+  }
+}
+
+export async function verifyStep(ctx: StepContext, plan: MigrationPlan): Promise<VerifyReport> {
+  const progress = ctx.out.progress('verify');
+  try {
+    return await api('verifyMigration')({
+      mysqlUrl: ctx.config.mysqlUrl,
+      pgUrl: ctx.config.pgUrl,
+      plan,
+      mode: ctx.config.verifyMode,
+      progress,
+    });
+  } finally {
+    progress.close();
+  }
+}
+
+/** Every table that the plan does not load, with the reason. */
+export function skippedTables(plan: MigrationPlan, profile: ProfileInput): SkippedReport[] {
+  const expected = new Set([
+    ...(profile.expectedMissingInTarget ?? []),
+    ...(profile.historyTables ?? []),
+    ...(profile.cacheTables ?? []),
+    ...(profile.exclude ?? []),
+  ]);
+  const out: SkippedReport[] = [];
+  for (const t of plan.tables) {
+    if (t.action === 'load') continue;
+    out.push({
+      table: t.source,
+      reason: t.skipReason ?? 'export-only',
+      detail: 'exported to CSV, not loaded',
+      expected: expected.has(t.source),
+    });
+  }
+  for (const s of plan.skipped) {
+    if (out.some((o) => o.table === s.table)) continue;
+    out.push({ table: s.table, reason: s.reason, detail: s.detail, expected: expected.has(s.table) });
+  }
+  return out.sort((a, b) => a.table.localeCompare(b.table));
+}
+
+export function formatSkipped(skipped: SkippedReport[]): string {
+  if (skipped.length === 0) return 'Skipped tables: none';
+  const lines = skipped.map(
+    (s) => `  - ${s.table}: ${s.reason}${s.expected ? ' (expected by the profile)' : ''} — ${s.detail}`,
+  );
+  return `Skipped tables (${skipped.length}, not loaded into PostgreSQL):\n${lines.join('\n')}`;
+}
+
+export function formatImport(result: ImportResult): string {
+  const rows = result.loaded.reduce((s, t) => s + t.rows, 0);
+  const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
+  const lines = [
+    `Imported ${result.loaded.length} tables, ${rows} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${(result.ms / 1000).toFixed(1)} s (FK strategy: ${result.strategy})`,
+  ];
+  if (result.sequences.length > 0) lines.push(`  sequences reset: ${result.sequences.length}`);
+  for (const s of result.skipped) lines.push(`  not loaded: ${s.table} (${s.reason})`);
+  lines.push(`  import script: ${result.scriptFile}`, `  import log:    ${result.logFile}`);
+  return lines.join('\n');
+}
+
+export function formatExport(dir: string, manifest: Manifest): string {
+  return [
+    `Exported ${manifest.totals.tables} tables, ${manifest.totals.rows} rows, ${(manifest.totals.bytes / 1024 / 1024).toFixed(1)} MB`,
+    `  directory: ${dir}`,
+  ].join('\n');
+}
