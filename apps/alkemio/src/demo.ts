@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// `pnpm demo`: the whole Alkemio runbook on throw-away databases (see @conv/cli runDemo).
+import { runDemo } from '@conv/cli';
+import { alkemio } from './profile.js';
+
+const code = await runDemo({ app: alkemio, fixture: 'alkemio' });
+process.exitCode = code;
+setTimeout(() => process.exit(code), 2000).unref();
