@@ -1,1 +1,6 @@
-export {};
+export { connectMysql, databaseOf } from './connect.js';
+export { type ExportOptions, type ExportResult, exportDatabase } from './export.js';
+export { exportStamp, fileNameFor } from './files.js';
+export { exportQueryFor, selectExpressionFor, selectListFor } from './select.js';
+export { openSnapshot, type SnapshotInfo } from './snapshot.js';
+export { countRows, exportTableFile, type TableExportResult } from './table-export.js';

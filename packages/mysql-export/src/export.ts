@@ -1,0 +1,243 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rmdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CONV_VERSION,
+  ConvError,
+  ExitCode,
+  hashJson,
+  MANIFEST_FILE,
+  MANIFEST_VERSION,
+  type Manifest,
+  ManifestSchema,
+  type MigrationPlan,
+  type PlannedTable,
+  type ProgressReporter,
+  serverOf,
+  silentProgress,
+} from '@conv/core';
+import type mysql from 'mysql2/promise';
+import { connectMysql, databaseOf } from './connect.js';
+import { exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
+import { nonTransactionalTables, openSnapshot, type SnapshotInfo } from './snapshot.js';
+import { countRows, exportTableFile, type TableExportResult } from './table-export.js';
+
+export interface ExportOptions {
+  /** Source server URL; its database (if any) wins over `plan.source.database`. */
+  mysqlUrl: string;
+  plan: MigrationPlan;
+  /** Root of exports: files go to `<outDir>/<app>/<YYYYmmdd_HHMMSS>/`. */
+  outDir: string;
+  app: string;
+  /** Tables exported at once, each on its own connection (default 2). */
+  jobs?: number;
+  progress?: ProgressReporter;
+  /** Time used for the directory name (default: now, UTC). */
+  now?: Date;
+  /** Directory name instead of the timestamp. */
+  dirName?: string;
+  signal?: AbortSignal;
+  /** Called (and awaited) before each table starts, e.g. for audit events. */
+  onTableStart?: (table: PlannedTable) => Promise<void> | void;
+}
+
+export interface ExportResult {
+  dir: string;
+  manifest: Manifest;
+  /** How the snapshot was taken (lock refused, non-transactional tables …), for the user. */
+  notes: string[];
+}
+
+/**
+ * Exports every table of the plan (`load` and `export-only`) into CSV files and writes
+ * `migration_manifest.json` last, atomically: a directory without a manifest is an incomplete export.
+ * On failure the files written so far are removed and the error names the table/file.
+ */
+export async function exportDatabase(options: ExportOptions): Promise<ExportResult> {
+  const { mysqlUrl, plan, app } = options;
+  const progress = options.progress ?? silentProgress;
+  const startedAt = new Date();
+  const database = databaseOf(mysqlUrl) ?? plan.source.database;
+  const dir = join(options.outDir, app, options.dirName ?? exportStamp(options.now ?? startedAt));
+  const written: string[] = [];
+  let createdDir = false;
+
+  try {
+    createdDir = await prepareDirectory(dir);
+  } catch (err) {
+    throw err instanceof ConvError ? err : writeError(err, dir);
+  }
+
+  const conns: mysql.Connection[] = [];
+  const internal = new AbortController();
+  const stopAll = () => internal.abort();
+  options.signal?.addEventListener('abort', stopAll, { once: true });
+  try {
+    const wanted = Math.max(1, Math.min(options.jobs ?? 2, plan.tables.length || 1));
+    conns.push(await connectMysql(mysqlUrl, database));
+    for (let i = 1; i < wanted; i++) conns.push(await connectMysql(mysqlUrl, database));
+    const [versionRows] = await conns[0]!.query({ sql: 'SELECT VERSION()', rowsAsArray: true });
+    const version = String((versionRows as unknown[][])[0]![0]);
+    const mariadb = /mariadb/i.test(version);
+
+    let snapshot = await openSnapshot(conns, mariadb);
+    if ('lockRefused' in snapshot) {
+      const refused = snapshot.lockRefused;
+      for (const extra of conns.splice(1)) await extra.end().catch(() => {});
+      snapshot = (await openSnapshot(conns, mariadb)) as SnapshotInfo;
+      snapshot.notes.push(`global read lock refused (${refused}): exported on one connection`);
+    }
+    const loose = await nonTransactionalTables(
+      conns[0]!,
+      database,
+      plan.tables.map((t) => t.source),
+    );
+    if (loose.length) {
+      snapshot.consistent = false;
+      snapshot.notes.push(`not covered by the snapshot (non-transactional engine): ${loose.join(', ')}`);
+    }
+    for (const note of snapshot.notes) progress.log(`export: ${note}`);
+
+    // Largest first, so that a big table does not start last and finish alone.
+    const taken = new Set<string>();
+    const files = new Map(plan.tables.map((t) => [t, fileNameFor(t.source, taken)]));
+    const queue = [...plan.tables].sort((a, b) => b.approxBytes - a.approxBytes);
+    const results = new Map<PlannedTable, TableExportResult>();
+
+    const worker = async (conn: mysql.Connection) => {
+      for (let table = queue.shift(); table; table = queue.shift()) {
+        if (internal.signal.aborted) return;
+        await options.onTableStart?.(table);
+        const expected = await countRows(conn, database, table.source);
+        progress.start(table.source, { rows: expected, bytes: table.approxBytes });
+        const file = files.get(table)!;
+        written.push(join(dir, file), join(dir, `${file}.partial`));
+        const result = await exportTableFile({
+          conn,
+          database,
+          table,
+          dir,
+          file,
+          progress,
+          signal: internal.signal,
+        });
+        if (result.rows !== expected) {
+          throw new ConvError(
+            `table ${table.source}: wrote ${result.rows} rows but COUNT(*) in the same snapshot is ${expected}`,
+            'export.count-mismatch',
+            ExitCode.unexpected,
+            { table: table.source, file: join(dir, file) },
+            snapshot.consistent
+              ? undefined
+              : 'the table is not transactional: export while nothing writes to it',
+          );
+        }
+        progress.finish(table.source, result.rows, result.bytes);
+        results.set(table, result);
+      }
+    };
+    const outcomes = await Promise.allSettled(
+      conns.map((conn) =>
+        worker(conn).catch((err) => {
+          stopAll(); // one failure stops the other tables at once
+          throw err;
+        }),
+      ),
+    );
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw firstRealError(outcomes, failure);
+    if (options.signal?.aborted) {
+      throw new ConvError('export stopped before completion', 'export.aborted', ExitCode.unexpected);
+    }
+
+    for (const conn of conns) await conn.query('COMMIT').catch(() => {});
+    const manifestTables = plan.tables.map((t) => {
+      const r = results.get(t)!;
+      return {
+        table: t.source,
+        target: t.target,
+        file: r.file,
+        columns: t.columns.map((c) => c.target),
+        rows: r.rows,
+        bytes: r.bytes,
+        sha256: r.sha256,
+      };
+    });
+    const manifest = ManifestSchema.parse({
+      manifestVersion: MANIFEST_VERSION,
+      tool: { name: 'conv', version: CONV_VERSION },
+      app,
+      source: {
+        dialect: mariadb ? 'mariadb' : 'mysql',
+        version,
+        server: serverOf(mysqlUrl),
+        database,
+        snapshot: {
+          consistent: snapshot.consistent,
+          connections: snapshot.connections,
+          binlogFile: snapshot.binlogFile,
+          binlogPosition: snapshot.binlogPosition,
+          gtid: snapshot.gtid,
+        },
+      },
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      planHash: hashJson(plan),
+      plan,
+      csv: {
+        format: 'csv',
+        encoding: 'utf8',
+        header: true,
+        delimiter: ',',
+        quote: '"',
+        null: 'unquoted-empty',
+      },
+      tables: manifestTables,
+      totals: {
+        tables: manifestTables.length,
+        rows: manifestTables.reduce((s, t) => s + t.rows, 0),
+        bytes: manifestTables.reduce((s, t) => s + t.bytes, 0),
+      },
+    } satisfies Manifest);
+    await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    return { dir, manifest, notes: snapshot.notes };
+  } catch (err) {
+    stopAll();
+    await removeFiles(written, createdDir ? dir : undefined);
+    throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', stopAll);
+    for (const conn of conns) await conn.end().catch(() => conn.destroy());
+  }
+}
+
+/** The error that caused the stop, not the "stopped" errors of the tables it interrupted. */
+function firstRealError(outcomes: PromiseSettledResult<unknown>[], fallback: PromiseRejectedResult): unknown {
+  const real = outcomes.find(
+    (o): o is PromiseRejectedResult =>
+      o.status === 'rejected' && !(o.reason instanceof ConvError && o.reason.code === 'export.aborted'),
+  );
+  return (real ?? fallback).reason;
+}
+
+/** Creates the export directory; refuses one that already holds a complete export. */
+async function prepareDirectory(dir: string): Promise<boolean> {
+  if (existsSync(join(dir, MANIFEST_FILE))) {
+    throw new ConvError(
+      `${dir} already holds a complete export (${MANIFEST_FILE})`,
+      'export.exists',
+      ExitCode.usage,
+      { file: join(dir, MANIFEST_FILE) },
+      'choose another directory name, or remove the old export',
+    );
+  }
+  const existed = existsSync(dir);
+  await mkdir(dir, { recursive: true });
+  return !existed;
+}
+
+async function removeFiles(files: string[], dir: string | undefined): Promise<void> {
+  for (const file of files) await unlink(file).catch(() => {});
+  await unlink(join(dir ?? '/nonexistent', `${MANIFEST_FILE}.tmp`)).catch(() => {});
+  if (dir) await rmdir(dir).catch(() => {});
+}

@@ -1,0 +1,76 @@
+import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConvError, ExitCode } from '@conv/core';
+
+/** `YYYYmmdd_HHMMSS` in UTC, the directory name the old export scripts used. */
+export function exportStamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${date.getUTCFullYear()}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}_` +
+    `${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}`
+  );
+}
+
+/**
+ * A file name for a table: the table name when it is a plain name, else a safe spelling of it. Unique
+ * ignoring case (macOS and Windows file systems fold case, MySQL table names need not).
+ */
+export function fileNameFor(table: string, taken: Set<string>): string {
+  const base = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(table)
+    ? table
+    : encodeURIComponent(table).replaceAll('%', '@');
+  let name = `${base}.csv`;
+  for (let i = 2; taken.has(name.toLowerCase()); i++) name = `${base}~${i}.csv`;
+  taken.add(name.toLowerCase());
+  return name;
+}
+
+/** ConvError for a failed write, naming the file and what to do. */
+export function writeError(err: unknown, file: string, table?: string): ConvError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'the disk is full'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'the output directory is not writable'
+        : code === 'ENOTDIR' || code === 'ENOENT'
+          ? 'the output path is not a directory'
+          : (err as Error).message;
+  return new ConvError(
+    `cannot write ${file}${table ? ` (table ${table})` : ''}: ${reason} [${code ?? 'error'}]`,
+    'export.write',
+    ExitCode.unexpected,
+    { file, ...(table ? { table } : {}) },
+    'free space or choose another --out directory; the export directory was left without a manifest',
+    { cause: err },
+  );
+}
+
+/** Writes a file atomically: temp file, fsync, rename, fsync of the directory. */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(content, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+    await syncDir(dirname(file));
+  } catch (err) {
+    throw writeError(err, file);
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch {
+    // Some file systems cannot fsync a directory; the rename is still atomic.
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,43 @@
+import type { ColumnPair, PlannedTable } from '@conv/core';
+import { quoteMysqlIdent } from '@conv/core';
+
+/** Alias of the exported table in the SELECT, so that lookup subqueries can refer to it unambiguously. */
+export const SOURCE_ALIAS = 'src';
+
+/** The SELECT expression of one column: the column itself, FLOAT widened, or the profile's transform. */
+export function selectExpressionFor(pair: ColumnPair, database?: string): string {
+  const col = `${quoteMysqlIdent(SOURCE_ALIAS)}.${quoteMysqlIdent(pair.source)}`;
+  const t = pair.transform;
+  if (t?.kind === 'base64') {
+    // TO_BASE64 breaks lines every 76 characters (MIME style): the text column wants one line.
+    return `REPLACE(REPLACE(TO_BASE64(${col}), CHAR(10), ''), CHAR(13), '')`;
+  }
+  if (t?.kind === 'lookup') {
+    const lk = quoteMysqlIdent('lk');
+    const table = (database ? `${quoteMysqlIdent(database)}.` : '') + quoteMysqlIdent(t.table);
+    const match = `${lk}.${quoteMysqlIdent(t.matchColumn)}`;
+    const value = `${lk}.${quoteMysqlIdent(t.valueColumn)}`;
+    // Values that already are a valueColumn (or match nothing) are kept as they are.
+    return (
+      `CASE WHEN ${col} IS NULL OR EXISTS (SELECT 1 FROM ${table} ${lk} WHERE ${value} = ${col}) THEN ${col} ` +
+      `ELSE COALESCE((SELECT ${value} FROM ${table} ${lk} WHERE ${match} = ${col} LIMIT 1), ${col}) END`
+    );
+  }
+  if (t?.kind === 'sql') return t.expression.replaceAll('{{value}}', col);
+  // The text protocol prints FLOAT with 6 significant digits; as DOUBLE it prints the stored value exactly.
+  if (pair.conversion === 'float' || pair.sourceDataType === 'float') return `CAST(${col} AS DOUBLE)`;
+  return col;
+}
+
+/** The SELECT list of a planned table, in `table.columns` order (generated columns are not in it). */
+export function selectListFor(table: PlannedTable, database?: string): string {
+  return table.columns.map((pair) => selectExpressionFor(pair, database)).join(', ');
+}
+
+/** The full export query of a table. */
+export function exportQueryFor(table: PlannedTable, database: string): string {
+  return (
+    `SELECT ${selectListFor(table, database)} FROM ${quoteMysqlIdent(database)}.${quoteMysqlIdent(table.source)} ` +
+    quoteMysqlIdent(SOURCE_ALIAS)
+  );
+}
