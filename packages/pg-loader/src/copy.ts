@@ -1,0 +1,116 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { ConvError, ExitCode } from '@conv/core';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { LoadTable } from './load-plan.js';
+import { copyFromStdin } from './sql.js';
+
+/** Chunks large enough that the per-message overhead of COPY data stays negligible, small enough to stay flat. */
+const READ_CHUNK = 512 * 1024;
+
+export interface CopyOutcome {
+  rows: number;
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * Streams one CSV file, as bytes, into `COPY … FROM STDIN`: PostgreSQL parses the rows, Node only
+ * moves buffers (with back-pressure: the file is read as fast as the server takes it).
+ */
+export async function copyTable(
+  client: pg.ClientBase,
+  table: LoadTable,
+  onBytes: (bytes: number) => void,
+): Promise<CopyOutcome> {
+  const started = Date.now();
+  const copy = client.query(copyFrom(copyFromStdin(table.schema, table.target, table.columns)));
+  const file = createReadStream(table.path, { highWaterMark: READ_CHUNK });
+  let bytes = 0;
+  file.on('data', (chunk) => {
+    bytes += chunk.length;
+    onBytes(bytes);
+  });
+  try {
+    await pipeline(file, copy);
+  } catch (err) {
+    throw copyError(err, table);
+  }
+  const rows = copy.rowCount;
+  if (rows !== table.rows) {
+    throw new ConvError(
+      `${table.schema}.${table.target}: PostgreSQL loaded ${rows} rows from ${table.file}, the manifest says ${table.rows}`,
+      'row-count-mismatch',
+      ExitCode.loadFailed,
+      { table: table.target, file: table.path },
+      'The file and the manifest disagree: re-run the export.',
+    );
+  }
+  return { rows, bytes, ms: Date.now() - started };
+}
+
+interface PgError {
+  message: string;
+  code?: string;
+  detail?: string;
+  where?: string;
+  column?: string;
+  constraint?: string;
+}
+
+/**
+ * The location of a rejected row from PostgreSQL's error context, e.g.
+ * `COPY activity, line 4, column id: "nope"` (line numbers count the physical lines of the input,
+ * header included, so they are line numbers of the file).
+ */
+export function parseCopyContext(where: string | undefined): { line?: number; column?: string } {
+  if (!where) return {};
+  const m = /\bCOPY .*?, line (\d+)(?:, column (.*?): |, column (.*?)$|:|$)/m.exec(where);
+  if (!m) return {};
+  const column = m[2] ?? m[3];
+  return { line: Number(m[1]), ...(column ? { column } : {}) };
+}
+
+function copyError(err: unknown, table: LoadTable): ConvError {
+  const e = err as PgError;
+  if (!e || typeof e.message !== 'string' || !e.code) {
+    return new ConvError(
+      `${table.schema}.${table.target}: loading ${table.file} failed: ${String((err as Error)?.message ?? err)}`,
+      'copy-failed',
+      ExitCode.loadFailed,
+      { table: table.target, file: table.path },
+      undefined,
+      { cause: err },
+    );
+  }
+  const { line, column: whereColumn } = parseCopyContext(e.where);
+  const column = e.column ?? whereColumn;
+  const at = [
+    `table ${table.schema}.${table.target}`,
+    `file ${table.path}`,
+    line !== undefined ? `line ${line}` : undefined,
+    column ? `column "${column}"` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const detail = e.detail ? ` (${e.detail})` : '';
+  return new ConvError(
+    `row rejected at ${at}: ${e.message}${detail} [SQLSTATE ${e.code}]`,
+    'row-rejected',
+    ExitCode.loadFailed,
+    { table: table.target, file: table.path, line, column },
+    hintFor(e.code, table),
+    { cause: err },
+  );
+}
+
+function hintFor(code: string, table: LoadTable): string {
+  if (code === '23503') {
+    return 'A referencing row has no parent row: run `check` against the source to list the orphans, fix them there, and export again.';
+  }
+  if (code === '23502' || code.startsWith('22')) {
+    return `Fix the value in the source (or add a transform in the profile), then export again; \`check\` finds such values before export. (${table.file})`;
+  }
+  return 'Fix the source data or the target schema and export again.';
+}

@@ -1,0 +1,645 @@
+import {
+  ConvError,
+  ExitCode,
+  isConvError,
+  type Manifest,
+  type ProgressReporter,
+  quotePgIdent,
+  quotePgQualified,
+  redactText,
+  redactUrl,
+  serverOf,
+  silentProgress,
+} from '@conv/core';
+import pg from 'pg';
+import { ImportArtifacts } from './artifacts.js';
+import { copyTable } from './copy.js';
+import {
+  addNotValid,
+  dropConstraint,
+  type FkStrategy,
+  type FkStrategyOption,
+  fksOfLoadedTables,
+  orphanQuery,
+  topologicalOrder,
+  validateConstraint,
+} from './foreign-keys.js';
+import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
+import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
+import { type ImportState, readState, writeState } from './state.js';
+import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
+import { validateExportDirectory } from './validate.js';
+
+export type ImportMode = 'single-transaction' | 'per-table';
+
+export interface ImportOptions {
+  pgUrl: string;
+  /** The export directory (holds migration_manifest.json). */
+  dir: string;
+  /** Target schema; default `public`. */
+  schema?: string;
+  fkStrategy?: FkStrategyOption;
+  /** `single-transaction` (default): all or nothing. `per-table`: commit per table, resumable. */
+  mode?: ImportMode;
+  /** Also load migration-history and cache tables (left alone by default). */
+  includeHistory?: boolean;
+  /** Only these tables (source or target names). */
+  tables?: string[];
+  progress?: ProgressReporter;
+  /** Clock for the artifact names (tests). */
+  now?: Date;
+}
+
+export interface ImportResult {
+  strategy: FkStrategy;
+  /** Why this strategy (what the role can do), as reported to the user. */
+  strategyReason: string;
+  mode: ImportMode;
+  loaded: { table: string; rows: number; bytes: number; ms: number }[];
+  skipped: { table: string; reason: string; detail: string }[];
+  /** Every table emptied by the single TRUNCATE (planned tables plus empty tables that reference them). */
+  truncated: string[];
+  /** Next value each reset sequence hands out (bigint as text). */
+  sequences: { sequence: string; value: string }[];
+  /** Foreign keys checked after the load (replica, drop-recreate). */
+  checkedForeignKeys: number;
+  /** per-table mode: tables found committed by an earlier run and not loaded again. */
+  resumed: string[];
+  scriptFile: string;
+  logFile: string;
+  ms: number;
+}
+
+/** The session that runs every statement: each one goes to the script before it is sent. */
+class Session {
+  constructor(
+    readonly client: pg.ClientBase,
+    readonly artifacts: ImportArtifacts,
+  ) {}
+
+  async run<R extends pg.QueryResultRow = pg.QueryResultRow>(stmt: Statement | string): Promise<R[]> {
+    const s = typeof stmt === 'string' ? { text: stmt } : stmt;
+    this.artifacts.statement(s.script ?? s.text);
+    const res = await this.client.query<R>(s.text, s.values);
+    return res.rows;
+  }
+}
+
+function secretOf(url: string): string[] {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password ? [password] : [];
+  } catch {
+    return [];
+  }
+}
+
+function databaseOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.slice(1)) || '(default)';
+  } catch {
+    return '(default)';
+  }
+}
+
+/**
+ * Loads a validated export directory into PostgreSQL. See the package README for the guarantees:
+ * validated before any write, one TRUNCATE, COPY FROM STDIN, FK strategy, sequences reset, atomic by
+ * default, resumable per table, fail-fast with the exact location of a bad row.
+ */
+export async function importDirectory(options: ImportOptions): Promise<ImportResult> {
+  const started = Date.now();
+  const schema = options.schema ?? 'public';
+  const mode = options.mode ?? 'single-transaction';
+  const progress = options.progress ?? silentProgress;
+  const secrets = secretOf(options.pgUrl);
+  const target = `${serverOf(options.pgUrl)}/${databaseOf(options.pgUrl)} schema ${schema}`;
+
+  // Validation reads every byte; nothing is written to the target before it passes.
+  const validated = Date.now();
+  const manifest = await validateExportDirectory(options.dir, { tables: options.tables });
+  const artifacts = new ImportArtifacts(options.dir, options.now ?? new Date(), secrets);
+  const say = (line: string) => {
+    artifacts.info(line);
+    progress.log(redactText(line, secrets));
+  };
+  artifacts.info(
+    `export ${options.dir} validated: ${manifest.tables.length} files, ${manifest.totals.rows} rows, ${manifest.totals.bytes} bytes (sha256, sizes, headers, row counts) in ${Date.now() - validated} ms`,
+  );
+  artifacts.comment(
+    `conv import of ${options.dir}\ninto ${redactUrl(options.pgUrl)} schema ${schema}, mode ${mode}\n` +
+      `re-run by hand from the export directory: psql -v ON_ERROR_STOP=1 -d <database> -f ${artifacts.scriptFile.split('/').pop()}`,
+  );
+  artifacts.statement('\\set ON_ERROR_STOP on');
+
+  const client = new pg.Client({ connectionString: options.pgUrl, application_name: 'conv import' });
+  try {
+    await client.connect();
+  } catch (err) {
+    await artifacts.close();
+    throw new ConvError(
+      `cannot connect to PostgreSQL at ${redactUrl(options.pgUrl)}: ${redactText((err as Error).message, secrets)}`,
+      'pg-connection',
+      ExitCode.connection,
+      { server: serverOf(options.pgUrl) },
+    );
+  }
+  client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
+  const session = new Session(client, artifacts);
+  try {
+    const result = await runImport(session, manifest, options, { schema, mode, progress, target, say });
+    const ms = Date.now() - started;
+    say(
+      `import done: ${result.loaded.length} tables, ${result.loaded.reduce((s, t) => s + t.rows, 0)} rows in ${ms} ms (strategy ${result.strategy})`,
+    );
+    return { ...result, scriptFile: artifacts.scriptFile, logFile: artifacts.logFile, ms };
+  } catch (err) {
+    const message = redactText(err instanceof Error ? err.message : String(err), secrets);
+    artifacts.info(`FAILED: ${message}`);
+    artifacts.comment(`ERROR: ${message}`);
+    if (isConvError(err)) throw err;
+    throw new ConvError(
+      `import into ${target} failed: ${message}`,
+      'import-failed',
+      ExitCode.loadFailed,
+      {},
+      undefined,
+      { cause: err },
+    );
+  } finally {
+    await client.end().catch(() => {});
+    await artifacts.close();
+  }
+}
+
+interface RunContext {
+  schema: string;
+  mode: ImportMode;
+  progress: ProgressReporter;
+  target: string;
+  say(line: string): void;
+}
+
+type RunOutcome = Omit<ImportResult, 'scriptFile' | 'logFile' | 'ms'>;
+
+async function runImport(
+  session: Session,
+  manifest: Manifest,
+  options: ImportOptions,
+  ctx: RunContext,
+): Promise<RunOutcome> {
+  const { client } = session;
+  const live = await readLiveTarget(client, ctx.schema);
+  const plan = buildLoadPlan(options.dir, manifest, live, {
+    schema: ctx.schema,
+    includeHistory: options.includeHistory,
+    tables: options.tables,
+  });
+  for (const s of plan.skipped) ctx.say(`skipped ${s.table}: ${s.detail}`);
+  if (!plan.tables.length) throw noTables(plan.skipped, ctx.target);
+
+  const state = ctx.mode === 'per-table' ? await resumableState(options.dir, manifest, ctx) : null;
+  const fks = state?.droppedForeignKeys.length
+    ? mergeSaved(fksOfLoadedTables(live, plan.tables), state.droppedForeignKeys)
+    : fksOfLoadedTables(live, plan.tables);
+  const choice = state
+    ? {
+        strategy: state.strategy,
+        reason: `${state.strategy}: resumed with the strategy of the interrupted run`,
+      }
+    : await chooseStrategy(client, live, plan.tables, fks, options.fkStrategy ?? 'auto', ctx.mode);
+  ctx.say(`role ${live.role}${live.superuser ? ' (superuser)' : ''}; foreign keys: ${choice.reason}`);
+  const order = topologicalOrder(plan.tables, fks, {
+    ignoreDeferrable: ctx.mode === 'single-transaction',
+  }).order;
+  if (state && state.tables.join('\u0000') !== order.map((t) => t.target).join('\u0000')) {
+    throw new ConvError(
+      `${options.dir}/import_state.json belongs to an import of other tables (${state.tables.length} tables): cannot resume`,
+      'state-mismatch',
+      ExitCode.usage,
+      { file: options.dir },
+      'Remove import_state.json to start again from the beginning (the planned tables are truncated again).',
+    );
+  }
+  const extra = await referencingTables(client, live, order);
+  if (extra.length) {
+    ctx.say(
+      `also truncated (empty tables outside the export whose foreign keys point at loaded tables): ${extra.map((t) => t.name).join(', ')}`,
+    );
+  }
+  const truncated = [...order.map((t) => ({ schema: t.schema, name: t.target })), ...extra];
+  const outcome: RunOutcome = {
+    strategy: choice.strategy,
+    strategyReason: choice.reason,
+    mode: ctx.mode,
+    loaded: [],
+    skipped: plan.skipped,
+    truncated: truncated.map((t) => (t.schema === ctx.schema ? t.name : `${t.schema}.${t.name}`)),
+    sequences: [],
+    checkedForeignKeys: 0,
+    resumed: [],
+  };
+  const droppable = choice.strategy === 'drop-recreate' ? fks : [];
+  if (ctx.mode === 'single-transaction') {
+    await session.run('BEGIN');
+    try {
+      await prepare(session, choice.strategy, fks, droppable, truncated, 'local');
+      for (const table of order) outcome.loaded.push(await loadOne(session, table, ctx));
+      outcome.checkedForeignKeys = await restoreForeignKeys(session, choice.strategy, fks, droppable);
+      outcome.sequences = await resetSequences(session, order);
+      await session.run('COMMIT');
+    } catch (err) {
+      await session.run('ROLLBACK').catch(() => {});
+      ctx.say('rolled back: the target is as it was before the import');
+      throw err;
+    }
+    return outcome;
+  }
+  return runPerTable(session, manifest, options, ctx, {
+    outcome,
+    state,
+    order,
+    fks,
+    droppable,
+    truncated,
+    live,
+  });
+}
+
+function noTables(skipped: SkippedLoad[], target: string): ConvError {
+  return new ConvError(
+    `nothing to load into ${target}: every table of the export was skipped (${skipped.map((s) => `${s.table}: ${s.reason}`).join(', ')})`,
+    'nothing-to-load',
+    ExitCode.badInput,
+    {},
+    'Check the target schema name (--schema) and that the application migrations created its tables.',
+  );
+}
+
+async function resumableState(dir: string, manifest: Manifest, ctx: RunContext): Promise<ImportState | null> {
+  const state = await readState(dir);
+  if (!state || state.phase === 'completed') return null;
+  if (state.planHash !== manifest.planHash || state.target !== ctx.target) {
+    throw new ConvError(
+      `${dir}/import_state.json records an unfinished import of another plan or into another target (${state.target}): cannot resume`,
+      'state-mismatch',
+      ExitCode.usage,
+      { file: dir },
+      'Finish that import, or remove import_state.json to start again from the beginning.',
+    );
+  }
+  ctx.say(
+    `resuming the per-table import started ${state.startedAt}: ${state.done.length} table(s) already committed`,
+  );
+  return state;
+}
+
+/** Dropped constraints of an interrupted run are gone from the catalog: take them from the state file. */
+function mergeSaved(live: LiveForeignKey[], saved: LiveForeignKey[]): LiveForeignKey[] {
+  const key = (fk: LiveForeignKey) => `${tableKey(fk.schema, fk.table)}\u0000${fk.name}`;
+  const byKey = new Map(live.map((fk) => [key(fk), fk]));
+  for (const fk of saved) if (!byKey.has(key(fk))) byKey.set(key(fk), fk);
+  return [...byKey.values()];
+}
+
+async function canSetReplica(client: pg.ClientBase): Promise<boolean> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SET LOCAL session_replication_role = replica');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+/**
+ * `auto` takes the first strategy the connected role can use: `replica` (superuser, or a role granted
+ * SET on the parameter), `drop-recreate` (owns every referencing table and may reference the parents),
+ * `ordered` (no cycle of non-deferrable keys among the loaded tables). An explicit strategy the role
+ * cannot use is refused before anything is written.
+ */
+async function chooseStrategy(
+  client: pg.ClientBase,
+  live: LiveTarget,
+  tables: LoadTable[],
+  fks: LiveForeignKey[],
+  wanted: FkStrategyOption,
+  mode: ImportMode,
+): Promise<{ strategy: FkStrategy; reason: string }> {
+  const replica = wanted === 'auto' || wanted === 'replica' ? await canSetReplica(client) : false;
+  const notOwned = fks.filter((fk) => !fk.childOwned || !fk.canReference);
+  const { cyclic } = topologicalOrder(tables, fks, { ignoreDeferrable: mode === 'single-transaction' });
+  const why = {
+    replica: replica
+      ? `replica: role ${live.role} may set session_replication_role (keys checked after the load)`
+      : `session_replication_role cannot be set by role ${live.role} (needs superuser)`,
+    drop: notOwned.length
+      ? `drop-recreate needs ownership of ${[...new Set(notOwned.map((fk) => fk.table))].slice(0, 5).join(', ')}`
+      : `drop-recreate: role ${live.role} owns every referencing table (${fks.length} foreign keys dropped, re-added NOT VALID, validated)`,
+    ordered: cyclic.length
+      ? `ordered cannot load ${cyclic.slice(0, 5).join(', ')} (foreign-key cycle or self reference)`
+      : `ordered: parents loaded before children, keys checked row by row`,
+  };
+  const refuse = (reason: string) =>
+    new ConvError(
+      `foreign-key strategy ${wanted} cannot be used: ${reason}; nothing was written`,
+      'fk-strategy-unavailable',
+      ExitCode.usage,
+      {},
+      'Connect as the owner of the tables (drop-recreate) or as a superuser (replica), or choose --fk-strategy auto.',
+    );
+  if (wanted === 'replica') {
+    if (!replica) throw refuse(why.replica);
+    return { strategy: 'replica', reason: why.replica };
+  }
+  if (wanted === 'drop-recreate') {
+    if (notOwned.length) throw refuse(why.drop);
+    return { strategy: 'drop-recreate', reason: why.drop };
+  }
+  if (wanted === 'ordered') {
+    if (cyclic.length) throw refuse(why.ordered);
+    return { strategy: 'ordered', reason: why.ordered };
+  }
+  if (replica) return { strategy: 'replica', reason: why.replica };
+  if (!notOwned.length) return { strategy: 'drop-recreate', reason: `${why.drop}; ${why.replica}` };
+  if (!cyclic.length) return { strategy: 'ordered', reason: `${why.ordered}; ${why.replica}; ${why.drop}` };
+  throw refuse(`${why.replica}; ${why.drop}; ${why.ordered}`);
+}
+
+/**
+ * Tables outside the load whose foreign keys point (directly or through each other) at loaded tables.
+ * TRUNCATE must list them or fail; `CASCADE` would silently empty them. Empty ones are listed in the one
+ * TRUNCATE statement (nothing is lost); a non-empty one stops the import before any write.
+ */
+async function referencingTables(
+  client: pg.ClientBase,
+  live: LiveTarget,
+  order: LoadTable[],
+): Promise<{ schema: string; name: string }[]> {
+  const inSet = new Set(order.map((t) => tableKey(t.schema, t.target)));
+  const extra: { schema: string; name: string; via: string }[] = [];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const fk of live.foreignKeys) {
+      const child = tableKey(fk.schema, fk.table);
+      if (inSet.has(tableKey(fk.refSchema, fk.refTable)) && !inSet.has(child)) {
+        inSet.add(child);
+        extra.push({ schema: fk.schema, name: fk.table, via: `${fk.name} → ${fk.refTable}` });
+        grew = true;
+      }
+    }
+  }
+  for (const t of extra) {
+    if (await hasRows(client, quotePgQualified(t.schema, t.name))) {
+      throw new ConvError(
+        `${t.schema}.${t.name} is not in the export but holds rows that reference a loaded table (constraint ${t.via}): ` +
+          'truncating the loaded tables would have to empty it too (TRUNCATE … CASCADE); nothing was written',
+        'referenced-from-outside',
+        ExitCode.checkFailed,
+        { table: t.name },
+        `Empty ${t.name} first if its rows may go, or include it in the export.`,
+      );
+    }
+  }
+  return extra;
+}
+
+/** Everything before the first COPY: the strategy's session setup, dropped keys, the one TRUNCATE. */
+async function prepare(
+  session: Session,
+  strategy: FkStrategy,
+  fks: LiveForeignKey[],
+  droppable: LiveForeignKey[],
+  truncated: { schema: string; name: string }[],
+  scope: 'local' | 'session',
+): Promise<void> {
+  // per-table sessions set it once for the whole session (see runPerTable).
+  if (strategy === 'replica' && scope === 'local')
+    await session.run('SET LOCAL session_replication_role = replica');
+  if (strategy === 'ordered' && scope === 'local' && fks.some((fk) => fk.deferrable)) {
+    await session.run('SET CONSTRAINTS ALL DEFERRED');
+  }
+  for (const fk of droppable) await session.run(dropConstraint(fk));
+  await session.run(truncateAll(truncated));
+}
+
+async function loadOne(
+  session: Session,
+  table: LoadTable,
+  ctx: RunContext,
+): Promise<{ table: string; rows: number; bytes: number; ms: number }> {
+  session.artifacts.statement(psqlCopyLine(table.schema, table.target, table.columns, table.file));
+  ctx.progress.start(table.target, { rows: table.rows, bytes: table.bytes });
+  const { rows, bytes, ms } = await copyTable(session.client, table, (moved) => {
+    const estimate = table.bytes > 0 ? Math.floor((table.rows * moved) / table.bytes) : 0;
+    ctx.progress.update(table.target, estimate, moved);
+  });
+  ctx.progress.finish(table.target, rows, bytes);
+  session.artifacts.info(
+    `loaded ${table.schema}.${table.target} from ${table.file}: ${rows} rows, ${bytes} bytes in ${ms} ms (${ms > 0 ? ((bytes / 1048576) * (1000 / ms)).toFixed(1) : '-'} MB/s)`,
+  );
+  return { table: table.target, rows, bytes, ms };
+}
+
+/**
+ * After the last COPY. drop-recreate: re-add every dropped key NOT VALID, then VALIDATE each one that
+ * was valid before. replica: keys were not checked during the load, so every key of a loaded table is
+ * checked with an anti-join now — an import never commits orphans silently. On a failure the error
+ * names the constraint and up to five offending keys.
+ */
+async function restoreForeignKeys(
+  session: Session,
+  strategy: FkStrategy,
+  fks: LiveForeignKey[],
+  droppable: LiveForeignKey[],
+): Promise<number> {
+  if (strategy === 'drop-recreate') {
+    for (const fk of droppable) await session.run(addNotValid(fk));
+    let checked = 0;
+    for (const fk of droppable) {
+      if (!fk.validated) continue;
+      await session.run('SAVEPOINT conv_validate');
+      try {
+        await session.run(validateConstraint(fk));
+        await session.run('RELEASE SAVEPOINT conv_validate');
+      } catch (err) {
+        await session.run('ROLLBACK TO SAVEPOINT conv_validate');
+        const sample = await session.run(orphanQuery(fk));
+        throw orphanError(fk, sample, (err as Error).message);
+      }
+      checked++;
+    }
+    return checked;
+  }
+  if (strategy === 'replica') {
+    for (const fk of fks) {
+      const sample = await session.run(orphanQuery(fk));
+      if (sample.length) throw orphanError(fk, sample, 'rows without a parent row');
+    }
+    return fks.length;
+  }
+  return 0;
+}
+
+function orphanError(fk: LiveForeignKey, sample: pg.QueryResultRow[], why: string): ConvError {
+  const keys = sample.map((row) => `(${fk.columns.map((c) => `${c}=${row[c] ?? 'NULL'}`).join(', ')})`);
+  return new ConvError(
+    `foreign key ${fk.name} of ${fk.schema}.${fk.table} (${fk.columns.join(', ')}) → ${fk.refSchema}.${fk.refTable} (${fk.refColumns.join(', ')}) fails after the load: ${why}. ` +
+      `Offending keys: ${keys.join(', ') || '(none found)'}`,
+    'foreign-key-violation',
+    ExitCode.loadFailed,
+    { table: fk.table, column: fk.columns[0] },
+    'Run `check` against the source to list every orphan, fix them there (or exclude the table), and export again.',
+  );
+}
+
+/**
+ * Every sequence owned by a loaded column (serial and identity, e.g. Alkemio's `rowId`) is set so the
+ * next value is max + 1, or the sequence's start when the table is empty.
+ */
+async function resetSequences(
+  session: Session,
+  tables: LoadTable[],
+): Promise<{ sequence: string; value: string }[]> {
+  const out: { sequence: string; value: string }[] = [];
+  for (const table of tables) {
+    for (const { column, sequence } of table.sequences) {
+      const max = `(SELECT max(${quotePgIdent(column)}) FROM ${quotePgQualified(table.schema, table.target)})`;
+      const start = (seq: string) =>
+        `(SELECT seqstart FROM pg_catalog.pg_sequence WHERE seqrelid = ${seq}::regclass)`;
+      const rows = await session.run<{ value: string }>({
+        text: `SELECT pg_catalog.setval($1::regclass, COALESCE(${max} + 1, ${start('$1')}), false)::text AS value`,
+        values: [sequence],
+        script: `SELECT pg_catalog.setval(${pgLiteral(sequence)}::regclass, COALESCE(${max} + 1, ${start(pgLiteral(sequence))}), false)`,
+      });
+      out.push({ sequence, value: rows[0]?.value ?? '?' });
+    }
+  }
+  return out;
+}
+
+interface PerTableInput {
+  outcome: RunOutcome;
+  state: ImportState | null;
+  order: LoadTable[];
+  fks: LiveForeignKey[];
+  droppable: LiveForeignKey[];
+  truncated: { schema: string; name: string }[];
+  live: LiveTarget;
+}
+
+/**
+ * `per-table`: one transaction for the setup (dropped keys + the one TRUNCATE), one per table, one for
+ * the end (keys, sequences). The state file is written before the setup commits (so dropped keys are
+ * never only in the target's memory) and after each table commits. A table found non-empty on resume
+ * was committed by a run that died before writing the state: it counts as done when its row count
+ * equals the manifest's.
+ */
+async function runPerTable(
+  session: Session,
+  manifest: Manifest,
+  options: ImportOptions,
+  ctx: RunContext,
+  input: PerTableInput,
+): Promise<RunOutcome> {
+  const { outcome, order, fks, droppable, truncated, live } = input;
+  const now = new Date().toISOString();
+  const state: ImportState = input.state ?? {
+    stateVersion: 1,
+    planHash: manifest.planHash,
+    target: ctx.target,
+    strategy: outcome.strategy,
+    tables: order.map((t) => t.target),
+    phase: 'loading',
+    done: [],
+    droppedForeignKeys: droppable,
+    startedAt: now,
+    updatedAt: now,
+  };
+  if (outcome.strategy === 'replica') await session.run('SET session_replication_role = replica');
+  if (state.phase === 'preparing' || !input.state) {
+    // Recorded before the COMMIT: if the process dies right after it, the dropped keys are in the file.
+    await writeState(options.dir, { ...state, phase: 'preparing' });
+    await session.run('BEGIN');
+    try {
+      await prepare(session, outcome.strategy, fks, presentNow(droppable, live), truncated, 'session');
+      await session.run('COMMIT');
+    } catch (err) {
+      await session.run('ROLLBACK').catch(() => {});
+      throw err;
+    }
+    state.phase = 'loading';
+    await writeState(options.dir, state);
+  }
+  for (const table of order) {
+    if (state.done.includes(table.target)) {
+      outcome.resumed.push(table.target);
+      continue;
+    }
+    await session.run('BEGIN');
+    try {
+      if (await alreadyCommitted(session, table)) {
+        await session.run('ROLLBACK');
+        outcome.resumed.push(table.target);
+      } else {
+        outcome.loaded.push(await loadOne(session, table, ctx));
+        await session.run('COMMIT');
+      }
+    } catch (err) {
+      await session.run('ROLLBACK').catch(() => {});
+      ctx.say(
+        `rolled back ${table.target}; committed so far: ${state.done.join(', ') || '(none)'}; re-run to resume after them`,
+      );
+      throw err;
+    }
+    state.done.push(table.target);
+    await writeState(options.dir, state);
+  }
+  // Re-add what is really missing now (a resumed run may find some keys already back).
+  const toAdd = droppable.length
+    ? missingNow(droppable, await readLiveTarget(session.client, ctx.schema))
+    : [];
+  await session.run('BEGIN');
+  try {
+    outcome.checkedForeignKeys = await restoreForeignKeys(session, outcome.strategy, fks, toAdd);
+    outcome.sequences = await resetSequences(session, order);
+    await session.run('COMMIT');
+  } catch (err) {
+    await session.run('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  await writeState(options.dir, { ...state, phase: 'completed', droppedForeignKeys: [] });
+  return outcome;
+}
+
+const fkKey = (fk: LiveForeignKey) => `${tableKey(fk.schema, fk.table)}\u0000${fk.name}`;
+
+/** Keys of the list that the catalog does not have (really dropped). */
+function missingNow(keys: LiveForeignKey[], live: LiveTarget): LiveForeignKey[] {
+  const present = new Set(live.foreignKeys.map(fkKey));
+  return keys.filter((fk) => !present.has(fkKey(fk)));
+}
+
+/** Keys of the list that the catalog still has (to drop). */
+function presentNow(keys: LiveForeignKey[], live: LiveTarget): LiveForeignKey[] {
+  const present = new Set(live.foreignKeys.map(fkKey));
+  return keys.filter((fk) => present.has(fkKey(fk)));
+}
+
+async function alreadyCommitted(session: Session, table: LoadTable): Promise<boolean> {
+  const rows = await session.run<{ n: string }>(
+    `SELECT count(*)::text AS n FROM ${quotePgQualified(table.schema, table.target)}`,
+  );
+  const n = Number(rows[0]?.n ?? 0);
+  if (n === 0) return false;
+  if (n === table.rows) return true;
+  throw new ConvError(
+    `${table.schema}.${table.target} holds ${n} rows while resuming (expected 0, or ${table.rows} if it had been committed): it changed outside the import`,
+    'resume-conflict',
+    ExitCode.loadFailed,
+    { table: table.target },
+    'Remove import_state.json and run the import again from the beginning.',
+  );
+}

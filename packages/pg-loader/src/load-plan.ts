@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+import { ConvError, ExitCode, type Manifest, type ManifestTable } from '@conv/core';
+import type { LiveTarget } from './target.js';
+
+export interface LoadTable {
+  /** Source table name (as in the manifest). */
+  table: string;
+  schema: string;
+  target: string;
+  file: string;
+  path: string;
+  columns: string[];
+  rows: number;
+  bytes: number;
+  /** Sequences (serial or identity) owned by the loaded columns. */
+  sequences: { column: string; sequence: string }[];
+}
+
+export type SkipReason =
+  | 'missing-in-target'
+  | 'migration-history'
+  | 'cache'
+  | 'excluded-by-profile'
+  | 'not-included'
+  | 'missing-in-source'
+  | 'not-requested';
+
+export interface SkippedLoad {
+  table: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+export interface LoadPlan {
+  tables: LoadTable[];
+  skipped: SkippedLoad[];
+}
+
+export interface LoadPlanOptions {
+  schema: string;
+  includeHistory?: boolean;
+  /** Only these tables (source or target names). */
+  tables?: string[];
+}
+
+/**
+ * Decides, from the manifest and the LIVE target catalog, which files go into which tables.
+ * The plan in the manifest says what the exporter intended; the live catalog has the last word
+ * (a table dropped since the export is skipped and reported, a missing column stops the import).
+ */
+export function buildLoadPlan(
+  dir: string,
+  manifest: Manifest,
+  live: LiveTarget,
+  options: LoadPlanOptions,
+): LoadPlan {
+  const planned = new Map(manifest.plan.tables.map((t) => [t.source, t]));
+  const only = options.tables ? new Set(options.tables) : null;
+  if (only) {
+    const known = new Set(manifest.tables.flatMap((t) => [t.table, t.target]));
+    const unknown = [...only].filter((t) => !known.has(t));
+    if (unknown.length) {
+      throw new ConvError(
+        `tables not in the export: ${unknown.join(', ')}`,
+        'unknown-table',
+        ExitCode.usage,
+        {},
+        `The export holds: ${manifest.tables.map((t) => t.table).join(', ')}`,
+      );
+    }
+  }
+  const tables: LoadTable[] = [];
+  const skipped: SkippedLoad[] = [];
+  for (const entry of manifest.tables) {
+    if (only && !only.has(entry.table) && !only.has(entry.target)) {
+      skipped.push({
+        table: entry.table,
+        reason: 'not-requested',
+        detail: 'not in the requested table list',
+      });
+      continue;
+    }
+    const plan = planned.get(entry.table);
+    const reason = plan?.action === 'export-only' ? plan.skipReason : null;
+    const history = reason === 'migration-history' || reason === 'cache';
+    if (reason && !(history && options.includeHistory)) {
+      skipped.push({
+        table: entry.table,
+        reason,
+        detail: history
+          ? `${entry.target} is a ${reason === 'cache' ? 'cache' : 'migration-history'} table of the application: left alone (includeHistory loads it)`
+          : `export-only in the plan (${reason})`,
+      });
+      continue;
+    }
+    const liveTable = live.tables.get(entry.target);
+    if (!liveTable) {
+      skipped.push({
+        table: entry.table,
+        reason: 'missing-in-target',
+        detail: `no table ${options.schema}.${entry.target} in the target: exported for the record, not loaded`,
+      });
+      continue;
+    }
+    tables.push(toLoadTable(dir, entry, options.schema, liveTable));
+  }
+  return { tables, skipped };
+}
+
+function toLoadTable(
+  dir: string,
+  entry: ManifestTable,
+  schema: string,
+  live: LiveTarget['tables'] extends Map<string, infer T> ? T : never,
+): LoadTable {
+  const missing = entry.columns.filter((c) => !live.columns.has(c));
+  if (missing.length) {
+    throw new ConvError(
+      `${schema}.${entry.target} has no column ${missing.map((c) => `"${c}"`).join(', ')} (file ${entry.file}); nothing was written`,
+      'target-column-missing',
+      ExitCode.checkFailed,
+      { table: entry.target, column: missing[0], file: entry.file },
+      'Run the application migrations that create the column, or re-plan and re-export against this target.',
+    );
+  }
+  const generated = entry.columns.filter((c) => live.columns.get(c)?.generated);
+  if (generated.length) {
+    throw new ConvError(
+      `${schema}.${entry.target}: column ${generated.join(', ')} is GENERATED in the target and cannot be loaded (file ${entry.file}); nothing was written`,
+      'target-column-generated',
+      ExitCode.checkFailed,
+      { table: entry.target, column: generated[0], file: entry.file },
+      'Re-plan against this target: generated columns are left out of the export.',
+    );
+  }
+  const sequences: LoadTable['sequences'] = [];
+  for (const column of entry.columns) {
+    const sequence = live.columns.get(column)?.sequence;
+    if (sequence) sequences.push({ column, sequence });
+  }
+  return {
+    table: entry.table,
+    schema,
+    target: entry.target,
+    file: entry.file,
+    path: join(dir, entry.file),
+    columns: entry.columns,
+    rows: entry.rows,
+    bytes: entry.bytes,
+    sequences,
+  };
+}

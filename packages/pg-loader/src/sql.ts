@@ -1,0 +1,50 @@
+import { quotePgIdent, quotePgQualified } from '@conv/core';
+
+/**
+ * A PostgreSQL string literal for the generated script (the loader itself sends values as parameters).
+ * Same rule as libpq's PQescapeLiteral: quotes doubled, and `E'…'` with doubled backslashes when the
+ * text holds a backslash, so the literal means the same whatever `standard_conforming_strings` says.
+ */
+export function pgLiteral(value: string): string {
+  if (value.includes('\0'))
+    throw new Error(`a PostgreSQL literal cannot hold a NUL byte: ${JSON.stringify(value)}`);
+  const body = value.replaceAll("'", "''");
+  return value.includes('\\') ? `E'${body.replaceAll('\\', '\\\\')}'` : `'${body}'`;
+}
+
+/** One statement the loader runs: `text` with `$n` parameters for the server, `script` for the SQL file. */
+export interface Statement {
+  text: string;
+  values?: unknown[];
+  /** What the import script shows (literals instead of parameters, or a psql `\copy` line). */
+  script?: string;
+}
+
+export function columnList(columns: readonly string[]): string {
+  return columns.map(quotePgIdent).join(', ');
+}
+
+/** `COPY "s"."t" ("a", "b") FROM STDIN (FORMAT csv, HEADER true)`: the header was validated beforehand. */
+export function copyFromStdin(schema: string, table: string, columns: readonly string[]): string {
+  return `COPY ${quotePgQualified(schema, table)} (${columnList(columns)}) FROM STDIN (FORMAT csv, HEADER true)`;
+}
+
+/**
+ * The psql equivalent of a COPY for the script: `\copy` reads the file on the client like the loader does.
+ * The file name is relative to the export directory (the script lives there: run psql from it).
+ */
+export function psqlCopyLine(
+  schema: string,
+  table: string,
+  columns: readonly string[],
+  file: string,
+): string {
+  if (/[\r\n]/.test(file))
+    throw new Error(`file name with a line break cannot be written to a psql script: ${file}`);
+  return `\\copy ${quotePgQualified(schema, table)} (${columnList(columns)}) from ${pgLiteral(file)} with (format csv, header true)`;
+}
+
+/** `TRUNCATE TABLE a, b, …` — every table in one statement, so no table can be emptied after it was loaded. */
+export function truncateAll(tables: readonly { schema: string; name: string }[]): string {
+  return `TRUNCATE TABLE ${tables.map((t) => quotePgQualified(t.schema, t.name)).join(', ')}`;
+}

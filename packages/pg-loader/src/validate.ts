@@ -1,0 +1,173 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import {
+  ConvError,
+  ExitCode,
+  hashJson,
+  MANIFEST_FILE,
+  type Manifest,
+  ManifestSchema,
+  type ManifestTable,
+} from '@conv/core';
+import { scanCsvFile } from './scan.js';
+
+function bad(message: string, file: string, hint: string, table?: string): ConvError {
+  return new ConvError(message, 'bad-export-directory', ExitCode.badInput, { file, table }, hint);
+}
+
+const RE_EXPORT = 'Re-run the export, or copy the directory again from where it was written.';
+
+/** Reads and schema-checks `migration_manifest.json` (no file content is looked at). */
+export async function readManifest(dir: string): Promise<Manifest> {
+  const file = join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw bad(
+      `${file}: cannot read the manifest (${code ?? String(err)})`,
+      file,
+      'Pass the directory an export wrote (it holds migration_manifest.json and the CSV files).',
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw bad(`${file}: not valid JSON (${(err as Error).message})`, file, RE_EXPORT);
+  }
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw bad(`${file}: not a conv manifest: ${issues}`, file, RE_EXPORT);
+  }
+  const manifest = parsed.data;
+  checkConsistency(manifest, file, (json as { plan: unknown }).plan);
+  return manifest;
+}
+
+/** What a hand edit of the manifest breaks: its totals, its plan hash, file names that leave the directory. */
+function checkConsistency(manifest: Manifest, file: string, rawPlan: unknown): void {
+  const sum = (pick: (t: ManifestTable) => number) => manifest.tables.reduce((s, t) => s + pick(t), 0);
+  const totals = { tables: manifest.tables.length, rows: sum((t) => t.rows), bytes: sum((t) => t.bytes) };
+  for (const key of ['tables', 'rows', 'bytes'] as const) {
+    if (manifest.totals[key] !== totals[key]) {
+      throw bad(
+        `${file}: totals.${key} is ${manifest.totals[key]} but the tables listed add up to ${totals[key]} (edited manifest?)`,
+        file,
+        RE_EXPORT,
+      );
+    }
+  }
+  // Hash the plan as written (zod may drop keys it does not know), the way the exporter hashed it.
+  const planHash = hashJson(rawPlan);
+  if (manifest.planHash !== planHash) {
+    throw bad(
+      `${file}: planHash ${manifest.planHash} does not match the plan it holds (${planHash}): the plan was edited`,
+      file,
+      RE_EXPORT,
+    );
+  }
+  const seen = new Set<string>();
+  for (const t of manifest.tables) {
+    if (t.file !== basename(t.file) || t.file === '..' || t.file === '.' || t.file.includes('\\')) {
+      throw bad(
+        `${file}: table ${t.table} names file "${t.file}" outside the directory`,
+        file,
+        RE_EXPORT,
+        t.table,
+      );
+    }
+    if (seen.has(t.file)) throw bad(`${file}: file ${t.file} is listed twice`, file, RE_EXPORT, t.table);
+    seen.add(t.file);
+    if (t.columns.length === 0 || new Set(t.columns).size !== t.columns.length) {
+      throw bad(`${file}: table ${t.table} has an empty or repeated column list`, file, RE_EXPORT, t.table);
+    }
+  }
+}
+
+/** Checks one listed file: present, same size, same sha256, header equal to the columns, same row count. */
+export async function validateTableFile(dir: string, table: ManifestTable): Promise<void> {
+  const path = join(dir, table.file);
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw bad(
+      `${path}: missing (listed in ${MANIFEST_FILE} for table ${table.table}; ${err.code ?? err.message})`,
+      path,
+      RE_EXPORT,
+      table.table,
+    );
+  });
+  if (!info.isFile()) throw bad(`${path}: not a regular file`, path, RE_EXPORT, table.table);
+  if (info.size !== table.bytes) {
+    throw bad(
+      `${path}: ${info.size} bytes, the manifest says ${table.bytes} (${info.size < table.bytes ? 'truncated' : 'grown'} since the export)`,
+      path,
+      RE_EXPORT,
+      table.table,
+    );
+  }
+  const scan = await scanCsvFile(path);
+  if (scan.bytes !== table.bytes) {
+    throw bad(`${path}: changed while it was read (${scan.bytes} bytes read)`, path, RE_EXPORT, table.table);
+  }
+  if (scan.sha256 !== table.sha256) {
+    throw bad(
+      `${path}: sha256 ${scan.sha256} differs from the manifest's ${table.sha256} (same size: the content was modified)`,
+      path,
+      RE_EXPORT,
+      table.table,
+    );
+  }
+  if (!scan.header || !sameList(scan.header, table.columns)) {
+    throw bad(
+      `${path}: header ${JSON.stringify(scan.header ?? [])} differs from the manifest's columns ${JSON.stringify(table.columns)}${describeDiff(scan.header ?? [], table.columns)}`,
+      path,
+      RE_EXPORT,
+      table.table,
+    );
+  }
+  if (scan.dataRows !== table.rows) {
+    throw bad(
+      `${path}: ${scan.dataRows} data rows, the manifest says ${table.rows} (edited manifest?)`,
+      path,
+      RE_EXPORT,
+      table.table,
+    );
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function describeDiff(header: readonly string[], columns: readonly string[]): string {
+  const missing = columns.filter((c) => !header.includes(c));
+  const extra = header.filter((c) => !columns.includes(c));
+  const parts: string[] = [];
+  if (missing.length) parts.push(`missing in the file: ${missing.join(', ')}`);
+  if (extra.length) parts.push(`not in the manifest: ${extra.join(', ')}`);
+  if (!parts.length) parts.push('same names in another order');
+  return ` — ${parts.join('; ')}`;
+}
+
+/**
+ * Validates an export directory against its manifest before anything is written anywhere:
+ * manifest schema and totals, then every listed file (size, sha256, header, row count). Throws a
+ * ConvError (ExitCode.badInput) naming the first file that does not match.
+ */
+export async function validateExportDirectory(
+  dir: string,
+  options: { tables?: string[] } = {},
+): Promise<Manifest> {
+  const manifest = await readManifest(dir);
+  const only = options.tables ? new Set(options.tables) : null;
+  for (const table of manifest.tables) {
+    if (only && !only.has(table.table) && !only.has(table.target)) continue;
+    await validateTableFile(dir, table);
+  }
+  return manifest;
+}
