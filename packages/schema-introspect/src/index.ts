@@ -1,5 +1,16 @@
+export {
+  type CheckOptions,
+  type CheckReport,
+  CheckReportSchema,
+  checkExitCode,
+  checkMigration,
+  reportOf,
+} from './check/check.js';
+export { type FormatOptions, formatCheckReport } from './check/report.js';
+export { schemaDiff } from './check/schema-diff.js';
 export type { MysqlSource, PgSource } from './connect.js';
 export { conversionFor, naturalTargetFor, type SourceKind, sourceKind } from './conversions.js';
+export { formatPlan } from './format.js';
 export { type LoadOrderResult, loadOrder } from './load-order.js';
 export { introspectMysql } from './mysql-catalog.js';
 export { introspectPg } from './pg-catalog.js';

@@ -1,0 +1,168 @@
+import type {
+  Finding,
+  MigrationPlan,
+  PlannedTable,
+  SourceCatalog,
+  SourceColumn,
+  SourceTable,
+  TargetCatalog,
+} from '@conv/core';
+import { quoteMysqlIdent } from '@conv/core';
+import type mysql from 'mysql2/promise';
+import { sourceKind } from '../conversions.js';
+import { orphanChecks, orphanFinding } from './orphans.js';
+import { rulesFor, type ScanRule } from './rules.js';
+import { keyText, printable } from './values.js';
+
+type Row = Record<string, unknown>;
+
+export interface DataScanOptions {
+  sampleSize: number;
+  /** Called before each table is scanned (progress). */
+  onTable?: (table: string) => void;
+}
+
+/**
+ * Scans the source rows of every loaded table for values the target would reject or change: one aggregate
+ * pass per table (SUM(CASE …) for all its rules at once, on the MySQL server), then a LIMIT-ed sample query
+ * only for the rules that fired, then one NOT EXISTS count per foreign key.
+ */
+export async function scanData(
+  conn: mysql.Connection,
+  plan: MigrationPlan,
+  source: SourceCatalog,
+  target: TargetCatalog,
+  options: DataScanOptions,
+): Promise<Finding[]> {
+  const db = plan.source.database;
+  const findings: Finding[] = [];
+  for (const table of plan.tables) {
+    if (table.action !== 'load') continue;
+    const src = source.tables.find((t) => t.name === table.source);
+    if (!src) continue;
+    options.onTable?.(table.source);
+    const qualified = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table.source)}`;
+    const ctx = {
+      table: qualified,
+      tableName: table.source,
+      targetTable: table.target,
+      targetSchema: table.targetSchema,
+    };
+    const rules = table.columns.flatMap((pair) => {
+      const column = src.columns.find((c) => c.name === pair.source);
+      return column ? rulesFor(pair, column, ctx) : [];
+    });
+    if (rules.length === 0) continue;
+    findings.push(...(await scanTable(conn, qualified, table, src, rules, options.sampleSize)));
+  }
+  for (const check of orphanChecks(plan, target, db)) {
+    const child = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(check.table.source)}`;
+    const [row] = await rows(conn, `SELECT COUNT(*) AS n FROM ${child} c WHERE ${check.condition}`);
+    const count = Number(row?.['n'] ?? 0);
+    if (count === 0) continue;
+    const keyCols = check.table.rowKey;
+    const childSrc = source.tables.find((t) => t.name === check.table.source);
+    const select = [
+      ...keyCols.map(
+        (k, i) =>
+          `${keyExpr(
+            `c.${quoteMysqlIdent(k)}`,
+            childSrc?.columns.find((c) => c.name === k),
+          )} AS k${i}`,
+      ),
+      `CONCAT_WS(', ', ${check.childColumns.map((c) => `c.${quoteMysqlIdent(c)}`).join(', ')}) AS v`,
+    ];
+    const order =
+      keyCols.length > 0 ? ` ORDER BY ${keyCols.map((k) => `c.${quoteMysqlIdent(k)}`).join(', ')}` : '';
+    const sampleRows = await rows(
+      conn,
+      `SELECT ${select.join(', ')} FROM ${child} c WHERE ${check.condition}${order} LIMIT ${options.sampleSize}`,
+    );
+    findings.push(
+      orphanFinding(
+        check,
+        db,
+        count,
+        sampleRows.map((r) => sampleOf(r, keyCols)),
+      ),
+    );
+  }
+  return findings;
+}
+
+async function scanTable(
+  conn: mysql.Connection,
+  qualified: string,
+  table: PlannedTable,
+  src: SourceTable,
+  rules: ScanRule[],
+  sampleSize: number,
+): Promise<Finding[]> {
+  const select: string[] = [];
+  const params: unknown[] = [];
+  rules.forEach((r, i) => {
+    select.push(`SUM(CASE WHEN ${r.condition} THEN 1 ELSE 0 END) AS r${i}`);
+    params.push(...r.params);
+    if (r.measure) select.push(`MAX(CASE WHEN ${r.condition} THEN ${r.measure} END) AS m${i}`);
+    if (r.measure) params.push(...r.params);
+  });
+  const [agg] = await rows(conn, `SELECT ${select.join(', ')} FROM ${qualified}`, params);
+  const findings: Finding[] = [];
+  const keyCols = table.rowKey;
+  for (const [i, r] of rules.entries()) {
+    const count = Number(agg?.[`r${i}`] ?? 0);
+    if (!count) continue;
+    const measure = r.measure ? (agg?.[`m${i}`] == null ? null : String(agg[`m${i}`])) : null;
+    const keys = keyCols.map(
+      (k, j) =>
+        `${keyExpr(
+          quoteMysqlIdent(k),
+          src.columns.find((c) => c.name === k),
+        )} AS k${j}`,
+    );
+    const order = keyCols.length > 0 ? ` ORDER BY ${keyCols.map(quoteMysqlIdent).join(', ')}` : '';
+    const sampleRows = await rows(
+      conn,
+      `SELECT ${[...keys, `${r.value} AS v`].join(', ')} FROM ${qualified} WHERE ${r.condition}${order} LIMIT ${sampleSize}`,
+      r.params,
+    );
+    findings.push({
+      severity: r.severity,
+      code: r.code,
+      table: table.source,
+      column: r.column,
+      message: r.message(count, measure),
+      count,
+      samples: sampleRows.map((row) => sampleOf(row, keyCols)),
+      fix: r.fix(measure),
+    });
+  }
+  return findings;
+}
+
+/** Key values as text made by the server (64-bit integers, decimals, dates); binary keys as bytes. */
+function keyExpr(expr: string, column: SourceColumn | undefined): string {
+  return column && sourceKind(column) === 'binary' ? expr : `CAST(${expr} AS CHAR)`;
+}
+
+function sampleOf(row: Row, keyCols: string[]): Finding['samples'][number] {
+  const key: Record<string, string | null> = {};
+  keyCols.forEach((k, i) => {
+    key[k] = keyText(row[`k${i}`]);
+  });
+  return { key, value: printable(row['v']) };
+}
+
+/**
+ * Server-side prepared statements: `?` inside a quoted identifier is never taken for a placeholder, and the
+ * values travel as parameters.
+ */
+async function rows(conn: mysql.Connection, sql: string, params: unknown[] = []): Promise<Row[]> {
+  try {
+    const [result] = await conn.execute(sql, params as never[]);
+    return result as Row[];
+  } finally {
+    // Each scan statement runs once: do not keep it prepared on the server (max_prepared_stmt_count).
+    conn.unprepare(sql);
+  }
+}
