@@ -1,0 +1,145 @@
+import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConvError, ExitCode, MANIFEST_FILE, type Manifest } from '@conv/core';
+import { usePgDatabase } from '@conv/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { importDirectory, scanCsvFile, validateExportDirectory } from '../src/index.js';
+import { csvText, removeDir, type TableSpec, writeExport, writeManifestFor } from './helpers.js';
+
+const SPECS: TableSpec[] = [
+  {
+    table: 'item',
+    columns: ['id', 'label'],
+    rows: [
+      ['1', 'plain'],
+      ['2', 'multi\nline "quoted", with comma'],
+      ['3', null],
+      ['4', ''],
+    ],
+  },
+  { table: 'tag', columns: ['id', 'item_id'], rows: [['1', '1']] },
+];
+
+const db = usePgDatabase(async (d) => {
+  await d.query(`
+    CREATE TABLE item (id int PRIMARY KEY, label text);
+    CREATE TABLE tag (id int PRIMARY KEY, item_id int REFERENCES item(id));
+    INSERT INTO item VALUES (10, 'existing'); INSERT INTO tag VALUES (10, 10);
+  `);
+});
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(removeDir));
+
+function fresh(): string {
+  const dir = writeExport(SPECS);
+  dirs.push(dir);
+  return dir;
+}
+
+function editManifest(dir: string, edit: (m: Manifest) => void) {
+  const file = join(dir, MANIFEST_FILE);
+  const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+  edit(m);
+  writeFileSync(file, JSON.stringify(m));
+}
+
+/** Refused with badInput naming the file, and nothing at all happened in the target nor in the directory. */
+async function expectRefused(dir: string, fileInMessage: string, detail: RegExp) {
+  const before = await db.query('SELECT * FROM item ORDER BY id');
+  const beforeTags = await db.query('SELECT * FROM tag ORDER BY id');
+  const err = await importDirectory({ pgUrl: db.url, dir }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ConvError);
+  expect((err as ConvError).exitCode).toBe(ExitCode.badInput);
+  expect((err as ConvError).message).toContain(join(dir, fileInMessage));
+  expect((err as ConvError).message).toMatch(detail);
+  expect(await db.query('SELECT * FROM item ORDER BY id')).toEqual(before);
+  expect(await db.query('SELECT * FROM tag ORDER BY id')).toEqual(beforeTags);
+  expect(readdirSync(dir).filter((f) => f.startsWith('import_'))).toEqual([]);
+}
+
+describe('validateExportDirectory', () => {
+  it('accepts a directory that matches its manifest and returns the manifest', async () => {
+    const dir = fresh();
+    const manifest = await validateExportDirectory(dir);
+    expect(manifest.tables.map((t) => [t.table, t.rows])).toEqual([
+      ['item', 4],
+      ['tag', 1],
+    ]);
+  });
+
+  it('scans size, sha256, header and records in one pass (quoted newlines are not records)', async () => {
+    const dir = fresh();
+    const scan = await scanCsvFile(join(dir, 'item.csv'), 7); // tiny chunks: quotes and lines cross chunk edges
+    expect(scan.header).toEqual(['id', 'label']);
+    expect(scan.dataRows).toBe(4);
+    expect(scan.bytes).toBe(readFileSync(join(dir, 'item.csv')).length);
+  });
+
+  it('refuses a truncated CSV', async () => {
+    const dir = fresh();
+    const size = readFileSync(join(dir, 'item.csv')).length;
+    truncateSync(join(dir, 'item.csv'), size - 5);
+    await expectRefused(dir, 'item.csv', /bytes, the manifest says \d+ \(truncated since the export\)/);
+  });
+
+  it('refuses a CSV modified in place (same size)', async () => {
+    const dir = fresh();
+    const file = join(dir, 'tag.csv');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('1,1', '1,9'));
+    await expectRefused(dir, 'tag.csv', /sha256 [0-9a-f]{64} differs from the manifest's/);
+  });
+
+  it('refuses a missing file', async () => {
+    const dir = fresh();
+    rmSync(join(dir, 'tag.csv'));
+    await expectRefused(dir, 'tag.csv', /missing \(listed in migration_manifest.json for table tag/);
+  });
+
+  it('refuses a header that differs from the manifest columns', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'tag.csv'), csvText(['id', 'itemId'], [['1', '1']]));
+    // The manifest is recomputed for the new bytes: only the header disagrees with its columns.
+    writeManifestFor(dir, SPECS);
+    editManifest(dir, (m) => {
+      const tag = m.tables.find((t) => t.table === 'tag')!;
+      tag.columns = ['id', 'item_id'];
+    });
+    await expectRefused(
+      dir,
+      'tag.csv',
+      /header \["id","itemId"\] differs .* missing in the file: item_id; not in the manifest: itemId/,
+    );
+  });
+
+  it('refuses an edited manifest: row count', async () => {
+    const dir = fresh();
+    editManifest(dir, (m) => {
+      m.tables[0]!.rows = 3;
+      m.totals.rows -= 1;
+    });
+    await expectRefused(dir, 'item.csv', /4 data rows, the manifest says 3/);
+  });
+
+  it('refuses an edited manifest: totals, plan, schema', async () => {
+    let dir = fresh();
+    editManifest(dir, (m) => {
+      m.totals.bytes += 1;
+    });
+    await expectRefused(dir, MANIFEST_FILE, /totals.bytes is \d+ but the tables listed add up to/);
+    dir = fresh();
+    editManifest(dir, (m) => {
+      m.plan.tables[0]!.target = 'other';
+    });
+    await expectRefused(dir, MANIFEST_FILE, /does not match the plan it holds/);
+    dir = fresh();
+    editManifest(dir, (m) => {
+      (m.tables[0] as { sha256: string }).sha256 = 'nope';
+    });
+    await expectRefused(dir, MANIFEST_FILE, /not a conv manifest: tables.0.sha256/);
+    dir = fresh();
+    editManifest(dir, (m) => {
+      m.tables[0]!.file = '../item.csv';
+    });
+    await expectRefused(dir, MANIFEST_FILE, /names file "..\/item.csv" outside the directory/);
+  });
+});
