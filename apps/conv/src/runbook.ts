@@ -107,8 +107,14 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     step = 'check';
     const [report, checkMs] = await timed(() => checkStep(ctx, planned));
     result.check = report.counts;
-    out.report(api('formatCheckReport')(report, { color: out.color }));
-    if (api('checkExitCode')(report) !== 0) {
+    const blocking = api('checkExitCode')(report) !== 0;
+    // The full report when it blocks; otherwise the counts (warnings are for `check`, before the window).
+    out.report(
+      blocking
+        ? api('formatCheckReport')(report, { color: out.color })
+        : `Check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes — nothing blocks the load (details: \`${config.app} check\`)`,
+    );
+    if (blocking) {
       const first = report.findings.find((f) => f.severity === 'error');
       const where = first
         ? ` — first: ${first.table}${first.column ? `.${first.column}` : ''}: ${first.message}${first.samples[0] ? ` (key ${JSON.stringify(first.samples[0].key)})` : ''}`
