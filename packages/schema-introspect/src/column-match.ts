@@ -9,7 +9,7 @@ import type {
   TargetTable,
   Transform,
 } from '@conv/core';
-import { conversionFor, naturalTargetFor } from './conversions.js';
+import { conversionFor, conversionForTarget, naturalTargetFor } from './conversions.js';
 
 export interface MatchedColumns {
   columns: ColumnPair[];
@@ -52,9 +52,8 @@ function conversionWithTransform(
   transform: Transform | null,
 ): Conversion | null {
   if (!transform) return conversionFor(source, target);
-  const asText: SourceColumn = { ...source, dataType: 'longtext', columnType: 'longtext', isJson: false };
   if (transform.kind === 'base64') return target.typeCategory === 'string' ? 'text' : null;
-  return conversionFor(source, target) ?? conversionFor(asText, target);
+  return conversionFor(source, target) ?? conversionForTarget(target);
 }
 
 /**

@@ -246,3 +246,35 @@ export function naturalTargetFor(source: SourceColumn): TargetColumn {
       return t('text', 'text', 'string');
   }
 }
+
+/**
+ * The conversion a target type implies on its own: used when a profile transform (SQL expression or lookup)
+ * computes the value, so the source column's type says nothing about it.
+ */
+export function conversionForTarget(target: TargetColumn): Conversion | null {
+  if (target.isArray) return 'set-array';
+  const base = target.baseType;
+  switch (target.typeCategory) {
+    case 'boolean':
+      return 'boolean';
+    case 'uuid':
+      return 'uuid';
+    case 'json':
+      return base === 'jsonb' ? 'jsonb' : 'json';
+    case 'enum':
+      return 'enum';
+    case 'binary':
+      return 'bytea';
+    case 'string':
+      return 'text';
+    case 'numeric':
+      return INT_TARGETS.has(base) ? 'integer' : 'numeric';
+    case 'datetime':
+      if (base === 'date') return 'date';
+      if (base === 'time') return 'time';
+      if (base === 'interval') return 'interval';
+      return base === 'timestamp' || base === 'timestamptz' ? 'timestamp' : null;
+    default:
+      return base === 'bit' || base === 'varbit' ? 'bit' : null;
+  }
+}

@@ -8,18 +8,20 @@ import {
   usePgDatabase,
 } from '@conv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { introspectMysql, introspectPg, planMigration } from '../src/index.js';
+import { checkMigration, introspectMysql, introspectPg, planMigration } from '../src/index.js';
 
 const mysqlSchema = fixturePath('alkemio/mysql.schema.sql');
 const legacy = fixturePath('alkemio/mysql.legacy-tables.sql');
+const data = fixturePath('alkemio/mysql.data.sql');
 const pgSchema = fixturePath('alkemio/pg.schema.sql');
-const present = Boolean(mysqlSchema && legacy && pgSchema);
+const present = Boolean(mysqlSchema && legacy && data && pgSchema);
 if (!present) console.warn(FIXTURES_MISSING);
 
 describe.skipIf(!present)('Alkemio fixtures (MariaDB schema + legacy tables, PostgreSQL baseline)', () => {
   const my = useMysqlDatabase(async (db) => {
     await loadMysqlDump(db, mysqlSchema!);
     await loadMysqlDump(db, legacy!);
+    await loadMysqlDump(db, data!);
   });
   const pgdb = usePgDatabase(async (db) => loadPgDump(db, pgSchema!));
   let source: SourceCatalog;
@@ -138,5 +140,42 @@ describe.skipIf(!present)('Alkemio fixtures (MariaDB schema + legacy tables, Pos
     }
     expect(new Set(cycles.map((c) => c.message)).size).toBeLessThanOrEqual(violated);
     expect(position.get('authorization_policy')).toBeLessThan(position.get('space')!);
+  });
+
+  it('checks the real data: no orphan, matching an independent LEFT JOIN per FK; then finds a planted one', async () => {
+    const clean = await checkMigration({ mysql: my.url, plan, source, target });
+    expect(clean.findings.filter((f) => f.count !== null)).toEqual([]);
+    let independent = 0;
+    for (const t of source.tables) {
+      for (const fk of t.foreignKeys) {
+        const on = fk.columns.map((c, i) => `p.\`${fk.refColumns[i]}\` = c.\`${c}\``).join(' AND ');
+        const set = fk.columns.map((c) => `c.\`${c}\` IS NOT NULL`).join(' AND ');
+        const [row] = await my.query<{ n: number }[]>(
+          `SELECT COUNT(*) AS n FROM \`${t.name}\` c LEFT JOIN \`${fk.refTable}\` p ON ${on} WHERE ${set} AND p.\`${fk.refColumns[0]}\` IS NULL`,
+        );
+        independent += Number(row!.n);
+      }
+    }
+    expect(independent).toBe(0);
+
+    // Remove the authorization policy of one account behind MySQL's back: exactly that account is orphaned.
+    const [account] = await my.query<{ id: string; authorizationId: string }[]>(
+      'SELECT id, authorizationId FROM account ORDER BY id LIMIT 1',
+    );
+    await my.query(
+      'SET FOREIGN_KEY_CHECKS = 0; DELETE FROM authorization_policy WHERE id = ?; SET FOREIGN_KEY_CHECKS = 1',
+      [account!.authorizationId],
+    );
+    const dirty = await checkMigration({ mysql: my.url, plan, source, target, sampleSize: 3 });
+    const orphans = dirty.findings.filter((f) => f.code === 'orphan-rows');
+    expect(orphans).toHaveLength(1);
+    expect(orphans[0]).toMatchObject({
+      severity: 'error',
+      table: 'account',
+      column: 'authorizationId',
+      count: 1,
+    });
+    expect(orphans[0]!.samples).toEqual([{ key: { id: account!.id }, value: account!.authorizationId }]);
+    expect(dirty.ok).toBe(false);
   });
 });
