@@ -162,7 +162,9 @@ export function matchColumns(
         'warning',
         'nullable-to-not-null',
         s.name,
-        `${src.name}.${s.name} is nullable in MySQL, ${tgt.name}.${target.name} is NOT NULL in PostgreSQL`,
+        src.name === tgt.name && s.name === target.name
+          ? `${src.name}.${s.name} is nullable in MySQL and NOT NULL in PostgreSQL`
+          : `${src.name}.${s.name} is nullable in MySQL, ${tgt.name}.${target.name} is NOT NULL in PostgreSQL`,
       );
     }
     out.columns.push(makePair(s, target, conversion, transform, match));

@@ -47,7 +47,7 @@ export function formatPlan(plan: MigrationPlan, options: FormatOptions = {}): st
   lines.push('', c.bold(`issues: ${notable.length}${infos ? ` (+${infos} info)` : ''}`));
   for (const i of notable) {
     const tag = i.severity === 'error' ? c.red('ERROR') : c.yellow('WARN ');
-    lines.push(`  ${tag} ${i.table}${i.column ? `.${i.column}` : ''}: ${i.message}`);
+    lines.push(`  ${tag} ${i.message}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -153,6 +153,8 @@ describe('check on planted dirty data', () => {
       expect(keys(f), column).toEqual(['3']);
     }
     expect(find('nul-byte', 't_text', 'body').samples[0]!.value).toBe('0x610062');
+    // A ucs2 column is shown (and searched) as its characters in UTF-8, not as its two-byte units.
+    expect(find('nul-byte', 't_text', 'wide').samples[0]!.value).toBe('0x610062');
     const bad = find('invalid-utf8', 't_text', 'raw');
     expect(bad.count).toBe(1);
     expect(bad.samples).toEqual([{ key: { id: '2' }, value: '0x61ff62' }]);

@@ -117,7 +117,11 @@ export function rulesFor(pair: ColumnPair, column: SourceColumn, ctx: RuleContex
         pair.targetNullable
           ? `${n} zero date(s) in ${where}: loaded as NULL`
           : `${n} zero date(s) in ${where}, bound for NOT NULL ${ctx.targetTable}.${pair.target}: the load would fail`,
-      fix: () => update(pair.targetNullable ? 'NULL' : "'1970-01-01 00:00:00'", cond),
+      fix: () =>
+        update(
+          pair.targetNullable ? 'NULL' : kind === 'date' ? "'1970-01-01'" : "'1970-01-01 00:00:00'",
+          cond,
+        ),
     });
   }
 
@@ -178,7 +182,7 @@ export function rulesFor(pair: ColumnPair, column: SourceColumn, ctx: RuleContex
         severity: 'error',
         condition: `INSTR(${bytes}, X'00') > 0`,
         params: [],
-        value: kind === 'binary' ? q : `CONVERT(${q} USING binary)`,
+        value: bytes,
         message: (n) => `${n} value(s) of ${where} contain a 0x00 byte: PostgreSQL text cannot hold it`,
         fix: () =>
           kind === 'binary'
