@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // Every top-level module is its own entry: index.js loads the optional steps (import.js, verify.js) and
+  // runs export-child.js in a separate process.
+  entry: ['src/*.ts'],
   format: ['esm'],
   dts: false,
   sourcemap: true,
