@@ -10,7 +10,7 @@ import type {
 import { quoteMysqlIdent } from '@conv/core';
 import type mysql from 'mysql2/promise';
 import { sourceKind } from '../conversions.js';
-import { orphanChecks, orphanFinding } from './orphans.js';
+import { orphanChecks, orphanRule } from './orphans.js';
 import { rulesFor, type ScanRule } from './rules.js';
 import { keyText, printable } from './values.js';
 
@@ -25,7 +25,7 @@ export interface DataScanOptions {
 /**
  * Scans the source rows of every loaded table for values the target would reject or change: one aggregate
  * pass per table (SUM(CASE …) for all its rules at once, on the MySQL server), then a LIMIT-ed sample query
- * only for the rules that fired, then one NOT EXISTS count per foreign key.
+ * only for the rules that fired. Orphaned foreign-key rows are rules of the same pass (a NOT EXISTS per FK).
  */
 export async function scanData(
   conn: mysql.Connection,
@@ -36,6 +36,7 @@ export async function scanData(
 ): Promise<Finding[]> {
   const db = plan.source.database;
   const findings: Finding[] = [];
+  const orphans = orphanChecks(plan, target, db);
   for (const table of plan.tables) {
     if (table.action !== 'load') continue;
     const src = source.tables.find((t) => t.name === table.source);
@@ -52,40 +53,9 @@ export async function scanData(
       const column = src.columns.find((c) => c.name === pair.source);
       return column ? rulesFor(pair, column, ctx) : [];
     });
+    for (const check of orphans) if (check.table === table) rules.push(orphanRule(check, db));
     if (rules.length === 0) continue;
     findings.push(...(await scanTable(conn, qualified, table, src, rules, options.sampleSize)));
-  }
-  for (const check of orphanChecks(plan, target, db)) {
-    const child = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(check.table.source)}`;
-    const [row] = await rows(conn, `SELECT COUNT(*) AS n FROM ${child} c WHERE ${check.condition}`);
-    const count = Number(row?.['n'] ?? 0);
-    if (count === 0) continue;
-    const keyCols = check.table.rowKey;
-    const childSrc = source.tables.find((t) => t.name === check.table.source);
-    const select = [
-      ...keyCols.map(
-        (k, i) =>
-          `${keyExpr(
-            `c.${quoteMysqlIdent(k)}`,
-            childSrc?.columns.find((c) => c.name === k),
-          )} AS k${i}`,
-      ),
-      `CONCAT_WS(', ', ${check.childColumns.map((c) => `c.${quoteMysqlIdent(c)}`).join(', ')}) AS v`,
-    ];
-    const order =
-      keyCols.length > 0 ? ` ORDER BY ${keyCols.map((k) => `c.${quoteMysqlIdent(k)}`).join(', ')}` : '';
-    const sampleRows = await rows(
-      conn,
-      `SELECT ${select.join(', ')} FROM ${child} c WHERE ${check.condition}${order} LIMIT ${options.sampleSize}`,
-    );
-    findings.push(
-      orphanFinding(
-        check,
-        db,
-        count,
-        sampleRows.map((r) => sampleOf(r, keyCols)),
-      ),
-    );
   }
   return findings;
 }
@@ -106,7 +76,7 @@ async function scanTable(
     if (r.measure) select.push(`MAX(CASE WHEN ${r.condition} THEN ${r.measure} END) AS m${i}`);
     if (r.measure) params.push(...r.params);
   });
-  const [agg] = await rows(conn, `SELECT ${select.join(', ')} FROM ${qualified}`, params);
+  const [agg] = await rows(conn, `SELECT ${select.join(', ')} FROM ${qualified} c`, params);
   const findings: Finding[] = [];
   const keyCols = table.rowKey;
   for (const [i, r] of rules.entries()) {
@@ -123,7 +93,7 @@ async function scanTable(
     const order = keyCols.length > 0 ? ` ORDER BY ${keyCols.map(quoteMysqlIdent).join(', ')}` : '';
     const sampleRows = await rows(
       conn,
-      `SELECT ${[...keys, `${r.value} AS v`].join(', ')} FROM ${qualified} WHERE ${r.condition}${order} LIMIT ${sampleSize}`,
+      `SELECT ${[...keys, `${r.value} AS v`].join(', ')} FROM ${qualified} c WHERE ${r.condition}${order} LIMIT ${sampleSize}`,
       r.params,
     );
     findings.push({

@@ -1,5 +1,6 @@
-import type { Finding, MigrationPlan, PlannedTable, TargetCatalog } from '@conv/core';
+import type { MigrationPlan, PlannedTable, TargetCatalog } from '@conv/core';
 import { quoteMysqlIdent } from '@conv/core';
+import type { ScanRule } from './rules.js';
 
 export interface OrphanCheck {
   table: PlannedTable;
@@ -56,27 +57,23 @@ export function orphanChecks(plan: MigrationPlan, target: TargetCatalog, db: str
   return checks;
 }
 
-export function orphanFinding(
-  check: OrphanCheck,
-  db: string,
-  count: number,
-  samples: Finding['samples'],
-): Finding {
+/** The check as a scan rule of the child table (alias `c`), so it runs in the table's single aggregate pass. */
+export function orphanRule(check: OrphanCheck, db: string): ScanRule {
   const child = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(check.table.source)}`;
   const cols = check.childColumns.join(', ');
   const fix = check.nullable
     ? `UPDATE ${child} c SET ${check.childColumns.map((col) => `c.${quoteMysqlIdent(col)} = NULL`).join(', ')} WHERE ${check.condition}`
     : `DELETE c FROM ${child} c WHERE ${check.condition}`;
   return {
-    severity: 'error',
     code: 'orphan-rows',
-    table: check.table.source,
+    severity: 'error',
     column: cols,
-    message:
+    condition: check.condition,
+    params: [],
+    value: `CONCAT_WS(', ', ${check.childColumns.map((c) => `c.${quoteMysqlIdent(c)}`).join(', ')})`,
+    message: (count) =>
       `${count} row(s) of ${check.table.source} reference ${check.parent.source}(${check.parentColumns.join(', ')}) ` +
       `through (${cols}) but no such row exists: FK ${check.fkName} would reject them`,
-    count,
-    samples,
-    fix,
+    fix: () => fix,
   };
 }
