@@ -1,1 +1,13 @@
-export {};
+export { isJsonb, mysqlCanonical, pgCanonical } from './canonical.js';
+export {
+  formatVerifyReport,
+  type RowMismatch,
+  type TableVerifyResult,
+  tableOk,
+  type VerifyMode,
+  type VerifyReport,
+  verifyExitCode,
+} from './report.js';
+export { buildTableSql, type TableSql } from './table-sql.js';
+export type { HashIn } from './table-verify.js';
+export { type VerifyOptions, verifyMigration } from './verify.js';

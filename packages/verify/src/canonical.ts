@@ -1,0 +1,188 @@
+import type { ColumnPair } from '@conv/core';
+import { quotePgIdent } from '@conv/core';
+import { selectExpressionFor } from '@conv/mysql-export';
+
+/**
+ * The canonical text of a value, written as SQL for each engine so that both print the same bytes for
+ * the same value (NULL stays NULL):
+ *
+ * | conversion | canonical text |
+ * |---|---|
+ * | text, enum, set-text, binary-text, json | the text itself (UTF-8) |
+ * | uuid | lower-case `8-4-4-4-12`; source `''` is NULL (the documented rule) |
+ * | boolean | `t` / `f` |
+ * | integer, year, numeric (decimal) | as the server prints it (`1.50`) |
+ * | float/double on either side | `[-]<significant digits>e<exponent>` of the shortest round-trip text |
+ * | timestamp | `YYYY-MM-DD HH:MI:SS.ffffff` (always 6 digits; timestamptz in UTC); zero dates NULL |
+ * | date | `YYYY-MM-DD`; zero dates NULL |
+ * | time | `HH:MI:SS.ffffff` |
+ * | interval | total microseconds |
+ * | set-array | elements joined by `,` |
+ * | bytea | lower-case hex |
+ * | bit | `0`/`1` digits, the column's width |
+ * | jsonb | hashed separately: PostgreSQL's own `jsonb` text of the value on both sides |
+ *
+ * On the MySQL side the value is first the export's SELECT expression (profile transforms applied, FLOAT
+ * widened), from `@conv/mysql-export`, so verify sees exactly what the export wrote.
+ */
+
+const BINARY_SOURCE = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
+const FLOAT_TYPES = new Set(['float', 'double', 'real', 'double precision', 'float4', 'float8']);
+
+/** MySQL/MariaDB's text of `expr` as utf8mb4 (all pieces share one charset, so CONCAT never mixes). */
+const utf8 = (expr: string) => `CONVERT(${expr} USING utf8mb4)`;
+
+export function isJsonb(pair: ColumnPair): boolean {
+  return pair.conversion === 'jsonb';
+}
+
+function isFloat(pair: ColumnPair): boolean {
+  return (
+    pair.conversion === 'float' ||
+    FLOAT_TYPES.has(pair.sourceDataType.toLowerCase()) ||
+    FLOAT_TYPES.has(pair.targetBaseType.toLowerCase())
+  );
+}
+
+/** Whether the export carries the source bytes as they are (no character set conversion). */
+function binarySource(pair: ColumnPair): boolean {
+  return BINARY_SOURCE.has(pair.sourceDataType.toLowerCase()) && pair.transform === null;
+}
+
+function bitWidth(pair: ColumnPair): number {
+  return Number(/\((\d+)\)/.exec(pair.sourceType)?.[1] ?? '1');
+}
+
+/** Zero dates (and partial zeros) are exported as NULL. */
+function mysqlNonZeroDate(x: string, then: string): string {
+  return `CASE WHEN YEAR(${x}) = 0 OR MONTH(${x}) = 0 OR DAYOFMONTH(${x}) = 0 THEN NULL ELSE ${then} END`;
+}
+
+/** Canonical text of a column on the MySQL side (`src` is the table alias of the export query). */
+export function mysqlCanonical(pair: ColumnPair, database?: string): string {
+  const x = selectExpressionFor(pair, database);
+  if (isFloat(pair) && pair.transform === null) {
+    return utf8(floatCanonical(`CAST(CAST(${x} AS DOUBLE) AS CHAR)`, MYSQL_TEXT_FNS));
+  }
+  switch (pair.conversion) {
+    case 'uuid':
+      if (binarySource(pair) && pair.sourceType.toLowerCase().startsWith('binary')) {
+        const h = `LOWER(HEX(${x}))`;
+        return utf8(
+          `CONCAT_WS('-', SUBSTRING(${h},1,8), SUBSTRING(${h},9,4), SUBSTRING(${h},13,4), SUBSTRING(${h},17,4), SUBSTRING(${h},21,12))`,
+        );
+      }
+      return utf8(`LOWER(NULLIF(CAST(${x} AS CHAR), ''))`);
+    case 'boolean':
+      return utf8(`CASE ${x} + 0 WHEN 0 THEN 'f' WHEN 1 THEN 't' ELSE CONCAT('?', ${x} + 0) END`);
+    case 'integer':
+    case 'year':
+    case 'numeric':
+      return utf8(`CAST(${x} AS CHAR)`);
+    case 'timestamp':
+      return utf8(mysqlNonZeroDate(x, `DATE_FORMAT(${x}, '%Y-%m-%d %H:%i:%s.%f')`));
+    case 'date':
+      return utf8(mysqlNonZeroDate(x, `DATE_FORMAT(${x}, '%Y-%m-%d')`));
+    case 'time':
+      return utf8(`TIME_FORMAT(${x}, '%H:%i:%s.%f')`);
+    case 'interval':
+      return utf8(
+        `CAST(IF(${x} < TIME '00:00:00', -1, 1) * ((HOUR(${x}) * 3600 + MINUTE(${x}) * 60 + SECOND(${x})) * 1000000 + MICROSECOND(${x})) AS CHAR)`,
+      );
+    case 'bytea':
+      return utf8(`LOWER(HEX(${binarySource(pair) ? x : utf8(x)}))`);
+    case 'bit':
+      return utf8(`LPAD(RIGHT(BIN(${x} + 0), ${bitWidth(pair)}), ${bitWidth(pair)}, '0')`);
+    case 'set-array':
+    case 'text':
+    case 'enum':
+    case 'set-text':
+    case 'binary-text':
+    case 'json':
+    case 'jsonb':
+    case 'float':
+      return utf8(x);
+  }
+}
+
+/** Canonical text of a column on the PostgreSQL side. */
+export function pgCanonical(pair: ColumnPair): string {
+  const c = quotePgIdent(pair.target);
+  if (isFloat(pair)) {
+    // Through float8 also for a numeric target, which holds the text JavaScript printed for the double.
+    return floatCanonical(`${c}::float8::text`, PG_TEXT_FNS);
+  }
+  const base = pair.targetBaseType.toLowerCase();
+  switch (pair.conversion) {
+    case 'boolean':
+      return `CASE ${c} WHEN true THEN 't' WHEN false THEN 'f' END`;
+    case 'timestamp':
+      return base === 'timestamptz'
+        ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`
+        : `to_char(${c}, 'YYYY-MM-DD HH24:MI:SS.US')`;
+    case 'date':
+      return `to_char(${c}, 'YYYY-MM-DD')`;
+    case 'time':
+      return `to_char(${c}::interval, 'HH24:MI:SS.US')`;
+    case 'interval':
+      return `(extract(epoch from ${c}) * 1000000)::bigint::text`;
+    case 'set-array':
+      return `array_to_string(${c}, ',')`;
+    case 'bytea':
+      return `encode(${c}, 'hex')`;
+    default:
+      return `${c}::text`;
+  }
+}
+
+interface TextFns {
+  ltrim(s: string, ch: string): string;
+  rtrim(s: string, ch: string): string;
+  before(s: string, sep: string): string;
+  after(s: string, sep: string): string;
+  position(needle: string, s: string): string;
+  length(s: string): string;
+  toInt(s: string): string;
+  concat(parts: string[]): string;
+}
+
+const MYSQL_TEXT_FNS: TextFns = {
+  ltrim: (s, ch) => `TRIM(LEADING '${ch}' FROM ${s})`,
+  rtrim: (s, ch) => `TRIM(TRAILING '${ch}' FROM ${s})`,
+  before: (s, sep) => `SUBSTRING_INDEX(${s}, '${sep}', 1)`,
+  after: (s, sep) => `SUBSTRING_INDEX(${s}, '${sep}', -1)`,
+  position: (needle, s) => `LOCATE('${needle}', ${s})`,
+  length: (s) => `CHAR_LENGTH(${s})`,
+  toInt: (s) => `CAST(${s} AS SIGNED)`,
+  concat: (parts) => `CONCAT(${parts.join(', ')})`,
+};
+
+const PG_TEXT_FNS: TextFns = {
+  ltrim: (s, ch) => `ltrim(${s}, '${ch}')`,
+  rtrim: (s, ch) => `rtrim(${s}, '${ch}')`,
+  before: (s, sep) => `split_part(${s}, '${sep}', 1)`,
+  after: (s, sep) => `split_part(${s}, '${sep}', 2)`,
+  position: (needle, s) => `strpos(${s}, '${needle}')`,
+  length: (s) => `length(${s})`,
+  toInt: (s) => `(${s})::int`,
+  concat: (parts) => `(${parts.join(' || ')})`,
+};
+
+/**
+ * Both engines print a double with its shortest round-trip digits, but in different notations
+ * (MariaDB `-0.00000025`, `1e20`; PostgreSQL `-2.5e-07`, `1e+20`). The canonical form keeps the digits
+ * and the exponent of the first one: `-25e-7` → `-25e-7`, `1e+20` → `1e20`, `123456.789` → `123456789e5`.
+ */
+function floatCanonical(text: string, f: TextFns): string {
+  const abs = f.ltrim(text, '-');
+  const mantissa = f.before(abs, 'e');
+  const exp = `CASE WHEN ${f.position('e', abs)} > 0 THEN ${f.toInt(f.after(abs, 'e'))} ELSE 0 END`;
+  const intLen = `CASE WHEN ${f.position('.', mantissa)} > 0 THEN ${f.position('.', mantissa)} - 1 ELSE ${f.length(mantissa)} END`;
+  const digits = `REPLACE(${mantissa}, '.', '')`;
+  const leadingZeros = `(${f.length(digits)} - ${f.length(f.ltrim(digits, '0'))})`;
+  const significant = f.rtrim(f.ltrim(digits, '0'), '0');
+  const sign = `CASE WHEN ${f.position('-', text)} = 1 THEN '-' ELSE '' END`;
+  const exponent = `(${exp} + ${intLen} - 1 - ${leadingZeros})`;
+  const cast = f === MYSQL_TEXT_FNS ? `CAST(${exponent} AS CHAR)` : `${exponent}::text`;
+  return `CASE WHEN ${text} IS NULL THEN NULL WHEN ${significant} = '' THEN '0' ELSE ${f.concat([sign, significant, "'e'", cast])} END`;
+}

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type mysql from 'mysql2/promise';
+import type pg from 'pg';
+
+/** The callback connection under a mysql2/promise connection: its queries stream with back-pressure. */
+interface CoreConnection {
+  query(options: { sql: string; values?: unknown[]; rowsAsArray: boolean }): {
+    stream(options?: { highWaterMark?: number }): NodeJS.ReadableStream;
+  };
+}
+
+/** Rows of a MySQL query, one at a time (the server is paused while Node is busy). */
+export async function* mysqlRows(conn: mysql.Connection, sql: string, values: unknown[] = []) {
+  const core = (conn as unknown as { connection: CoreConnection }).connection;
+  const stream = core.query({ sql, values, rowsAsArray: true }).stream({ highWaterMark: 2000 });
+  for await (const row of stream) yield row as unknown as unknown[];
+}
+
+export async function mysqlAll(conn: mysql.Connection, sql: string, values: unknown[] = []) {
+  const [rows] = await conn.query({ sql, values, rowsAsArray: true });
+  return rows as unknown as unknown[][];
+}
+
+export async function pgAll(client: pg.ClientBase, text: string, values: unknown[] = []) {
+  const res = await client.query({ text, values, rowMode: 'array' });
+  return res.rows as unknown[][];
+}
+
+let cursorSeq = 0;
+
+/** Rows of a PostgreSQL query through a server-side cursor, `batch` rows per round trip. */
+export async function* pgRows(client: pg.ClientBase, text: string, values: unknown[] = [], batch = 5000) {
+  const name = `conv_verify_${++cursorSeq}`;
+  await client.query('BEGIN READ ONLY');
+  try {
+    await client.query({ text: `DECLARE ${name} NO SCROLL CURSOR FOR ${text}`, values });
+    for (;;) {
+      const res = await client.query({ text: `FETCH ${batch} FROM ${name}`, rowMode: 'array' });
+      for (const row of res.rows as unknown[][]) yield row;
+      if (res.rows.length < batch) break;
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/** 60 bits of the MD5 of a text, as summed on the servers. */
+export function hash60(text: string): bigint {
+  return BigInt(`0x${createHash('md5').update(text, 'utf8').digest('hex').slice(0, 15)}`);
+}
+
+export function md5Hex(text: string): string {
+  return createHash('md5').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * MD5 of PostgreSQL's jsonb text of each MySQL JSON value (`~` for NULL), computed by PostgreSQL itself:
+ * jsonb reorders keys, drops duplicates, rewrites numbers and whitespace; asking the target's own parser is
+ * the only way to be sure both sides print the same text.
+ */
+export async function jsonbHashes(client: pg.ClientBase, texts: (string | null)[]): Promise<string[]> {
+  if (texts.length === 0) return [];
+  const rows = await pgAll(
+    client,
+    `SELECT coalesce(md5(x::jsonb::text), '~') FROM unnest($1::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i`,
+    [texts],
+  );
+  return rows.map((r) => String(r[0]));
+}

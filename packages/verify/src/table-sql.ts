@@ -1,0 +1,122 @@
+import type { ColumnPair, PlannedTable } from '@conv/core';
+import { quoteMysqlIdent, quotePgIdent, quotePgQualified } from '@conv/core';
+import { isJsonb, mysqlCanonical, pgCanonical } from './canonical.js';
+
+/** The table alias `selectExpressionFor` of @conv/mysql-export refers to (its SOURCE_ALIAS, not exported). */
+const SOURCE_ALIAS = 'src';
+
+/**
+ * All the SQL that verify runs for one table, on both sides. A row is hashed as the MD5 of its *row text*:
+ * every column's canonical text, length-prefixed (`<bytes>:<text>`, so that no two rows can print the same
+ * text) or `~` for NULL, joined with `,`. jsonb columns are hashed apart (see `jsonb`) and appended as
+ * MD5s of PostgreSQL's jsonb text. 60 bits of each row hash are summed per chunk: order-independent,
+ * exact (SUM gives DECIMAL/numeric on both engines), and duplicate rows do not cancel out as with XOR.
+ */
+export interface TableSql {
+  table: PlannedTable;
+  /** Pairs hashed in SQL on both sides, in plan order. */
+  plain: ColumnPair[];
+  /** jsonb pairs: PostgreSQL's text of the MySQL value is needed, computed by PostgreSQL itself. */
+  jsonb: ColumnPair[];
+  /** Key pairs (rowKey, in order); empty when the table has no usable key. */
+  key: ColumnPair[];
+  /** How chunks are cut: key ranges when both engines order the key the same way, else key-hash buckets. */
+  chunking: 'range' | 'bucket';
+  mysql: SideSql;
+  pg: SideSql;
+}
+
+export interface SideSql {
+  from: string;
+  /** Row text of the plain columns (`''` when there are none). */
+  rowText: string;
+  /** 60 bits of MD5(text) as an unsigned integer expression. */
+  hash60(text: string): string;
+  md5(text: string): string;
+  /** Canonical field expression (length-prefixed or `~`) per plain column. */
+  fields: string[];
+  /** Canonical text of each key column (for reports and matching rows). */
+  keyCanonical: string[];
+  /** Key text used for hash buckets (the row text when the table has no key). */
+  keyText: string;
+  /** Bucket number (0..n-1) of a row, n given as a parameter placeholder. */
+  bucket(n: number): string;
+  /** The raw key column, for range predicates (uses the key's index). */
+  keyColumn: string | null;
+  /** Per jsonb column: the raw text (MySQL) / md5 of jsonb text or `~` (PostgreSQL). */
+  jsonbExprs: string[];
+  /** Positional parameter for the n-th (1-based) value. */
+  param(n: number): string;
+}
+
+/** Key types whose order is the same in MySQL (index order) and PostgreSQL: range chunks are safe. */
+function rangeSafe(key: ColumnPair[]): boolean {
+  if (key.length !== 1) return false;
+  const k = key[0]!;
+  if (k.transform) return false;
+  if (k.conversion === 'integer') return true;
+  // char/varchar UUIDs (case-insensitive collations compare hex digits as PostgreSQL's uuid does) and
+  // binary(16) (byte order). MariaDB's own `uuid` type sorts in a swapped order: not range-safe.
+  return k.conversion === 'uuid' && ['char', 'varchar', 'binary'].includes(k.sourceDataType.toLowerCase());
+}
+
+export function buildTableSql(table: PlannedTable, database: string): TableSql {
+  const plain = table.columns.filter((p) => !isJsonb(p));
+  const jsonb = table.columns.filter(isJsonb);
+  const byName = new Map(table.columns.map((p) => [p.source, p]));
+  const keyPairs = table.rowKey.map((k) => byName.get(k));
+  const key = keyPairs.every((p) => p !== undefined) ? (keyPairs as ColumnPair[]) : [];
+  const chunking = rangeSafe(key) ? 'range' : 'bucket';
+
+  const myField = (e: string) => `COALESCE(CONCAT(CAST(LENGTH(${e}) AS CHAR), ':', ${e}), '~')`;
+  const myJoin = (fs: string[]) => (fs.length === 0 ? "''" : `CONCAT_WS(',', ${fs.join(', ')})`);
+  const myFields = plain.map((p) => myField(mysqlCanonical(p, database)));
+  const myKeyCanonical = key.map((p) => mysqlCanonical(p, database));
+  const myRowText = myJoin(myFields);
+  const myKeyText = key.length ? myJoin(myKeyCanonical.map(myField)) : myRowText;
+
+  const pgField = (e: string) => `coalesce(octet_length(${e})::text || ':' || ${e}, '~')`;
+  const pgJoin = (fs: string[]) => (fs.length === 0 ? "''" : fs.join(" || ',' || "));
+  const pgFields = plain.map((p) => pgField(pgCanonical(p)));
+  const pgKeyCanonical = key.map((p) => pgCanonical(p));
+  const pgRowText = pgJoin(pgFields);
+  const pgKeyText = key.length ? pgJoin(pgKeyCanonical.map(pgField)) : pgRowText;
+
+  const mysql: SideSql = {
+    from: `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table.source)} ${quoteMysqlIdent(SOURCE_ALIAS)}`,
+    rowText: myRowText,
+    hash60: (t) => `CAST(CONV(SUBSTRING(MD5(${t}), 1, 15), 16, 10) AS UNSIGNED)`,
+    md5: (t) => `MD5(${t})`,
+    fields: myFields,
+    keyCanonical: myKeyCanonical,
+    keyText: myKeyText,
+    bucket: (n) => `(CAST(CONV(SUBSTRING(MD5(${myKeyText}), 1, 8), 16, 10) AS UNSIGNED) % ${n})`,
+    keyColumn:
+      chunking === 'range' ? `${quoteMysqlIdent(SOURCE_ALIAS)}.${quoteMysqlIdent(key[0]!.source)}` : null,
+    jsonbExprs: jsonb.map((p) => mysqlCanonical(p, database)),
+    param: () => '?',
+  };
+  const pg: SideSql = {
+    from: quotePgQualified(table.targetSchema, table.target),
+    rowText: pgRowText,
+    hash60: (t) => `('x' || substr(md5(${t}), 1, 15))::bit(60)::bigint`,
+    md5: (t) => `md5(${t})`,
+    fields: pgFields,
+    keyCanonical: pgKeyCanonical,
+    keyText: pgKeyText,
+    bucket: (n) => `((('x' || substr(md5(${pgKeyText}), 1, 8))::bit(32)::bigint) % ${n})`,
+    keyColumn: chunking === 'range' ? quotePgIdent(key[0]!.target) : null,
+    jsonbExprs: jsonb.map((p) => `coalesce(md5(${quotePgIdent(p.target)}::text), '~')`),
+    param: (n) => `$${n}`,
+  };
+  return { table, plain, jsonb, key, chunking, mysql, pg };
+}
+
+/**
+ * The text whose MD5 is a row's hash. Without jsonb columns: the row text. With them: the MD5 of the
+ * plain row text, then one field per jsonb column (MD5 of PostgreSQL's jsonb text, or `~`).
+ */
+export function pgRowHashText(sql: TableSql): string {
+  if (sql.jsonb.length === 0) return sql.pg.rowText;
+  return [`md5(${sql.pg.rowText})`, ...sql.pg.jsonbExprs].join(" || ',' || ");
+}

@@ -1,0 +1,288 @@
+import type mysql from 'mysql2/promise';
+import type pg from 'pg';
+import { hash60, jsonbHashes, md5Hex, mysqlAll, mysqlRows, pgAll, pgRows } from './db.js';
+import type { RowMismatch } from './report.js';
+import { pgRowHashText, type SideSql, type TableSql } from './table-sql.js';
+
+export interface Summary {
+  rows: number;
+  sum: bigint;
+}
+
+/** A range chunk `(lo, hi]` of the row key (null = unbounded), or a key-hash bucket. */
+export type Chunk =
+  | { kind: 'range'; index: number; lo: Bound | null; hi: Bound | null }
+  | { kind: 'bucket'; index: number; buckets: number };
+
+/** A boundary key as each side wants it: MySQL's own value (index comparison) and the canonical text. */
+export interface Bound {
+  mysql: unknown;
+  pg: string;
+}
+
+export interface Sides {
+  mysql: mysql.Connection;
+  pg: pg.ClientBase;
+  /** A second PostgreSQL client, to normalise MySQL JSON while the first one streams. */
+  jsonb: () => Promise<pg.ClientBase>;
+}
+
+export type HashIn = 'sql' | 'node';
+
+const add = (map: Map<number, Summary>, index: number, h: bigint) => {
+  const s = map.get(index);
+  if (s) {
+    s.rows++;
+    s.sum += h;
+  } else map.set(index, { rows: 1, sum: h });
+};
+
+/** Cuts the table into ranges of `chunkRows` keys in MySQL key order (the key is range-safe). */
+export async function rangeChunks(sides: Sides, sql: TableSql, chunkRows: number): Promise<Chunk[]> {
+  const my = sql.mysql;
+  const bounds: Bound[] = [];
+  let n = 0;
+  for await (const row of mysqlRows(
+    sides.mysql,
+    `SELECT ${my.keyColumn}, ${my.keyCanonical[0]} FROM ${my.from} ORDER BY ${my.keyColumn}`,
+  )) {
+    if (++n % chunkRows === 0) bounds.push({ mysql: row[0], pg: String(row[1]) });
+  }
+  const chunks: Chunk[] = [];
+  for (let i = 0; i <= bounds.length; i++) {
+    chunks.push({ kind: 'range', index: i, lo: bounds[i - 1] ?? null, hi: bounds[i] ?? null });
+  }
+  return chunks;
+}
+
+export function bucketChunks(rows: number, chunkRows: number): Chunk[] {
+  const buckets = Math.max(1, Math.ceil(rows / chunkRows));
+  return Array.from({ length: buckets }, (_, index) => ({ kind: 'bucket' as const, index, buckets }));
+}
+
+/** WHERE clause and parameters of a set of chunks (ranges: one chunk; buckets: any number). */
+function where(side: SideSql, chunks: Chunk[], which: 'mysql' | 'pg'): { clause: string; values: unknown[] } {
+  const first = chunks[0]!;
+  if (first.kind === 'range') {
+    const parts: string[] = [];
+    const values: unknown[] = [];
+    if (first.lo) {
+      values.push(first.lo[which]);
+      parts.push(`${side.keyColumn} > ${side.param(values.length)}`);
+    }
+    if (first.hi) {
+      values.push(first.hi[which]);
+      parts.push(`${side.keyColumn} <= ${side.param(values.length)}`);
+    }
+    return { clause: parts.length ? `WHERE ${parts.join(' AND ')}` : '', values };
+  }
+  if (chunks.length === first.buckets) return { clause: '', values: [] };
+  // Bucket numbers are integers we computed: safe to inline.
+  return {
+    clause: `WHERE ${side.bucket(first.buckets)} IN (${chunks.map((c) => c.index).join(', ')})`,
+    values: [],
+  };
+}
+
+/** Count and hash sum per chunk, MySQL side. */
+export async function summarizeMysql(
+  sides: Sides,
+  sql: TableSql,
+  chunks: Chunk[],
+  hashIn: HashIn,
+): Promise<Map<number, Summary>> {
+  const my = sql.mysql;
+  const out = new Map<number, Summary>();
+  const inNode = hashIn === 'node' || sql.jsonb.length > 0;
+  const hashInput = sql.jsonb.length > 0 ? [my.md5(my.rowText), ...my.jsonbExprs].join(', ') : my.rowText;
+  for (const group of groups(chunks)) {
+    const w = where(my, group, 'mysql');
+    const bucketCol =
+      group[0]!.kind === 'bucket' ? `${my.bucket((group[0] as { buckets: number }).buckets)}, ` : '';
+    const fixed = group[0]!.kind === 'range' ? group[0]!.index : -1;
+    if (!inNode) {
+      const sumExpr = `CAST(COALESCE(SUM(${my.hash60(my.rowText)}), 0) AS CHAR)`;
+      const rows =
+        fixed >= 0
+          ? (
+              await mysqlAll(sides.mysql, `SELECT COUNT(*), ${sumExpr} FROM ${my.from} ${w.clause}`, w.values)
+            ).map((r) => [fixed, ...r])
+          : await mysqlAll(
+              sides.mysql,
+              `SELECT ${bucketCol}COUNT(*), ${sumExpr} FROM ${my.from} ${w.clause} GROUP BY 1`,
+              w.values,
+            );
+      for (const [i, count, sum] of rows) {
+        if (Number(count) > 0) out.set(Number(i), { rows: Number(count), sum: BigInt(String(sum)) });
+      }
+      continue;
+    }
+    const pending: { index: number; plain: string; json: (string | null)[] }[] = [];
+    const flush = async () => {
+      const json = pending.flatMap((p) => p.json);
+      const hashes = await jsonbHashes(await sides.jsonb(), json);
+      let k = 0;
+      for (const p of pending) {
+        const fields = p.json.map(() => hashes[k++]!);
+        add(out, p.index, hash60([p.plain, ...fields].join(',')));
+      }
+      pending.length = 0;
+    };
+    for await (const row of mysqlRows(
+      sides.mysql,
+      `SELECT ${bucketCol}${hashInput} FROM ${my.from} ${w.clause}`,
+      w.values,
+    )) {
+      const index = fixed >= 0 ? fixed : Number(row[0]);
+      const values = fixed >= 0 ? row : row.slice(1);
+      if (sql.jsonb.length === 0) {
+        add(out, index, hash60(String(values[0])));
+      } else {
+        pending.push({ index, plain: String(values[0]), json: values.slice(1).map(textOrNull) });
+        if (pending.length >= 1000) await flush();
+      }
+    }
+    if (pending.length) await flush();
+  }
+  return out;
+}
+
+/** Count and hash sum per chunk, PostgreSQL side. */
+export async function summarizePg(
+  sides: Sides,
+  sql: TableSql,
+  chunks: Chunk[],
+  hashIn: HashIn,
+): Promise<Map<number, Summary>> {
+  const p = sql.pg;
+  const out = new Map<number, Summary>();
+  const text = pgRowHashText(sql);
+  for (const group of groups(chunks)) {
+    const w = where(p, group, 'pg');
+    const bucketCol =
+      group[0]!.kind === 'bucket' ? `${p.bucket((group[0] as { buckets: number }).buckets)}, ` : '';
+    const fixed = group[0]!.kind === 'range' ? group[0]!.index : -1;
+    if (hashIn === 'sql') {
+      const sumExpr = `coalesce(sum(${p.hash60(text)}), 0)::text`;
+      const rows =
+        fixed >= 0
+          ? (await pgAll(sides.pg, `SELECT count(*), ${sumExpr} FROM ${p.from} ${w.clause}`, w.values)).map(
+              (r) => [fixed, ...r],
+            )
+          : await pgAll(
+              sides.pg,
+              `SELECT ${bucketCol}count(*), ${sumExpr} FROM ${p.from} ${w.clause} GROUP BY 1`,
+              w.values,
+            );
+      for (const [i, count, sum] of rows) {
+        if (Number(count) > 0) out.set(Number(i), { rows: Number(count), sum: BigInt(String(sum)) });
+      }
+      continue;
+    }
+    for await (const row of pgRows(
+      sides.pg,
+      `SELECT ${bucketCol}${text} FROM ${p.from} ${w.clause}`,
+      w.values,
+    )) {
+      const index = fixed >= 0 ? fixed : Number(row[0]);
+      add(out, index, hash60(String(fixed >= 0 ? row[0] : row[1])));
+    }
+  }
+  return out;
+}
+
+/** Range chunks are queried one by one (each uses the key index); buckets all in one scan. */
+function groups(chunks: Chunk[]): Chunk[][] {
+  if (chunks.length === 0) return [];
+  return chunks[0]!.kind === 'range' ? chunks.map((c) => [c]) : [chunks];
+}
+
+function textOrNull(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+}
+
+interface RowFields {
+  key: (string | null)[];
+  fields: string[];
+}
+
+/** Every row of the given chunks, with its key and one MD5 per column (jsonb: of PostgreSQL's text). */
+async function rowsOf(sides: Sides, sql: TableSql, chunks: Chunk[], which: 'mysql' | 'pg') {
+  const side = sql[which];
+  const md5 = which === 'mysql' ? 'MD5' : 'md5';
+  const w = where(side, chunks, which);
+  const select = [...side.keyCanonical, ...side.fields.map((f) => `${md5}(${f})`), ...side.jsonbExprs].join(
+    ', ',
+  );
+  const query = `SELECT ${select} FROM ${side.from} ${w.clause}`;
+  const rows =
+    which === 'mysql' ? await mysqlAll(sides.mysql, query, w.values) : await pgAll(sides.pg, query, w.values);
+  const nk = side.keyCanonical.length;
+  const np = side.fields.length;
+  let jsonHashes: string[] = [];
+  if (which === 'mysql' && sql.jsonb.length > 0) {
+    jsonHashes = await jsonbHashes(
+      await sides.jsonb(),
+      rows.flatMap((r) => r.slice(nk + np).map(textOrNull)),
+    );
+  }
+  const out = new Map<string, RowFields>();
+  rows.forEach((r, i) => {
+    const key = r.slice(0, nk).map(textOrNull);
+    const json =
+      which === 'mysql' && sql.jsonb.length > 0
+        ? jsonHashes.slice(i * sql.jsonb.length, (i + 1) * sql.jsonb.length)
+        : r.slice(nk + np).map(String);
+    const fields = [...r.slice(nk, nk + np).map(String), ...json];
+    // Without a key, a row is known by its content: equal rows are told apart by their occurrence.
+    let id = nk > 0 ? JSON.stringify(key) : md5Hex(fields.join(','));
+    if (nk === 0) {
+      let n = 0;
+      while (out.has(`${id}#${n}`)) n++;
+      id = `${id}#${n}`;
+    }
+    out.set(id, { key, fields });
+  });
+  return out;
+}
+
+/** Compares the rows of mismatched chunks one by one: keys of missing, extra and differing rows. */
+export async function diffChunks(
+  sides: Sides,
+  sql: TableSql,
+  chunks: Chunk[],
+  limit: number,
+): Promise<RowMismatch[]> {
+  const out: RowMismatch[] = [];
+  const sets = chunks[0]?.kind === 'range' ? chunks.map((c) => [c]) : [chunks];
+  const columns = [...sql.plain, ...sql.jsonb].map((p) => p.target);
+  const keyNames = sql.key.map((p) => p.target);
+  const keyOf = (r: RowFields) =>
+    Object.fromEntries(
+      keyNames.length
+        ? keyNames.map((k, i) => [k, r.key[i] ?? null])
+        : [['#row', md5Hex(r.fields.join(','))]],
+    );
+  for (const set of sets) {
+    const [mine, theirs] = await Promise.all([
+      rowsOf(sides, sql, set, 'mysql'),
+      rowsOf(sides, sql, set, 'pg'),
+    ]);
+    for (const [id, row] of mine) {
+      if (out.length >= limit) return out;
+      const other = theirs.get(id);
+      if (!other) {
+        out.push({ key: keyOf(row), columns: [], kind: 'missing-in-target' });
+        continue;
+      }
+      const differing = columns.filter((_, i) => row.fields[i] !== other.fields[i]);
+      if (differing.length) out.push({ key: keyOf(row), columns: differing, kind: 'differs' });
+    }
+    for (const [id, row] of theirs) {
+      if (out.length >= limit) return out;
+      if (!mine.has(id)) out.push({ key: keyOf(row), columns: [], kind: 'extra-in-target' });
+    }
+  }
+  return out;
+}
