@@ -361,7 +361,7 @@ const COMMANDS: Record<Command, Handler> = {
     return single(ctx, 'export', async (log) => {
       const { plan } = await planStep(ctx);
       const began = Date.now();
-      const { dir, manifest } = await exportStep(ctx, plan);
+      const { dir, manifest, notes } = await exportStep(ctx, plan);
       await log.event({
         status: 'in_progress',
         step: 'export',
@@ -371,7 +371,7 @@ const COMMANDS: Record<Command, Handler> = {
         durationMs: Date.now() - began,
         message: `export: ${dir}`,
       });
-      ctx.out.report(formatExport(dir, manifest));
+      ctx.out.report(formatExport(dir, manifest, notes));
       ctx.out.report(formatSkipped(skippedTables(plan, ctx.profile)));
       ctx.out.result({ ok: true, exitCode: 0, dir, totals: manifest.totals, tables: manifest.tables });
       return { code: ExitCode.ok, message: `export written to ${dir}` };

@@ -26,6 +26,8 @@ export interface CheckReport {
 
 export interface ImportResult {
   strategy: string;
+  /** Why this FK strategy (what the role can do). */
+  strategyReason?: string;
   loaded: { table: string; rows: number; bytes: number; ms: number }[];
   skipped: { table: string; reason: string }[];
   sequences: { sequence: string; value: number | string }[];
@@ -99,7 +101,7 @@ interface Api {
     now?: Date;
     dirName?: string;
     signal?: AbortSignal;
-  }): Promise<{ dir: string; manifest: Manifest }>;
+  }): Promise<{ dir: string; manifest: Manifest; notes?: string[] }>;
   validateExportDirectory(dir: string): Promise<Manifest>;
   importDirectory(args: {
     pgUrl: string;

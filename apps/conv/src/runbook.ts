@@ -138,7 +138,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     });
 
     step = 'export';
-    const [{ dir, manifest }, exportMs] = await timed(() => exportStep(ctx, planned.plan));
+    const [{ dir, manifest, notes }, exportMs] = await timed(() => exportStep(ctx, planned.plan));
     result.exportDir = dir;
     await log.event({
       status: 'in_progress',
@@ -149,7 +149,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
       durationMs: exportMs,
       message: `export: ${dir}`,
     });
-    out.report(formatExport(dir, manifest));
+    out.report(formatExport(dir, manifest, notes));
 
     step = 'import';
     let imported: Awaited<ReturnType<typeof importStep>>;

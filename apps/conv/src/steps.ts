@@ -49,7 +49,7 @@ export async function exportStep(
   ctx: StepContext,
   plan: MigrationPlan,
   options: { now?: Date } = {},
-): Promise<{ dir: string; manifest: Manifest }> {
+): Promise<{ dir: string; manifest: Manifest; notes?: string[] }> {
   const totalBytes = plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
   const progress = ctx.out.progress('export', totalBytes);
   try {
@@ -143,7 +143,8 @@ export function formatImport(result: ImportResult): string {
   const rows = result.loaded.reduce((s, t) => s + t.rows, 0);
   const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
   const lines = [
-    `Imported ${result.loaded.length} tables, ${rows} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${(result.ms / 1000).toFixed(1)} s (FK strategy: ${result.strategy})`,
+    `Imported ${result.loaded.length} tables, ${rows} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${(result.ms / 1000).toFixed(1)} s`,
+    `  foreign keys: ${result.strategy}${result.strategyReason ? ` (${result.strategyReason})` : ''}`,
   ];
   if (result.sequences.length > 0) lines.push(`  sequences reset: ${result.sequences.length}`);
   for (const s of result.skipped) lines.push(`  not loaded: ${s.table} (${s.reason})`);
@@ -151,9 +152,12 @@ export function formatImport(result: ImportResult): string {
   return lines.join('\n');
 }
 
-export function formatExport(dir: string, manifest: Manifest): string {
+export function formatExport(dir: string, manifest: Manifest, notes: string[] = []): string {
+  const snapshot = manifest.source.snapshot;
   return [
     `Exported ${manifest.totals.tables} tables, ${manifest.totals.rows} rows, ${(manifest.totals.bytes / 1024 / 1024).toFixed(1)} MB`,
     `  directory: ${dir}`,
+    `  snapshot:  ${snapshot.consistent ? 'consistent' : 'NOT consistent'} over ${snapshot.connections} connection(s)${snapshot.binlogFile ? `, binlog ${snapshot.binlogFile}:${snapshot.binlogPosition}` : ''}`,
+    ...notes.map((n) => `  note: ${n}`),
   ].join('\n');
 }
