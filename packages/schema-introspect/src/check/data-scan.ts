@@ -25,7 +25,7 @@ export interface DataScanOptions {
 /**
  * Scans the source rows of every loaded table for values the target would reject or change: one aggregate
  * pass per table (SUM(CASE …) for all its rules at once, on the MySQL server), then a LIMIT-ed sample query
- * only for the rules that fired. Orphaned foreign-key rows are rules of the same pass (a NOT EXISTS per FK).
+ * only for the rules that fired. Orphaned foreign-key rows: one NOT EXISTS count per FK (an anti-join).
  */
 export async function scanData(
   conn: mysql.Connection,
@@ -71,18 +71,31 @@ async function scanTable(
   const select: string[] = [];
   const params: unknown[] = [];
   rules.forEach((r, i) => {
+    if (r.standalone) return;
     select.push(`SUM(CASE WHEN ${r.condition} THEN 1 ELSE 0 END) AS r${i}`);
     params.push(...r.params);
     if (r.measure) select.push(`MAX(CASE WHEN ${r.condition} THEN ${r.measure} END) AS m${i}`);
     if (r.measure) params.push(...r.params);
   });
-  const [agg] = await rows(conn, `SELECT ${select.join(', ')} FROM ${qualified} c`, params);
+  const agg: Row = {};
+  if (select.length > 0) {
+    Object.assign(agg, (await rows(conn, `SELECT ${select.join(', ')} FROM ${qualified} c`, params))[0]);
+  }
+  for (const [i, r] of rules.entries()) {
+    if (!r.standalone) continue;
+    const [row] = await rows(
+      conn,
+      `SELECT COUNT(*) AS r${i} FROM ${qualified} c WHERE ${r.condition}`,
+      r.params,
+    );
+    Object.assign(agg, row);
+  }
   const findings: Finding[] = [];
   const keyCols = table.rowKey;
   for (const [i, r] of rules.entries()) {
-    const count = Number(agg?.[`r${i}`] ?? 0);
+    const count = Number(agg[`r${i}`] ?? 0);
     if (!count) continue;
-    const measure = r.measure ? (agg?.[`m${i}`] == null ? null : String(agg[`m${i}`])) : null;
+    const measure = r.measure ? (agg[`m${i}`] == null ? null : String(agg[`m${i}`])) : null;
     const keys = keyCols.map(
       (k, j) =>
         `${keyExpr(

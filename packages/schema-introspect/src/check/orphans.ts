@@ -57,7 +57,7 @@ export function orphanChecks(plan: MigrationPlan, target: TargetCatalog, db: str
   return checks;
 }
 
-/** The check as a scan rule of the child table (alias `c`), so it runs in the table's single aggregate pass. */
+/** The check as a scan rule of the child table (alias `c`), counted by its own anti-join query. */
 export function orphanRule(check: OrphanCheck, db: string): ScanRule {
   const child = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(check.table.source)}`;
   const cols = check.childColumns.join(', ');
@@ -67,6 +67,7 @@ export function orphanRule(check: OrphanCheck, db: string): ScanRule {
   return {
     code: 'orphan-rows',
     severity: 'error',
+    standalone: true,
     column: cols,
     condition: check.condition,
     params: [],
