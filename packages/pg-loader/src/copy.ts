@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ConvError, ExitCode } from '@conv/core';
@@ -23,13 +24,16 @@ export async function copyTable(
   client: pg.ClientBase,
   table: LoadTable,
   onBytes: (bytes: number) => void,
+  options: { hash?: boolean } = {},
 ): Promise<CopyOutcome> {
   const started = Date.now();
   const copy = client.query(copyFrom(copyFromStdin(table.schema, table.target, table.columns)));
   const file = createReadStream(table.path, { highWaterMark: READ_CHUNK });
   let bytes = 0;
+  const hash = options.hash ? createHash('sha256') : null;
   file.on('data', (chunk) => {
     bytes += chunk.length;
+    hash?.update(chunk);
     onBytes(bytes);
   });
   try {
@@ -37,10 +41,22 @@ export async function copyTable(
   } catch (err) {
     throw copyError(err, table);
   }
+  if (hash) {
+    const sha256 = hash.digest('hex');
+    if (sha256 !== table.sha256 || bytes !== table.bytes) {
+      throw new ConvError(
+        `${table.path}: sha256 ${sha256} (${bytes} bytes) differs from the manifest's ${table.sha256} (${table.bytes} bytes): the file was modified; nothing from it is committed`,
+        'bad-export-directory',
+        ExitCode.badInput,
+        { table: table.target, file: table.path },
+        'Re-run the export, or copy the directory again from where it was written.',
+      );
+    }
+  }
   const rows = copy.rowCount;
   if (rows !== table.rows) {
     throw new ConvError(
-      `${table.schema}.${table.target}: PostgreSQL loaded ${rows} rows from ${table.file}, the manifest says ${table.rows}`,
+      `${table.schema}.${table.target}: PostgreSQL loaded ${rows} rows from ${table.file}, the manifest says ${table.rows}; nothing was committed`,
       'row-count-mismatch',
       ExitCode.loadFailed,
       { table: table.target, file: table.path },

@@ -28,7 +28,7 @@ import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js'
 import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
-import { validateExportDirectory } from './validate.js';
+import { type ContentCheck, validateExportDirectory } from './validate.js';
 
 export type ImportMode = 'single-transaction' | 'per-table';
 
@@ -46,6 +46,12 @@ export interface ImportOptions {
   /** Only these tables (source or target names). */
   tables?: string[];
   progress?: ProgressReporter;
+  /**
+   * When file contents are checked against their sha256: `before-load` (default: every byte read before
+   * anything is written) or `while-loading` (hashed as the bytes stream into COPY, checked before the
+   * COMMIT: one read instead of two). Presence, sizes and headers are always checked before any write.
+   */
+  contentCheck?: ContentCheck;
   /** Clock for the artifact names (tests). */
   now?: Date;
 }
@@ -117,14 +123,15 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
 
   // Validation reads every byte; nothing is written to the target before it passes.
   const validated = Date.now();
-  const manifest = await validateExportDirectory(options.dir, { tables: options.tables });
+  const content = options.contentCheck ?? 'before-load';
+  const manifest = await validateExportDirectory(options.dir, { tables: options.tables, content });
   const artifacts = new ImportArtifacts(options.dir, options.now ?? new Date(), secrets);
   const say = (line: string) => {
     artifacts.info(line);
     progress.log(redactText(line, secrets));
   };
   artifacts.info(
-    `export ${options.dir} validated: ${manifest.tables.length} files, ${manifest.totals.rows} rows, ${manifest.totals.bytes} bytes (sha256, sizes, headers, row counts) in ${Date.now() - validated} ms`,
+    `export ${options.dir} validated: ${manifest.tables.length} files, ${manifest.totals.rows} rows, ${manifest.totals.bytes} bytes (sizes, headers${content === 'before-load' ? ', sha256' : '; sha256 checked while loading'}) in ${Date.now() - validated} ms`,
   );
   artifacts.comment(
     `conv import of ${options.dir}\ninto ${redactUrl(options.pgUrl)} schema ${schema}, mode ${mode}\n` +
@@ -147,7 +154,14 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
   const session = new Session(client, artifacts);
   try {
-    const result = await runImport(session, manifest, options, { schema, mode, progress, target, say });
+    const result = await runImport(session, manifest, options, {
+      schema,
+      mode,
+      progress,
+      target,
+      say,
+      content,
+    });
     const ms = Date.now() - started;
     say(
       `import done: ${result.loaded.length} tables, ${result.loaded.reduce((s, t) => s + t.rows, 0)} rows in ${ms} ms (strategy ${result.strategy})`,
@@ -173,6 +187,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
 }
 
 interface RunContext {
+  content: ContentCheck;
   schema: string;
   mode: ImportMode;
   progress: ProgressReporter;
@@ -432,10 +447,15 @@ async function loadOne(
 ): Promise<{ table: string; rows: number; bytes: number; ms: number }> {
   session.artifacts.statement(psqlCopyLine(table.schema, table.target, table.columns, table.file));
   ctx.progress.start(table.target, { rows: table.rows, bytes: table.bytes });
-  const { rows, bytes, ms } = await copyTable(session.client, table, (moved) => {
-    const estimate = table.bytes > 0 ? Math.floor((table.rows * moved) / table.bytes) : 0;
-    ctx.progress.update(table.target, estimate, moved);
-  });
+  const { rows, bytes, ms } = await copyTable(
+    session.client,
+    table,
+    (moved) => {
+      const estimate = table.bytes > 0 ? Math.floor((table.rows * moved) / table.bytes) : 0;
+      ctx.progress.update(table.target, estimate, moved);
+    },
+    { hash: ctx.content === 'while-loading' },
+  );
   ctx.progress.finish(table.target, rows, bytes);
   session.artifacts.info(
     `loaded ${table.schema}.${table.target} from ${table.file}: ${rows} rows, ${bytes} bytes in ${ms} ms (${ms > 0 ? ((bytes / 1048576) * (1000 / ms)).toFixed(1) : '-'} MB/s)`,

@@ -12,6 +12,7 @@ export interface LoadTable {
   columns: string[];
   rows: number;
   bytes: number;
+  sha256: string;
   /** Sequences (serial or identity) owned by the loaded columns. */
   sequences: { column: string; sequence: string }[];
 }
@@ -147,6 +148,7 @@ function toLoadTable(
     columns: entry.columns,
     rows: entry.rows,
     bytes: entry.bytes,
+    sha256: entry.sha256,
     sequences,
   };
 }

@@ -1,75 +1,56 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
-/** A header line longer than this is not a header: refuse rather than buffer a whole file. */
+/** A header longer than this is not a header: refuse rather than read a whole file. */
 const MAX_HEADER_BYTES = 1024 * 1024;
 
-export interface FileScan {
-  bytes: number;
-  sha256: string;
-  /** The first CSV record, parsed (null when the file has no complete first line). */
-  header: string[] | null;
-  /** CSV records after the header (newlines inside quoted fields do not end a record). */
-  dataRows: number;
-}
-
-/**
- * One streaming pass over a CSV file: sha256, size, the header record and the number of records.
- * Counting records only tracks quote state with `indexOf` (no field splitting): memory stays flat and
- * the cost stays close to hashing, even for a 5 GB file.
- */
-export async function scanCsvFile(path: string, highWaterMark = 1024 * 1024): Promise<FileScan> {
+/** sha256 and size of a file, streamed (memory stays flat for a 5 GB file). */
+export async function sha256OfFile(
+  path: string,
+  highWaterMark = 1024 * 1024,
+): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
-  let inQuote = false;
-  let records = 0;
-  let lastByte = -1;
-  let headerParts: Buffer[] | null = [];
-  let headerBytes = 0;
-  let header: string[] | null = null;
-
   for await (const chunk of createReadStream(path, { highWaterMark }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     bytes += chunk.length;
-    const len = chunk.length;
-    let i = 0;
-    while (i < len) {
-      if (inQuote) {
-        const q = chunk.indexOf(QUOTE, i);
-        if (q < 0) break;
-        inQuote = false;
-        i = q + 1;
-        continue;
-      }
-      let q = chunk.indexOf(QUOTE, i);
-      if (q < 0) q = len;
-      // Count the record ends before the next quote.
-      let n = chunk.indexOf(LF, i);
-      while (n >= 0 && n < q) {
-        records++;
-        if (records === 1 && headerParts) {
-          headerParts.push(chunk.subarray(0, n));
-          header = parseCsvRecord(Buffer.concat(headerParts).toString('utf8'));
-          headerParts = null;
-        }
-        n = chunk.indexOf(LF, n + 1);
-      }
-      if (q >= len) break;
-      inQuote = true;
-      i = q + 1;
-    }
-    if (headerParts) {
-      headerParts.push(chunk);
-      headerBytes += len;
-      if (headerBytes > MAX_HEADER_BYTES) headerParts = null;
-    }
-    if (len > 0) lastByte = chunk[len - 1] ?? -1;
   }
-  // A last record without a trailing newline still counts.
-  if (bytes > 0 && lastByte !== LF) records++;
-  return { bytes, sha256: hash.digest('hex'), header, dataRows: Math.max(0, records - 1) };
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
+ * The first CSV record of a file (its header), parsed; a quoted name may hold a line break.
+ * Reads only as far as the end of that record. Null when there is no complete first record.
+ */
+export async function readCsvHeader(path: string, chunkSize = 64 * 1024): Promise<string[] | null> {
+  const file = await open(path, 'r');
+  try {
+    const parts: Buffer[] = [];
+    let inQuote = false;
+    let read = 0;
+    while (read < MAX_HEADER_BYTES) {
+      const buf = Buffer.alloc(chunkSize);
+      const { bytesRead } = await file.read(buf, 0, chunkSize, read);
+      if (bytesRead === 0) return null;
+      const chunk = buf.subarray(0, bytesRead);
+      for (let k = 0; k < chunk.length; k++) {
+        const b = chunk[k];
+        if (b === QUOTE) inQuote = !inQuote;
+        else if (b === LF && !inQuote) {
+          parts.push(chunk.subarray(0, k));
+          return parseCsvRecord(Buffer.concat(parts).toString('utf8'));
+        }
+      }
+      parts.push(chunk);
+      read += bytesRead;
+    }
+    return null;
+  } finally {
+    await file.close();
+  }
 }
 
 /** Splits one CSV record (PostgreSQL CSV: `"` quotes, `""` inside quotes). A trailing CR is dropped. */

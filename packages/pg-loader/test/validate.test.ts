@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConvError, ExitCode, MANIFEST_FILE, type Manifest } from '@conv/core';
 import { usePgDatabase } from '@conv/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { importDirectory, scanCsvFile, validateExportDirectory } from '../src/index.js';
+import { importDirectory, readCsvHeader, validateExportDirectory } from '../src/index.js';
 import { csvText, removeDir, type TableSpec, writeExport, writeManifestFor } from './helpers.js';
 
 const SPECS: TableSpec[] = [
@@ -67,12 +67,11 @@ describe('validateExportDirectory', () => {
     ]);
   });
 
-  it('scans size, sha256, header and records in one pass (quoted newlines are not records)', async () => {
+  it('reads a header whose quoted names hold commas, quotes and a line break, across chunk edges', async () => {
     const dir = fresh();
-    const scan = await scanCsvFile(join(dir, 'item.csv'), 7); // tiny chunks: quotes and lines cross chunk edges
-    expect(scan.header).toEqual(['id', 'label']);
-    expect(scan.dataRows).toBe(4);
-    expect(scan.bytes).toBe(readFileSync(join(dir, 'item.csv')).length);
+    const columns = ['id', 'a,b', 'say "hi"', 'two\nlines'];
+    writeFileSync(join(dir, 'odd.csv'), csvText(columns, [['1', '2', '3', '4']]));
+    expect(await readCsvHeader(join(dir, 'odd.csv'), 5)).toEqual(columns);
   });
 
   it('refuses a truncated CSV', async () => {
@@ -111,13 +110,36 @@ describe('validateExportDirectory', () => {
     );
   });
 
-  it('refuses an edited manifest: row count', async () => {
+  it('an edited row count is caught by the COPY count and rolled back', async () => {
     const dir = fresh();
     editManifest(dir, (m) => {
       m.tables[0]!.rows = 3;
       m.totals.rows -= 1;
     });
-    await expectRefused(dir, 'item.csv', /4 data rows, the manifest says 3/);
+    const before = await db.query('SELECT * FROM item ORDER BY id');
+    const err = await importDirectory({ pgUrl: db.url, dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConvError);
+    expect((err as ConvError).exitCode).toBe(ExitCode.loadFailed);
+    expect((err as ConvError).message).toBe(
+      'public.item: PostgreSQL loaded 4 rows from item.csv, the manifest says 3; nothing was committed',
+    );
+    expect(await db.query('SELECT * FROM item ORDER BY id')).toEqual(before);
+  });
+
+  it('while-loading: a modified file is caught before the COMMIT and rolled back', async () => {
+    const dir = fresh();
+    const file = join(dir, 'item.csv');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('plain', 'PLAIN'));
+    const before = await db.query('SELECT * FROM item ORDER BY id');
+    const err = await importDirectory({ pgUrl: db.url, dir, contentCheck: 'while-loading' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConvError);
+    expect((err as ConvError).exitCode).toBe(ExitCode.badInput);
+    expect((err as ConvError).message).toMatch(
+      /item.csv: sha256 [0-9a-f]{64} \(\d+ bytes\) differs from the manifest's/,
+    );
+    expect(await db.query('SELECT * FROM item ORDER BY id')).toEqual(before);
   });
 
   it('refuses an edited manifest: totals, plan, schema', async () => {
