@@ -11,7 +11,15 @@ import {
   loadConfig,
   VERIFY_MODES,
 } from './config.js';
-import { api, type RunStatus } from './deps.js';
+import {
+  checkExitCode,
+  formatCheckReport,
+  formatPlan,
+  formatVerifyReport,
+  type RunStatus,
+  validateExportDirectory,
+  verifyExitCode,
+} from './deps.js';
 import { formatError, toConvError } from './errors.js';
 import { type CliIo, Output } from './output.js';
 import { RunLog, runbook } from './runbook.js';
@@ -334,8 +342,8 @@ const COMMANDS: Record<Command, Handler> = {
   async check(ctx) {
     const planned = await planStep(ctx);
     const report = await checkStep(ctx, planned);
-    const code = api('checkExitCode')(report);
-    ctx.out.report(api('formatCheckReport')(report, { color: ctx.out.color }));
+    const code = checkExitCode(report);
+    ctx.out.report(formatCheckReport(report, { color: ctx.out.color }));
     ctx.out.report(formatSkipped(skippedTables(planned.plan, ctx.profile)));
     ctx.out.result({
       exitCode: code,
@@ -352,7 +360,7 @@ const COMMANDS: Record<Command, Handler> = {
       await writeFile(args.out, `${JSON.stringify(plan, null, 2)}\n`);
       ctx.out.info(`plan written to ${args.out}`);
     }
-    ctx.out.report(api('formatPlan')(plan, { color: ctx.out.color }));
+    ctx.out.report(formatPlan(plan, { color: ctx.out.color }));
     ctx.out.result(plan);
     return ExitCode.ok;
   },
@@ -416,11 +424,11 @@ const COMMANDS: Record<Command, Handler> = {
 
   async verify(ctx, args) {
     let plan: Awaited<ReturnType<typeof planStep>>['plan'];
-    if (args.planFrom) plan = (await api('validateExportDirectory')(args.planFrom)).plan;
+    if (args.planFrom) plan = (await validateExportDirectory(args.planFrom)).plan;
     else plan = (await planStep(ctx)).plan;
     const report = await verifyStep(ctx, plan);
-    const code = api('verifyExitCode')(report);
-    ctx.out.report(api('formatVerifyReport')(report, { color: ctx.out.color }));
+    const code = verifyExitCode(report);
+    ctx.out.report(formatVerifyReport(report, { color: ctx.out.color }));
     ctx.out.result({ exitCode: code, ...report });
     return code;
   },

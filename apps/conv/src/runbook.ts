@@ -1,7 +1,18 @@
 // `run`: the maintenance-window runbook. Every step leaves its event in the audit log, and a failure
 // leaves the reason: check problems stop the run before anything is written.
 import { ConvError, ExitCode, serverOf } from '@conv/core';
-import { type AuditEventInput, type AuditLog, api, type CheckReport, type VerifyReport } from './deps.js';
+import {
+  type AuditEventInput,
+  type AuditLog,
+  type CheckReport,
+  checkExitCode,
+  formatCheckReport,
+  formatVerifyReport,
+  newRunId,
+  openAuditLog,
+  type VerifyReport,
+  verifyExitCode,
+} from './deps.js';
 import { toConvError } from './errors.js';
 import {
   checkStep,
@@ -40,8 +51,8 @@ export class RunLog {
   ) {}
 
   static open(ctx: StepContext, runId?: string): RunLog {
-    const log = api('openAuditLog')({ file: ctx.config.auditLogFile });
-    return new RunLog(log, runId ?? api('newRunId')(), ctx.config.app, (t) => ctx.out.redact(t));
+    const log = openAuditLog({ file: ctx.config.auditLogFile });
+    return new RunLog(log, runId ?? newRunId(), ctx.config.app, (t) => ctx.out.redact(t));
   }
 
   async event(event: Omit<AuditEventInput, 'runId' | 'app'>): Promise<void> {
@@ -49,9 +60,8 @@ export class RunLog {
     await this.log.append({ ...event, ...message, runId: this.runId, app: this.app });
   }
 
-  async close(): Promise<void> {
-    await this.log.close?.();
-  }
+  /** Nothing to release today (every append is a complete, locked write); kept so callers stay correct. */
+  async close(): Promise<void> {}
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -107,11 +117,11 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     step = 'check';
     const [report, checkMs] = await timed(() => checkStep(ctx, planned));
     result.check = report.counts;
-    const blocking = api('checkExitCode')(report) !== 0;
+    const blocking = checkExitCode(report) !== 0;
     // The full report when it blocks; otherwise the counts (warnings are for `check`, before the window).
     out.report(
       blocking
-        ? api('formatCheckReport')(report, { color: out.color })
+        ? formatCheckReport(report, { color: out.color })
         : `Check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes — nothing blocks the load (details: \`${config.app} check\`)`,
     );
     if (blocking) {
@@ -184,9 +194,9 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     step = 'verify';
     const [verified, verifyMs] = await timed(() => verifyStep(ctx, planned.plan));
     result.verify = verified;
-    out.report(api('formatVerifyReport')(verified, { color: out.color }));
+    out.report(formatVerifyReport(verified, { color: out.color }));
     const differing = verified.tables.filter((t) => !t.countMatch || t.checksumMatch === false);
-    if (api('verifyExitCode')(verified) !== 0) {
+    if (verifyExitCode(verified) !== 0) {
       return await stop(
         'failed',
         new ConvError(

@@ -2,7 +2,19 @@
 // printing is the caller's business.
 import type { Manifest, MigrationPlan, ProfileInput, SourceCatalog, TargetCatalog } from '@conv/core';
 import type { Config } from './config.js';
-import { api, type CheckReport, type ImportResult, type VerifyReport } from './deps.js';
+import {
+  type CheckReport,
+  checkMigration,
+  exportDatabase,
+  type ImportResult,
+  importDirectory,
+  introspectMysql,
+  introspectPg,
+  planMigration,
+  type VerifyReport,
+  validateExportDirectory,
+  verifyMigration,
+} from './deps.js';
 import type { Output } from './output.js';
 
 export interface StepContext {
@@ -29,15 +41,15 @@ export interface SkippedReport {
 export async function planStep(ctx: StepContext): Promise<Planned> {
   const { config, profile } = ctx;
   const [source, target] = await Promise.all([
-    api('introspectMysql')(config.mysqlUrl, config.mysqlDatabase),
-    api('introspectPg')(config.pgUrl, config.pgSchema),
+    introspectMysql(config.mysqlUrl, config.mysqlDatabase),
+    introspectPg(config.pgUrl, config.pgSchema),
   ]);
-  const plan = api('planMigration')(source, target, { ...profile, targetSchema: config.pgSchema });
+  const plan = planMigration(source, target, { ...profile, targetSchema: config.pgSchema });
   return { source, target, plan };
 }
 
 export async function checkStep(ctx: StepContext, planned: Planned): Promise<CheckReport> {
-  return api('checkMigration')({
+  return checkMigration({
     mysql: ctx.config.mysqlUrl,
     plan: planned.plan,
     source: planned.source,
@@ -53,7 +65,7 @@ export async function exportStep(
   const totalBytes = plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
   const progress = ctx.out.progress('export', totalBytes);
   try {
-    return await api('exportDatabase')({
+    return await exportDatabase({
       mysqlUrl: ctx.config.mysqlUrl,
       plan,
       outDir: ctx.config.exportBaseDir,
@@ -72,10 +84,10 @@ export async function importStep(
   dir: string,
   options: { includeHistory?: boolean; tables?: string[] } = {},
 ): Promise<{ manifest: Manifest; result: ImportResult }> {
-  const manifest = await api('validateExportDirectory')(dir);
+  const manifest = await validateExportDirectory(dir);
   const progress = ctx.out.progress('import', manifest.totals.bytes);
   try {
-    const result = await api('importDirectory')({
+    const result = await importDirectory({
       pgUrl: ctx.config.pgUrl,
       dir,
       schema: ctx.config.pgSchema,
@@ -94,7 +106,7 @@ export async function importStep(
 export async function verifyStep(ctx: StepContext, plan: MigrationPlan): Promise<VerifyReport> {
   const progress = ctx.out.progress('verify');
   try {
-    return await api('verifyMigration')({
+    return await verifyMigration({
       mysqlUrl: ctx.config.mysqlUrl,
       pgUrl: ctx.config.pgUrl,
       plan,
