@@ -63,6 +63,18 @@ export async function benchVerify(ctx: BenchContext): Promise<BenchResult> {
     for (const line of formatVerifyReport(full).split('\n').slice(0, 40)) notes.push(`  ${line}`);
   }
 
+  if (process.env['CONV_BENCH_VERIFY_NODE'] === '1') {
+    // The alternative the default was measured against: canonical rows streamed into Node and hashed there.
+    ctx.log('verify: full checksums hashed in Node (CONV_BENCH_VERIFY_NODE=1) …');
+    const nodeStart = performance.now();
+    const inNode = await verifyMigration({ mysqlUrl, pgUrl, plan, mode: 'full', hashIn: 'node' });
+    const nodeMs = performance.now() - nodeStart;
+    notes.push(
+      `full, hashed in Node: ${(nodeMs / 1000).toFixed(1)} s vs ${(fullMs / 1000).toFixed(1)} s in SQL ` +
+        `(${(nodeMs / fullMs).toFixed(2)}×), verdict ${inNode.ok === full.ok ? 'the same' : 'DIFFERENT'}`,
+    );
+  }
+
   // Throughput on the same basis as the export: the CSV bytes of the export directory.
   const bytes = manifest.totals.bytes;
   const exportMs = Date.parse(manifest.finishedAt) - Date.parse(manifest.startedAt);
