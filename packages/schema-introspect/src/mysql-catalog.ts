@@ -1,4 +1,11 @@
-import { type SourceCatalog, SourceCatalogSchema, type SourceColumn, type SourceTable } from '@conv/core';
+import {
+  ConvError,
+  ExitCode,
+  type SourceCatalog,
+  SourceCatalogSchema,
+  type SourceColumn,
+  type SourceTable,
+} from '@conv/core';
 import type mysql from 'mysql2/promise';
 import { type MysqlSource, mysqlRows, num, str, withMysql } from './connect.js';
 import { jsonValidColumns, normaliseColumnType, parseEnumLabels } from './mysql-types.js';
@@ -18,7 +25,29 @@ async function readCatalog(conn: mysql.Connection, database?: string): Promise<S
   const version = str(meta?.['version']) ?? '';
   const dialect = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
   const db = database ?? str(meta?.['db']);
-  if (!db) throw new Error('introspectMysql: no database given and the connection has none selected');
+  if (!db) {
+    throw new ConvError(
+      'introspectMysql: no database given and the connection has none selected',
+      'no-database',
+      ExitCode.usage,
+      {},
+      'put the database in the URL (mysql://user@host:3306/<database>) or pass it as the second argument',
+    );
+  }
+  const [schema] = await mysqlRows<Row>(
+    conn,
+    'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+    [db],
+  );
+  if (!schema) {
+    throw new ConvError(
+      `MySQL database ${db} does not exist`,
+      'unknown-database',
+      ExitCode.usage,
+      {},
+      'check the database name',
+    );
+  }
 
   // Every column is aliased: MySQL 8 returns information_schema column names in upper case, MariaDB as written.
   const tables = await mysqlRows<Row>(
@@ -63,7 +92,8 @@ async function readCatalog(conn: mysql.Connection, database?: string): Promise<S
       ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
     [db],
   );
-  const jsonColumns = dialect === 'mariadb' ? await mariadbJsonColumns(conn, db) : new Set<string>();
+  const jsonColumns =
+    dialect === 'mariadb' ? await mariadbJsonColumns(conn, db) : await mysqlJsonColumns(conn, db);
 
   const byTable = new Map<string, SourceTable>();
   for (const t of tables) {
@@ -131,6 +161,33 @@ async function mariadbJsonColumns(conn: mysql.Connection, db: string): Promise<S
        FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`,
     [db],
   );
+  const out = new Set<string>();
+  for (const r of rows) {
+    for (const col of jsonValidColumns(str(r['clause']) ?? '')) out.add(`${str(r['tableName'])}\0${col}`);
+  }
+  return out;
+}
+
+/**
+ * MySQL 8 has a real JSON type, but a database moved over from MariaDB keeps `longtext` + `json_valid()`
+ * CHECKs. MySQL 8.0.16+ names checks uniquely per schema; the table comes from TABLE_CONSTRAINTS.
+ * (Written for MySQL 8; not run here: only MariaDB is installed on the development machine.)
+ */
+async function mysqlJsonColumns(conn: mysql.Connection, db: string): Promise<Set<string>> {
+  let rows: Row[];
+  try {
+    rows = await mysqlRows<Row>(
+      conn,
+      `SELECT tc.TABLE_NAME AS tableName, cc.CHECK_CLAUSE AS clause
+         FROM information_schema.TABLE_CONSTRAINTS tc
+         JOIN information_schema.CHECK_CONSTRAINTS cc
+           ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+        WHERE tc.TABLE_SCHEMA = ? AND tc.CONSTRAINT_TYPE = 'CHECK'`,
+      [db],
+    );
+  } catch {
+    return new Set(); // MySQL before 8.0.16 has no CHECK_CONSTRAINTS (and enforces no checks)
+  }
   const out = new Set<string>();
   for (const r of rows) {
     for (const col of jsonValidColumns(str(r['clause']) ?? '')) out.add(`${str(r['tableName'])}\0${col}`);

@@ -1,4 +1,11 @@
-import { type TargetCatalog, TargetCatalogSchema, type TargetColumn, type TargetTable } from '@conv/core';
+import {
+  ConvError,
+  ExitCode,
+  type TargetCatalog,
+  TargetCatalogSchema,
+  type TargetColumn,
+  type TargetTable,
+} from '@conv/core';
 import type pg from 'pg';
 import { type PgSource, withPg } from './connect.js';
 
@@ -12,6 +19,16 @@ export async function introspectPg(client: PgSource, schema = 'public'): Promise
 async function readCatalog(client: pg.ClientBase, schema: string): Promise<TargetCatalog> {
   const q = async (sql: string, params: unknown[] = []) => (await client.query<Row>(sql, params)).rows;
   const [meta] = await q(`SELECT current_setting('server_version') AS version, current_database() AS db`);
+  const [ns] = await q('SELECT 1 AS ok FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (!ns) {
+    throw new ConvError(
+      `PostgreSQL schema ${schema} does not exist in database ${String(meta?.['db'])}`,
+      'unknown-schema',
+      ExitCode.usage,
+      {},
+      "run the application's migrations first (conv loads into an existing schema), or name the right schema",
+    );
+  }
 
   const tables = await q(
     `SELECT c.oid, c.relname AS name, pg_get_userbyid(c.relowner) AS owner, c.reltuples::float8 AS reltuples

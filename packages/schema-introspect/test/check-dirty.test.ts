@@ -43,6 +43,10 @@ CREATE TABLE t_child (id int PRIMARY KEY, parent_id int NULL);
 INSERT INTO t_child VALUES (1, 1), (2, 3), (3, NULL), (4, 9);
 CREATE TABLE t_time (id int PRIMARY KEY, t time NOT NULL);
 INSERT INTO t_time VALUES (1, '10:00:00'), (2, '25:00:00'), (3, '-01:00:00');
+CREATE TABLE t_num (id int PRIMARY KEY, amount decimal(12,4) NULL, ratio double NULL, i int NULL);
+INSERT INTO t_num VALUES (1, 1234.56, 0.5, 99999), (2, 12345, 123.45, 100000), (3, 1.2345, 1000, -99999);
+CREATE TABLE t_frac (id int PRIMARY KEY, ts datetime(6) NOT NULL);
+INSERT INTO t_frac VALUES (1, '2020-01-01 00:00:00.000000'), (2, '2020-01-01 00:00:00.500000');
 `;
 
 const PG_SETUP = `
@@ -59,6 +63,8 @@ CREATE TABLE t_enum (id int PRIMARY KEY, status status_t NOT NULL, status2 statu
 CREATE TABLE t_parent (id int PRIMARY KEY);
 CREATE TABLE t_child (id int PRIMARY KEY, parent_id int REFERENCES t_parent (id));
 CREATE TABLE t_time (id int PRIMARY KEY, t time NOT NULL);
+CREATE TABLE t_num (id int PRIMARY KEY, amount numeric(6,2), ratio numeric(4,1), i numeric(5,0));
+CREATE TABLE t_frac (id int PRIMARY KEY, ts timestamp(0) NOT NULL);
 `;
 
 describe('check on planted dirty data', () => {
@@ -212,6 +218,22 @@ describe('check on planted dirty data', () => {
       { key: { id: '2' }, value: '25:00:00' },
       { key: { id: '3' }, value: '-01:00:00' },
     ]);
+  });
+
+  it('finds numbers that overflow numeric(p,s) and warns about rounded decimals and fractions', () => {
+    const amount = find('out-of-range', 't_num', 'amount');
+    expect(amount.count).toBe(1);
+    expect(amount.samples).toEqual([{ key: { id: '2' }, value: '12345.0000' }]);
+    expect(find('numeric-rounded', 't_num', 'amount')).toMatchObject({ severity: 'warning', count: 1 });
+    expect(keys(find('numeric-rounded', 't_num', 'amount'))).toEqual(['3']);
+    expect(keys(find('out-of-range', 't_num', 'ratio'))).toEqual(['3']);
+    expect(keys(find('numeric-rounded', 't_num', 'ratio'))).toEqual(['2']);
+    const i = find('out-of-range', 't_num', 'i');
+    expect(i.count).toBe(1);
+    expect(keys(i)).toEqual(['2']);
+    const frac = find('fraction-rounded', 't_frac', 'ts');
+    expect(frac).toMatchObject({ severity: 'warning', count: 1 });
+    expect(frac.samples).toEqual([{ key: { id: '2' }, value: '2020-01-01 00:00:00.500000' }]);
   });
 
   it('fails the check with exit code 3, a stable JSON shape and a readable report', () => {

@@ -1,3 +1,4 @@
+import { ExitCode } from '@conv/core';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { describe, expect, it } from 'vitest';
 import { introspectMysql, introspectPg, planMigration } from '../src/index.js';
@@ -155,5 +156,24 @@ describe('plan edge cases on real catalogs', () => {
     const only = planMigration(source, target, { include: ['gen'] });
     expect(only.tables.map((t) => t.source)).toEqual(['gen']);
     expect(only.skipped.filter((s) => s.reason === 'not-included')).toHaveLength(source.tables.length - 1);
+  });
+
+  it('refuses an unknown MySQL database or PostgreSQL schema with a usage error naming it', async () => {
+    await expect(introspectMysql(my.conn, 'no_such_db_conv')).rejects.toMatchObject({
+      name: 'ConvError',
+      exitCode: ExitCode.usage,
+      message: expect.stringContaining('no_such_db_conv'),
+    });
+    await expect(introspectPg(pgdb.client, 'no_such_schema')).rejects.toMatchObject({
+      exitCode: ExitCode.usage,
+      message: expect.stringContaining('no_such_schema'),
+    });
+  });
+
+  it('says which server refused the connection without printing the password', async () => {
+    const err = await introspectMysql('mysql://root:s3cret-pw@127.0.0.1:1/x').catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ConvError', exitCode: ExitCode.connection });
+    expect(String((err as Error).message)).toContain('127.0.0.1:1');
+    expect(String((err as Error).message)).not.toContain('s3cret-pw');
   });
 });

@@ -7,7 +7,7 @@ import type {
   SourceTable,
   TargetCatalog,
 } from '@conv/core';
-import { quoteMysqlIdent } from '@conv/core';
+import { ConvError, ExitCode, quoteMysqlIdent } from '@conv/core';
 import type mysql from 'mysql2/promise';
 import { sourceKind } from '../conversions.js';
 import { orphanChecks, orphanRule } from './orphans.js';
@@ -49,13 +49,26 @@ export async function scanData(
       targetTable: table.target,
       targetSchema: table.targetSchema,
     };
+    const tgt = target.tables.find((t) => t.name === table.target);
     const rules = table.columns.flatMap((pair) => {
       const column = src.columns.find((c) => c.name === pair.source);
-      return column ? rulesFor(pair, column, ctx) : [];
+      const targetColumn = tgt?.columns.find((c) => c.name === pair.target);
+      return column && targetColumn ? rulesFor(pair, column, targetColumn, ctx) : [];
     });
     for (const check of orphans) if (check.table === table) rules.push(orphanRule(check, db));
     if (rules.length === 0) continue;
-    findings.push(...(await scanTable(conn, qualified, table, src, rules, options.sampleSize)));
+    try {
+      findings.push(...(await scanTable(conn, qualified, table, src, rules, options.sampleSize)));
+    } catch (err) {
+      throw new ConvError(
+        `check: scanning MySQL table ${table.source} failed: ${(err as Error).message}`,
+        'check-scan-failed',
+        ExitCode.unexpected,
+        { table: table.source },
+        'the table may have changed since the catalog was read: run check again',
+        { cause: err },
+      );
+    }
   }
   return findings;
 }

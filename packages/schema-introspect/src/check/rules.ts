@@ -1,4 +1,4 @@
-import type { ColumnPair, Finding, SourceColumn } from '@conv/core';
+import type { ColumnPair, Finding, SourceColumn, TargetColumn } from '@conv/core';
 import { quoteMysqlIdent, quotePgIdent } from '@conv/core';
 import mysql from 'mysql2/promise';
 import { sourceKind } from '../conversions.js';
@@ -54,7 +54,12 @@ export interface RuleContext {
 }
 
 /** The scan rules for one planned column pair. */
-export function rulesFor(pair: ColumnPair, column: SourceColumn, ctx: RuleContext): ScanRule[] {
+export function rulesFor(
+  pair: ColumnPair,
+  column: SourceColumn,
+  target: TargetColumn,
+  ctx: RuleContext,
+): ScanRule[] {
   if (pair.transform) return []; // the exported value is the transform's, not the column's
   const q = quoteMysqlIdent(pair.source);
   const kind = sourceKind(column);
@@ -269,6 +274,71 @@ export function rulesFor(pair: ColumnPair, column: SourceColumn, ctx: RuleContex
           `ALTER TABLE ${pgCol} ALTER COLUMN ${quotePgIdent(pair.target)} TYPE ${pair.targetBaseType === 'int8' ? 'numeric(20,0)' : 'bigint'} -- in PostgreSQL`,
       });
     }
+  }
+
+  if (
+    (pair.conversion === 'numeric' || pair.conversion === 'integer') &&
+    pair.targetBaseType === 'numeric' &&
+    target.numericPrecision !== null
+  ) {
+    const p = target.numericPrecision;
+    const scale = target.numericScale ?? 0;
+    const intDigits = p - scale;
+    const intRange = mysqlIntRange(column.dataType, column.unsigned);
+    const sourceIntDigits = intRange
+      ? String(intRange.max).length
+      : kind === 'decimal' && column.numericPrecision !== null
+        ? column.numericPrecision - (column.numericScale ?? 0)
+        : null;
+    if (sourceIntDigits === null || sourceIntDigits > intDigits) {
+      // An exact decimal literal: 10^(p-s) is the first absolute value numeric(p,s) cannot hold.
+      const bound = `1${'0'.repeat(Math.max(0, intDigits))}`;
+      rule({
+        code: 'out-of-range',
+        severity: 'error',
+        condition: `ABS(${q}) >= ${bound}`,
+        params: [],
+        value: shown,
+        message: (n) =>
+          `${n} value(s) of ${where} (${column.columnType}) do not fit ${pair.targetType} ${ctx.targetTable}.${pair.target}`,
+        fix: () =>
+          `ALTER TABLE ${pgCol} ALTER COLUMN ${quotePgIdent(pair.target)} TYPE numeric -- in PostgreSQL`,
+      });
+    }
+    const sourceScale = kind === 'decimal' ? (column.numericScale ?? 0) : kind === 'integer' ? 0 : null;
+    if (sourceScale === null || sourceScale > scale) {
+      rule({
+        code: 'numeric-rounded',
+        severity: 'warning',
+        condition: `${q} <> ROUND(${q}, ${scale})`,
+        params: [],
+        value: shown,
+        message: (n) =>
+          `${n} value(s) of ${where} have more than ${scale} decimal(s): PostgreSQL rounds them in ${pair.targetType}`,
+        fix: () =>
+          `ALTER TABLE ${pgCol} ALTER COLUMN ${quotePgIdent(pair.target)} TYPE numeric -- in PostgreSQL`,
+      });
+    }
+  }
+
+  if (
+    pair.conversion === 'timestamp' &&
+    target.datetimePrecision !== null &&
+    target.datetimePrecision < 6 &&
+    (column.datetimePrecision ?? 0) > target.datetimePrecision
+  ) {
+    const divisor = 10 ** (6 - target.datetimePrecision);
+    rule({
+      code: 'fraction-rounded',
+      severity: 'warning',
+      condition: `MOD(MICROSECOND(${q}), ${divisor}) <> 0`,
+      params: [],
+      value: `CAST(${q} AS CHAR)`,
+      message: (n) =>
+        `${n} value(s) of ${where} carry more fractional digits than ${pair.targetType}: PostgreSQL rounds them`,
+      fix: () =>
+        `ALTER TABLE ${pgCol} ALTER COLUMN ${quotePgIdent(pair.target)} TYPE timestamp(${column.datetimePrecision}) -- in PostgreSQL`,
+    });
   }
 
   if (pair.conversion === 'enum' && pair.targetEnumLabels) {
