@@ -68,6 +68,8 @@ export async function mirrorToPg(
   events: readonly AuditEvent[],
 ): Promise<void> {
   const client = new pg.Client({ connectionString: pgUrl, application_name: 'conv audit-log' });
+  // A dropped connection fails the insert below (reported as a mirror error), never the process.
+  client.on('error', () => {});
   try {
     await client.connect();
     await ensureTable(client, schema);

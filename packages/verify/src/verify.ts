@@ -53,6 +53,9 @@ interface Worker extends Sides {
 
 async function connectPg(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, application_name: 'conv verify' });
+  // A server-side disconnect (restart, pg_terminate_backend) must fail the running query, not crash the
+  // process with an unhandled 'error' event; the next query on the dead client fails too.
+  client.on('error', () => {});
   try {
     await client.connect();
   } catch (err) {
@@ -83,6 +86,7 @@ async function connectPg(url: string): Promise<pg.Client> {
 
 async function openWorker(mysqlUrl: string, pgUrl: string): Promise<Worker> {
   const my = await connectMysql(mysqlUrl);
+  my.on('error', () => {}); // as for PostgreSQL: a lost connection fails the query, not the process
   let pgClient: pg.Client;
   try {
     pgClient = await connectPg(pgUrl);
