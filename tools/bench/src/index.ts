@@ -5,6 +5,7 @@
 //   --flat-mb N      base size of the flat-memory check (default 50), exported at 1× and --scale ×
 //   --scale N        (default 10)
 //   --regenerate     rebuild the synthetic databases even if they exist
+//   --skip-flat      leave out the flat-memory check
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     'flat-mb': { type: 'string', default: '50' },
     scale: { type: 'string', default: '10' },
     regenerate: { type: 'boolean', default: false },
+    'skip-flat': { type: 'boolean', default: false },
   },
 });
 
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
     if (step) results.push(await step(ctx));
     else if (only === 'verify') ctx.log('no verify step yet (tools/bench/src/verify.ts)');
   }
-  if (!only || only === 'flat' || only === 'export') {
+  if (!values['skip-flat'] && (!only || only === 'flat' || only === 'export')) {
     results.push(
       ...(await benchFlatMemory(ctx, {
         baseMb: Number(values['flat-mb']),
