@@ -31,6 +31,18 @@ export interface DemoOptions {
   workDir?: string;
   /** Ignore the fixture even when present (tests of the generated database). */
   generated?: boolean;
+  /** Keep the demo databases for inspection (default true); false drops them at the end. */
+  keep?: boolean;
+}
+
+export interface DemoResult {
+  code: number;
+  /** Name of both demo databases. */
+  database: string;
+  exportBaseDir: string;
+  auditLog: string;
+  /** Whether the Alkemio (or other) fixture was used, or the generated database. */
+  source: 'fixture' | 'generated';
 }
 
 const LOCAL_MYSQL_URL = 'mysql://root@127.0.0.1:3306/';
@@ -126,7 +138,8 @@ const AWKWARD_TEXTS = [
   ',leading comma and trailing comma,',
 ];
 
-async function fillGenerated(conn: mysql.Connection): Promise<void> {
+/** Fills the generated source tables with rows full of awkward values. */
+export async function fillGenerated(conn: mysql.Connection): Promise<void> {
   const accounts: unknown[][] = [];
   for (let i = 0; i < 40; i++) {
     const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
@@ -161,13 +174,29 @@ async function fillGenerated(conn: mysql.Connection): Promise<void> {
   await conn.query('INSERT INTO post (accountId, body, score, published) VALUES ?', [posts]);
 }
 
+async function dropDemoDatabases(mysqlAdmin: string, pgAdmin: string, name: string): Promise<void> {
+  const my = await mysql.createConnection({ uri: mysqlAdmin });
+  try {
+    await my.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(name)}`);
+  } finally {
+    await my.end();
+  }
+  const client = new pg.Client({ connectionString: pgAdmin });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${quotePgIdent(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 function demoName(): string {
   const ts = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `conv_demo_${ts}_${randomBytes(2).toString('hex')}`;
 }
 
-/** Runs the demo; returns the exit code of `run`. */
-export async function runDemo(options: DemoOptions): Promise<number> {
+/** Runs the demo; returns the exit code of `run` and where everything is. */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const env = options.env ?? process.env;
   const io = options.io ?? { stdout: process.stdout, stderr: process.stderr };
   const say = (line: string) => io.stderr.write(`${line}\n`);
@@ -179,6 +208,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const name = demoName();
   const workDir = options.workDir ?? join(tmpdir(), name);
   await mkdir(workDir, { recursive: true });
+  const exportDir = join(workDir, 'csv_exports');
+  const logFile = join(workDir, 'migration_log.json');
+  const result = (code: number): DemoResult => ({
+    code,
+    database: name,
+    exportBaseDir: exportDir,
+    auditLog: logFile,
+    source: useFixture ? 'fixture' : 'generated',
+  });
 
   say(`conv demo: MySQL side ${redactUrl(mysqlAdmin)} · PostgreSQL side ${redactUrl(pgAdmin)}`);
   say(
@@ -195,7 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `error: cannot connect to MySQL/MariaDB at ${serverOf(mysqlAdmin)}: ${(err as Error).message}\n` +
         '  fix: start MariaDB/MySQL on 127.0.0.1:3306 (root, no password) or set CONV_TEST_MYSQL_URL',
     );
-    return ExitCode.connection;
+    return result(ExitCode.connection);
   }
   let mariadb = false;
   try {
@@ -233,7 +271,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `error: cannot connect to PostgreSQL at ${serverOf(pgAdmin)}: ${(err as Error).message}\n` +
         '  fix: start PostgreSQL on 127.0.0.1:5432 (postgres, trust) or set CONV_TEST_PG_URL',
     );
-    return ExitCode.connection;
+    return result(ExitCode.connection);
   }
   try {
     await pgClient.query(`CREATE DATABASE ${quotePgIdent(name)} ENCODING 'UTF8' TEMPLATE template0`);
@@ -253,8 +291,6 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   say(`conv demo: created PostgreSQL database ${name} with the target schema`);
 
   const app: DemoApp = useFixture ? options.app : { name: 'demo', profile: { name: 'demo' } };
-  const exportDir = join(workDir, 'csv_exports');
-  const logFile = join(workDir, 'migration_log.json');
   say(`conv demo: ${app.name} run …\n`);
   const code = await runCli(
     [
@@ -278,16 +314,22 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       cwd: workDir,
     },
   );
+  const keep = options.keep ?? true;
+  if (!keep) await dropDemoDatabases(mysqlAdmin, pgAdmin, name);
   io.stdout.write(
     [
       '',
       `Demo ${code === 0 ? 'finished' : `stopped with exit code ${code}`}.`,
       `  export directory: ${exportDir}/${app.name}/`,
       `  audit log:        ${logFile}`,
-      `  databases:        MySQL ${serverOf(mysqlAdmin)}/${name}, PostgreSQL ${serverOf(pgAdmin)}/${name} (kept for inspection)`,
-      `  clean up:         mariadb -e 'DROP DATABASE \`${name}\`'; psql -c 'DROP DATABASE "${name}"'`,
+      keep
+        ? `  databases:        MySQL ${serverOf(mysqlAdmin)}/${name}, PostgreSQL ${serverOf(pgAdmin)}/${name} (kept for inspection)`
+        : `  databases:        ${name} dropped on both servers`,
+      ...(keep
+        ? [`  clean up:         mariadb -e 'DROP DATABASE \`${name}\`'; psql -c 'DROP DATABASE "${name}"'`]
+        : []),
       '',
     ].join('\n'),
   );
-  return code;
+  return result(code);
 }

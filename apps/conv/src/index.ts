@@ -11,7 +11,7 @@ export {
   type Env,
   loadConfig,
 } from './config.js';
-export { type DemoApp, type DemoOptions, findSharedDir, runDemo } from './demo.js';
+export { type DemoApp, type DemoOptions, type DemoResult, findSharedDir, runDemo } from './demo.js';
 export type { CheckReport, ImportResult, RunStatus, VerifyReport } from './deps.js';
 export { formatError, toConvError } from './errors.js';
 export type { CliIo, CliStream } from './output.js';

@@ -91,7 +91,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     await log.event({ status, message, durationMs: Date.now() - began });
     result.exitCode = err.exitCode;
     result.error = { code: err.code, message: out.redact(err.message), hint: err.hint ?? null };
-    out.info(`run ${log.runId}: ${status} — ${err.message}`);
+    out.info(`run ${log.runId}: ${status}, reason logged in ${config.auditLogFile}`);
     return result;
   };
 
