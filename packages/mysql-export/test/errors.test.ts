@@ -112,7 +112,7 @@ describe('export errors', () => {
     // A real ENOSPC: the partial file of `doomed` is /dev/full.
     symlinkSync('/dev/full', join(dir, 'doomed.csv.partial'));
     const err = await failure(
-      exportDatabase({ mysqlUrl: my.url, plan, outDir: out, app: 'a', dirName: 'full' }),
+      exportDatabase({ mysqlUrl: my.url, plan, outDir: out, app: 'a', dirName: 'full', jobs: 1 }),
     );
     expect(err.code).toBe('export.write');
     expect(err.message).toMatch(/cannot write .*doomed\.csv \(table doomed\): the disk is full \[ENOSPC\]/);
@@ -127,6 +127,24 @@ describe('export errors', () => {
     expect(err.exitCode).toBe(ExitCode.checkFailed);
     expect(err.message).toBe('table people row {"id":"2"}: column u: "nope" is not a UUID');
     expect(err.location).toMatchObject({ table: 'people', column: 'u', key: { id: '2' } });
+    expectNothingComplete(out);
+  });
+
+  it('an abort (Ctrl-C) stops the export and leaves nothing complete', async () => {
+    const out = tempDir();
+    const controller = new AbortController();
+    const err = await failure(
+      exportDatabase({
+        mysqlUrl: my.url,
+        plan,
+        outDir: out,
+        app: 'a',
+        jobs: 2,
+        signal: controller.signal,
+        onTableStart: () => controller.abort(),
+      }),
+    );
+    expect(err.code).toBe('export.aborted');
     expectNothingComplete(out);
   });
 
