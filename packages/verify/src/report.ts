@@ -52,6 +52,11 @@ function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
+/** Tenths of a second below a minute: verify of a small table takes well under one. */
+function duration(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : formatDuration(ms);
+}
+
 function keyText(key: Record<string, string | null>): string {
   return Object.entries(key)
     .map(([k, v]) => `${k}=${v === null ? 'NULL' : v}`)
@@ -73,11 +78,18 @@ export function formatVerifyReport(report: VerifyReport, options: { color?: bool
           ? `ok (${t.chunks.checked}/${t.chunks.total} chunks)`
           : 'ok'
         : `DIFFERS (${t.chunks.mismatched} chunk${t.chunks.mismatched === 1 ? '' : 's'})`,
-    formatDuration(t.ms),
+    duration(t.ms),
   ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const out: string[] = [];
-  out.push(c.bold(headers.map((h, i) => pad(h, widths[i]!, i > 0 && i < 3)).join('  ')));
+  out.push(
+    c.bold(
+      headers
+        .map((h, i) => pad(h, widths[i]!, i > 0 && i < 3))
+        .join('  ')
+        .trimEnd(),
+    ),
+  );
   report.tables.forEach((t, row) => {
     const cells = lines[row]!.map((cell, i) => pad(cell, widths[i]!, i > 0 && i < 3));
     if (!t.countMatch) {
@@ -86,7 +98,7 @@ export function formatVerifyReport(report: VerifyReport, options: { color?: bool
     }
     if (t.checksumMatch === false) cells[3] = c.red(cells[3]!);
     else if (t.checksumMatch === true) cells[3] = c.green(cells[3]!);
-    out.push(cells.join('  '));
+    out.push(cells.join('  ').trimEnd());
   });
   const bad = report.tables.filter((t) => !tableOk(t));
   for (const t of bad) {
@@ -110,7 +122,7 @@ export function formatVerifyReport(report: VerifyReport, options: { color?: bool
   const summary =
     `${report.mode} verification of ${report.totals.tables} table(s), ${report.totals.sourceRows} source rows: ` +
     (report.ok ? 'everything matches' : `${report.totals.mismatchedTables} table(s) differ`) +
-    ` in ${formatDuration(report.ms)}`;
+    ` in ${duration(report.ms)}`;
   out.push('');
   out.push(report.ok ? c.green(summary) : c.red(summary));
   return out.join('\n');
