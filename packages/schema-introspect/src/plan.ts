@@ -15,6 +15,7 @@ import {
 import { type MatchedColumns, matchColumns, naturalColumns } from './column-match.js';
 import { loadOrder } from './load-order.js';
 import { resolveProfile } from './profile.js';
+import { matchTables } from './table-match.js';
 
 /**
  * The migration plan from both catalogs: every source table is in `tables` (`load`, or `export-only` with
@@ -32,9 +33,12 @@ export function planMigration(
   const tables: PlannedTable[] = [];
   const targetSchema = target.schema || profile.targetSchema;
   const matchedTargets = new Set<string>();
+  const matches = matchTables(source.tables, target.tables);
 
   for (const src of source.tables) {
     const excluded = exclusionOf(src.name, profile);
+    const { target: tgt, issue } = matches.get(src.name) ?? {};
+    if (tgt) matchedTargets.add(tgt.name);
     if (excluded) {
       skipped.push({ table: src.name, side: 'source', ...excluded });
       issues.push({
@@ -46,17 +50,7 @@ export function planMigration(
       });
       continue;
     }
-    const { table: tgt, ambiguous } = findTargetTable(src.name, target.tables);
-    if (ambiguous.length > 1) {
-      issues.push({
-        severity: 'error',
-        code: 'ambiguous-table',
-        table: src.name,
-        column: null,
-        message: `${src.name} matches ${ambiguous.join(', ')} in PostgreSQL ignoring case: rename one or exclude the table`,
-      });
-    }
-    if (tgt) matchedTargets.add(tgt.name);
+    if (issue) issues.push(issue);
     const kept = keptOutOfLoad(src.name, tgt, profile);
     if (kept) {
       skipped.push({
@@ -158,16 +152,6 @@ function keptOutOfLoad(
     };
   }
   return null;
-}
-
-function findTargetTable(
-  name: string,
-  tables: readonly TargetTable[],
-): { table?: TargetTable; ambiguous: string[] } {
-  const exact = tables.find((t) => t.name === name);
-  if (exact) return { table: exact, ambiguous: [] };
-  const ci = tables.filter((t) => t.name.toLowerCase() === name.toLowerCase());
-  return ci.length === 1 ? { table: ci[0], ambiguous: [] } : { ambiguous: ci.map((t) => t.name) };
 }
 
 function planned(

@@ -14,6 +14,9 @@ CREATE TABLE amb (id int PRIMARY KEY, name varchar(10) NULL);
 CREATE TABLE bad (id int PRIMARY KEY, d datetime NULL, p varchar(10) NULL);
 CREATE TABLE gone (id int PRIMARY KEY);
 CREATE TABLE secret (id int PRIMARY KEY);
+CREATE TABLE Mixed (id int PRIMARY KEY);
+CREATE TABLE dup (id int PRIMARY KEY);
+CREATE TABLE DUP (id int PRIMARY KEY);
 `;
 
 const PG_SETUP = `
@@ -27,6 +30,8 @@ CREATE TABLE amb (id int PRIMARY KEY, "Name" text, "NAME" text);
 CREATE TABLE bad (id int PRIMARY KEY, d boolean, p text, required text NOT NULL);
 CREATE TABLE secret (id int PRIMARY KEY);
 CREATE TABLE only_pg (id int PRIMARY KEY);
+CREATE TABLE mixed (id int PRIMARY KEY);
+CREATE TABLE "Dup" (id int PRIMARY KEY);
 `;
 
 describe('plan edge cases on real catalogs', () => {
@@ -121,6 +126,14 @@ describe('plan edge cases on real catalogs', () => {
     expect(plan.skipped).toContainEqual(
       expect.objectContaining({ table: 'only_pg', side: 'target', reason: 'missing-in-source' }),
     );
+    // Table names: ignoring case when unique; two MySQL tables for one PostgreSQL table is an error.
+    expect(plan.tables.find((p) => p.source === 'Mixed')).toMatchObject({ action: 'load', target: 'mixed' });
+    for (const name of ['dup', 'DUP']) {
+      expect(plan.tables.find((p) => p.source === name)).toMatchObject({ action: 'export-only' });
+      expect(plan.issues).toContainEqual(
+        expect.objectContaining({ severity: 'error', code: 'ambiguous-table', table: name }),
+      );
+    }
   });
 
   it('applies the profile: exclude, include, expected missing tables, transforms', async () => {
@@ -140,6 +153,7 @@ describe('plan edge cases on real catalogs', () => {
     expect(plan.skipped).toContainEqual(
       expect.objectContaining({ table: 'secret', reason: 'excluded-by-profile' }),
     );
+    expect(plan.skipped.filter((x) => x.table === 'secret')).toHaveLength(1); // not also "missing in source"
     expect(plan.issues).toContainEqual(
       expect.objectContaining({ table: 'gone', code: 'missing-in-target', severity: 'info' }),
     );
