@@ -156,7 +156,7 @@ export function formatImport(result: ImportResult): string {
   const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
   const lines = [
     `Imported ${result.loaded.length} tables, ${rows} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${(result.ms / 1000).toFixed(1)} s`,
-    `  foreign keys: ${result.strategy}${result.strategyReason ? ` (${result.strategyReason})` : ''}`,
+    `  foreign keys: ${result.strategyReason ?? result.strategy}`,
   ];
   if (result.sequences.length > 0) lines.push(`  sequences reset: ${result.sequences.length}`);
   for (const s of result.skipped) lines.push(`  not loaded: ${s.table} (${s.reason})`);
