@@ -29,6 +29,8 @@ export const UUID_REGEXP = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
 /** `\u0000` preceded by an even number of backslashes (an escaped backslash before `u0000` is harmless). */
 export const JSON_NUL_REGEXP = '(^|[^\\\\])(\\\\\\\\)*\\\\u0000';
 const JSON_NUL_TEXT = '\\u0000';
+/** Characters (or bytes) of an offending value fetched per sample. */
+const SAMPLE_BYTES = 120;
 
 /** Charsets whose bytes are ASCII-compatible: a 0x00 byte is the NUL character itself. */
 const BYTE_SAFE = new Set([
@@ -65,8 +67,10 @@ export function rulesFor(
   const kind = sourceKind(column);
   const where = `${ctx.tableName}.${pair.source}`;
   const pgCol = `${quotePgIdent(ctx.targetSchema)}.${quotePgIdent(ctx.targetTable)}`;
-  // Sample values as text made by the server: a 64-bit integer never passes through a JS number.
-  const shown = kind === 'binary' ? q : `CAST(${q} AS CHAR)`;
+  // Sample values as text made by the server (a 64-bit integer never passes through a JS number), cut to a
+  // prefix there: a sample of a 1 GB longtext must not travel whole.
+  const shown =
+    kind === 'binary' ? `LEFT(${q}, ${SAMPLE_BYTES})` : `LEFT(CAST(${q} AS CHAR), ${SAMPLE_BYTES})`;
   const rules: ScanRule[] = [];
   const rule = (r: Omit<ScanRule, 'column'>) => rules.push({ column: pair.source, ...r });
   const update = (set: string, cond: string, params: string[] = []) =>
@@ -194,7 +198,8 @@ export function rulesFor(
         severity: 'error',
         condition: `INSTR(${bytes}, X'00') > 0`,
         params: [],
-        value: bytes,
+        // The bytes around the first NUL, wherever it is in the value.
+        value: `SUBSTRING(${bytes}, GREATEST(1, INSTR(${bytes}, X'00') - 16), 48)`,
         message: (n) => `${n} value(s) of ${where} contain a 0x00 byte: PostgreSQL text cannot hold it`,
         fix: () =>
           kind === 'binary'
