@@ -9,10 +9,17 @@ export {
 export { type FormatOptions, formatCheckReport } from './check/report.js';
 export { schemaDiff } from './check/schema-diff.js';
 export type { MysqlSource, PgSource } from './connect.js';
-export { conversionFor, naturalTargetFor, type SourceKind, sourceKind } from './conversions.js';
+export {
+  conversionFor,
+  conversionForTarget,
+  naturalTargetFor,
+  type SourceKind,
+  sourceKind,
+} from './conversions.js';
 export { formatPlan } from './format.js';
 export { type LoadOrderResult, loadOrder } from './load-order.js';
 export { introspectMysql } from './mysql-catalog.js';
 export { introspectPg } from './pg-catalog.js';
 export { planMigration, rowKeyOf } from './plan.js';
 export { DEFAULT_CACHE_TABLES, DEFAULT_HISTORY_TABLES, resolveProfile } from './profile.js';
+export { matchTables, type TableMatch } from './table-match.js';
