@@ -72,6 +72,7 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
   const internal = new AbortController();
   const stopAll = () => internal.abort();
   options.signal?.addEventListener('abort', stopAll, { once: true });
+  if (options.signal?.aborted) stopAll();
   try {
     const wanted = Math.max(1, Math.min(options.jobs ?? 2, plan.tables.length || 1));
     // With several connections, one more joins the snapshot to run the COUNT(*)s while the others stream:
