@@ -166,7 +166,15 @@ describe.skipIf(!present)('Alkemio fixtures (MariaDB schema + legacy tables, Pos
       'SET FOREIGN_KEY_CHECKS = 0; DELETE FROM authorization_policy WHERE id = ?; SET FOREIGN_KEY_CHECKS = 1',
       [account!.authorizationId],
     );
+    // A legacy (export-only) table is scanned too: a NUL byte would stop its export.
+    const [legacyRow] = await my.query<{ id: string }[]>('SELECT id FROM challenge ORDER BY id LIMIT 1');
+    expect(legacyRow).toBeDefined(); // the data fixture has challenge rows
+    await my.query("UPDATE challenge SET settingsStr = CONCAT('a', CHAR(0 USING utf8mb4)) WHERE id = ?", [
+      legacyRow!.id,
+    ]);
     const dirty = await checkMigration({ mysql: my.url, plan, source, target, sampleSize: 3 });
+    const nul = dirty.findings.find((f) => f.code === 'nul-byte' && f.table === 'challenge')!;
+    expect(nul).toMatchObject({ column: 'settingsStr', count: 1, samples: [{ key: { id: legacyRow!.id } }] });
     const orphans = dirty.findings.filter((f) => f.code === 'orphan-rows');
     expect(orphans).toHaveLength(1);
     expect(orphans[0]).toMatchObject({

@@ -9,7 +9,7 @@ import type {
 } from '@conv/core';
 import { ConvError, ExitCode, quoteMysqlIdent } from '@conv/core';
 import type mysql from 'mysql2/promise';
-import { sourceKind } from '../conversions.js';
+import { naturalTargetFor, sourceKind } from '../conversions.js';
 import { orphanChecks, orphanRule } from './orphans.js';
 import { rulesFor, type ScanRule } from './rules.js';
 import { keyText, printable } from './values.js';
@@ -37,8 +37,9 @@ export async function scanData(
   const db = plan.source.database;
   const findings: Finding[] = [];
   const orphans = orphanChecks(plan, target, db);
+  // Export-only tables are scanned too: their CSV must still be written (a NUL in text or a zero date in a
+  // NOT NULL column stops the export), against the natural PostgreSQL types the plan paired them with.
   for (const table of plan.tables) {
-    if (table.action !== 'load') continue;
     const src = source.tables.find((t) => t.name === table.source);
     if (!src) continue;
     options.onTable?.(table.source);
@@ -52,7 +53,10 @@ export async function scanData(
     const tgt = target.tables.find((t) => t.name === table.target);
     const rules = table.columns.flatMap((pair) => {
       const column = src.columns.find((c) => c.name === pair.source);
-      const targetColumn = tgt?.columns.find((c) => c.name === pair.target);
+      const targetColumn =
+        table.action === 'load'
+          ? tgt?.columns.find((c) => c.name === pair.target)
+          : column && naturalTargetFor(column);
       return column && targetColumn ? rulesFor(pair, column, targetColumn, ctx) : [];
     });
     for (const check of orphans) if (check.table === table) rules.push(orphanRule(check, db));
