@@ -116,6 +116,12 @@ describe('loadOrder', () => {
     expect(r.order.indexOf('b')).toBeLessThan(r.order.indexOf('c'));
     expect(r.order).toHaveLength(6);
     expect(r.brokenEdges).toEqual([['x', 'y']]);
+    // Downstream of a cycle nothing breaks: d depends on the cycle p ↔ q and must simply come after it.
+    const p2: Record<string, string[]> = { d: ['p'], p: ['q'], q: ['p'] };
+    const r2 = loadOrder(Object.keys(p2), (t) => p2[t] ?? []);
+    expect(r2.brokenEdges).toHaveLength(1);
+    expect(r2.order.indexOf('d')).toBeGreaterThan(r2.order.indexOf('p'));
+    expect(r2.brokenEdges).toEqual([['p', 'q']]);
   });
 });
 
