@@ -31,6 +31,8 @@ export interface DemoOptions {
   workDir?: string;
   /** Ignore the fixture even when present (tests of the generated database). */
   generated?: boolean;
+  /** SQL run on the demo source after the fixture is loaded (rows that show the profile's transforms). */
+  extraFixtureSql?: string;
   /** Keep the demo databases for inspection (default true); false drops them at the end. */
   keep?: boolean;
 }
@@ -254,6 +256,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         const path = join(fixtureDir, file);
         if (existsSync(path)) await admin.query(mysqlDumpText(path, mariadb));
       }
+      if (options.extraFixtureSql) await admin.query(options.extraFixtureSql);
     } else {
       await admin.query(GENERATED_MYSQL);
       await fillGenerated(admin);
