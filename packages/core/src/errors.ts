@@ -13,6 +13,8 @@ export const ExitCode = {
   loadFailed: 6,
   /** An export directory does not match its manifest. */
   badInput: 7,
+  /** Stopped by the operator (SIGINT/SIGTERM), the shell's convention 128 + 2. */
+  interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
