@@ -156,4 +156,29 @@ describe('importDirectory as a superuser (auto → replica)', () => {
     expect(await contents()).toEqual(before);
     await db.query('DROP TABLE self');
   });
+
+  it('a table outside the export that references a loaded table: refused when it has rows, truncated with the rest when empty', async () => {
+    const dir = writeExport(SPECS);
+    dirs.push(dir);
+    await importDirectory({ pgUrl: db.url, dir });
+    await db.query(`CREATE TABLE audit_ref (id int PRIMARY KEY, "parentId" uuid REFERENCES parent(id));
+      CREATE TABLE audit_ref2 (id int PRIMARY KEY, ref int REFERENCES audit_ref(id));
+      INSERT INTO audit_ref VALUES (1, '${P1}')`);
+    const before = await contents();
+    const err = await importDirectory({ pgUrl: db.url, dir }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConvError);
+    expect(err.exitCode).toBe(ExitCode.checkFailed);
+    expect(err.message).toContain(
+      'public.audit_ref is not in the export but holds rows that reference a loaded table',
+    );
+    expect(err.message).toContain('TRUNCATE … CASCADE');
+    expect(await contents()).toEqual(before);
+    expect(await db.query('SELECT count(*)::int AS n FROM audit_ref')).toEqual([{ n: 1 }]);
+
+    await db.query('DELETE FROM audit_ref');
+    const result = await importDirectory({ pgUrl: db.url, dir });
+    expect(result.truncated).toEqual(['parent', 'empty_one', 'child', 'audit_ref', 'audit_ref2']);
+    expect(await contents()).toEqual(before);
+    await db.query('DROP TABLE audit_ref2, audit_ref');
+  });
 });
