@@ -50,11 +50,13 @@ async function readCatalog(conn: mysql.Connection, database?: string): Promise<S
   }
 
   // Every column is aliased: MySQL 8 returns information_schema column names in upper case, MariaDB as written.
+  // MariaDB system-versioned tables are tables too (their current rows are exported; the explicit
+  // ROW START/END columns are generated and left out).
   const tables = await mysqlRows<Row>(
     conn,
     `SELECT TABLE_NAME AS name, TABLE_ROWS AS approxRows, DATA_LENGTH AS dataBytes, INDEX_LENGTH AS indexBytes
        FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'
+      WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
       ORDER BY TABLE_NAME`,
     [db],
   );

@@ -1,12 +1,14 @@
 import { ExitCode } from '@conv/core';
-import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
+import { testServers, useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { describe, expect, it } from 'vitest';
 import { introspectMysql, introspectPg, planMigration } from '../src/index.js';
+
+const MARIADB = testServers().mysql.flavor === 'mariadb';
 
 const MYSQL_SETUP = `
 CREATE TABLE gen (id int PRIMARY KEY, a int NOT NULL, b int AS (a * 2) VIRTUAL, c int AS (a + 1) STORED,
   Name varchar(10) NULL, flag bit(1) NULL, f float NULL, s set('x','y') NULL, tm time NULL, bin binary(16) NULL,
-  u uuid NULL, yr year NULL, dropped_later int NULL);
+  u ${MARIADB ? 'uuid' : 'char(36)'} NULL, yr year NULL, dropped_later int NULL);
 CREATE TABLE nokey (a int NULL, b int NULL, UNIQUE KEY nk (a));
 CREATE TABLE cyc_a (id int PRIMARY KEY, b_id int NULL);
 CREATE TABLE cyc_b (id int PRIMARY KEY, a_id int NULL);
@@ -17,6 +19,12 @@ CREATE TABLE secret (id int PRIMARY KEY);
 CREATE TABLE Mixed (id int PRIMARY KEY);
 CREATE TABLE dup (id int PRIMARY KEY);
 CREATE TABLE DUP (id int PRIMARY KEY);
+`;
+
+// MariaDB only: system-versioned tables (the harness may run MySQL 8 through testcontainers).
+const MARIADB_SETUP = `
+CREATE TABLE sv (id int PRIMARY KEY, v int NULL, s TIMESTAMP(6) GENERATED ALWAYS AS ROW START,
+  e TIMESTAMP(6) GENERATED ALWAYS AS ROW END, PERIOD FOR SYSTEM_TIME(s, e)) WITH SYSTEM VERSIONING;
 `;
 
 const PG_SETUP = `
@@ -32,11 +40,13 @@ CREATE TABLE secret (id int PRIMARY KEY);
 CREATE TABLE only_pg (id int PRIMARY KEY);
 CREATE TABLE mixed (id int PRIMARY KEY);
 CREATE TABLE "Dup" (id int PRIMARY KEY);
+CREATE TABLE sv (id int PRIMARY KEY, v int);
 `;
 
 describe('plan edge cases on real catalogs', () => {
   const my = useMysqlDatabase(async (db) => {
     await db.query(MYSQL_SETUP);
+    if (MARIADB) await db.query(MARIADB_SETUP);
   });
   const pgdb = usePgDatabase(async (db) => {
     await db.query(PG_SETUP);
@@ -190,4 +200,15 @@ describe('plan edge cases on real catalogs', () => {
     expect(String((err as Error).message)).toContain('127.0.0.1:1');
     expect(String((err as Error).message)).not.toContain('s3cret-pw');
   });
+
+  it.skipIf(!MARIADB)(
+    'plans a MariaDB system-versioned table; its ROW START/END columns are generated',
+    async () => {
+      const plan = planMigration(await introspectMysql(my.conn), await introspectPg(pgdb.client));
+      const sv = plan.tables.find((p) => p.source === 'sv')!;
+      expect(sv.action).toBe('load');
+      expect(sv.columns.map((c) => c.source)).toEqual(['id', 'v']);
+      expect(sv.omitted.map((o) => o.column)).toEqual(['s', 'e']);
+    },
+  );
 });
