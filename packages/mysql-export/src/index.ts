@@ -1,6 +1,6 @@
 export { connectMysql, databaseOf } from './connect.js';
 export { type ExportOptions, type ExportResult, exportDatabase } from './export.js';
 export { exportStamp, fileNameFor } from './files.js';
-export { exportQueryFor, selectExpressionFor, selectListFor } from './select.js';
+export { exportQueryFor, SOURCE_ALIAS, selectExpressionFor, selectListFor } from './select.js';
 export { openSnapshot, type SnapshotInfo } from './snapshot.js';
 export { countRows, exportTableFile, type TableExportResult } from './table-export.js';
