@@ -1,4 +1,4 @@
-import type { ColumnPair } from '@conv/core';
+import type { ColumnPair, Conversion } from '@conv/core';
 import { quotePgIdent } from '@conv/core';
 import { selectExpressionFor } from '@conv/mysql-export';
 
@@ -29,8 +29,36 @@ import { selectExpressionFor } from '@conv/mysql-export';
 const BINARY_SOURCE = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
 const FLOAT_TYPES = new Set(['float', 'double', 'real', 'double precision', 'float4', 'float8']);
 
-/** MySQL/MariaDB's text of `expr` as utf8mb4 (all pieces share one charset, so CONCAT never mixes). */
+/**
+ * MySQL/MariaDB's text of `expr` as utf8mb4 (for text-like values, whatever the column's charset). The
+ * fixed-format expressions print ASCII in the connection character set, utf8mb4 too (SET NAMES): CONCAT
+ * never mixes charsets.
+ */
 const utf8 = (expr: string) => `CONVERT(${expr} USING utf8mb4)`;
+
+/**
+ * Conversions whose canonical text is ASCII without `,` and never `~` (digits, hex, dates, `t`/`f`): in a
+ * row text they need no length prefix, which halves the work MySQL does per value. Text-like values
+ * (and anything a profile transform produced) are length-prefixed.
+ */
+const FIXED_FORMAT = new Set<Conversion>([
+  'uuid',
+  'boolean',
+  'integer',
+  'year',
+  'numeric',
+  'float',
+  'timestamp',
+  'date',
+  'time',
+  'interval',
+  'bytea',
+  'bit',
+]);
+
+export function isFixedFormat(pair: ColumnPair): boolean {
+  return pair.transform === null && FIXED_FORMAT.has(pair.conversion);
+}
 
 export function isJsonb(pair: ColumnPair): boolean {
   return pair.conversion === 'jsonb';
@@ -62,37 +90,33 @@ function mysqlNonZeroDate(x: string, then: string): string {
 export function mysqlCanonical(pair: ColumnPair, database?: string): string {
   const x = selectExpressionFor(pair, database);
   if (isFloat(pair) && pair.transform === null) {
-    return utf8(floatCanonical(`CAST(CAST(${x} AS DOUBLE) AS CHAR)`, MYSQL_TEXT_FNS));
+    return floatCanonical(`CAST(CAST(${x} AS DOUBLE) AS CHAR)`, MYSQL_TEXT_FNS);
   }
   switch (pair.conversion) {
     case 'uuid':
       if (binarySource(pair) && pair.sourceType.toLowerCase().startsWith('binary')) {
         const h = `LOWER(HEX(${x}))`;
-        return utf8(
-          `CONCAT_WS('-', SUBSTRING(${h},1,8), SUBSTRING(${h},9,4), SUBSTRING(${h},13,4), SUBSTRING(${h},17,4), SUBSTRING(${h},21,12))`,
-        );
+        return `CONCAT_WS('-', SUBSTRING(${h},1,8), SUBSTRING(${h},9,4), SUBSTRING(${h},13,4), SUBSTRING(${h},17,4), SUBSTRING(${h},21,12))`;
       }
-      return utf8(`LOWER(NULLIF(CAST(${x} AS CHAR), ''))`);
+      return `LOWER(NULLIF(CAST(${x} AS CHAR), ''))`;
     case 'boolean':
-      return utf8(`CASE ${x} + 0 WHEN 0 THEN 'f' WHEN 1 THEN 't' ELSE CONCAT('?', ${x} + 0) END`);
+      return `CASE ${x} + 0 WHEN 0 THEN 'f' WHEN 1 THEN 't' ELSE CONCAT('?', ${x} + 0) END`;
     case 'integer':
     case 'year':
     case 'numeric':
-      return utf8(`CAST(${x} AS CHAR)`);
+      return `CAST(${x} AS CHAR)`;
     case 'timestamp':
-      return utf8(mysqlNonZeroDate(x, `DATE_FORMAT(${x}, '%Y-%m-%d %H:%i:%s.%f')`));
+      return mysqlNonZeroDate(x, `DATE_FORMAT(${x}, '%Y-%m-%d %H:%i:%s.%f')`);
     case 'date':
-      return utf8(mysqlNonZeroDate(x, `DATE_FORMAT(${x}, '%Y-%m-%d')`));
+      return mysqlNonZeroDate(x, `DATE_FORMAT(${x}, '%Y-%m-%d')`);
     case 'time':
-      return utf8(`TIME_FORMAT(${x}, '%H:%i:%s.%f')`);
+      return `TIME_FORMAT(${x}, '%H:%i:%s.%f')`;
     case 'interval':
-      return utf8(
-        `CAST(IF(${x} < TIME '00:00:00', -1, 1) * ((HOUR(${x}) * 3600 + MINUTE(${x}) * 60 + SECOND(${x})) * 1000000 + MICROSECOND(${x})) AS CHAR)`,
-      );
+      return `CAST(IF(${x} < TIME '00:00:00', -1, 1) * ((HOUR(${x}) * 3600 + MINUTE(${x}) * 60 + SECOND(${x})) * 1000000 + MICROSECOND(${x})) AS CHAR)`;
     case 'bytea':
-      return utf8(`LOWER(HEX(${binarySource(pair) ? x : utf8(x)}))`);
+      return `LOWER(HEX(${binarySource(pair) ? x : utf8(x)}))`;
     case 'bit':
-      return utf8(`LPAD(RIGHT(BIN(${x} + 0), ${bitWidth(pair)}), ${bitWidth(pair)}, '0')`);
+      return `LPAD(RIGHT(BIN(${x} + 0), ${bitWidth(pair)}), ${bitWidth(pair)}, '0')`;
     case 'set-array':
     case 'text':
     case 'enum':

@@ -1,14 +1,14 @@
 import type { ColumnPair, PlannedTable } from '@conv/core';
 import { quoteMysqlIdent, quotePgIdent, quotePgQualified } from '@conv/core';
-import { isJsonb, mysqlCanonical, pgCanonical } from './canonical.js';
+import { isFixedFormat, isJsonb, mysqlCanonical, pgCanonical } from './canonical.js';
 
 /** The table alias `selectExpressionFor` of @conv/mysql-export refers to (its SOURCE_ALIAS, not exported). */
 const SOURCE_ALIAS = 'src';
 
 /**
  * All the SQL that verify runs for one table, on both sides. A row is hashed as the MD5 of its *row text*:
- * every column's canonical text, length-prefixed (`<bytes>:<text>`, so that no two rows can print the same
- * text) or `~` for NULL, joined with `,`. jsonb columns are hashed apart (see `jsonb`) and appended as
+ * every column's canonical text — text-like values length-prefixed (`<bytes>:<text>`, so that no two rows
+ * can print the same text; fixed-format values need no prefix) — or `~` for NULL, joined with `,`. jsonb columns are hashed apart (see `jsonb`) and appended as
  * MD5s of PostgreSQL's jsonb text. 60 bits of each row hash are summed per chunk: order-independent,
  * exact (SUM gives DECIMAL/numeric on both engines), and duplicate rows do not cancel out as with XOR.
  */
@@ -68,19 +68,22 @@ export function buildTableSql(table: PlannedTable, database: string): TableSql {
   const key = keyPairs.every((p) => p !== undefined) ? (keyPairs as ColumnPair[]) : [];
   const chunking = rangeSafe(key) ? 'range' : 'bucket';
 
-  const myField = (e: string) => `COALESCE(CONCAT(CAST(LENGTH(${e}) AS CHAR), ':', ${e}), '~')`;
+  // Fixed-format values cannot contain `,` nor be `~`: no length prefix needed (see isFixedFormat).
+  const myField = (e: string, p: ColumnPair) =>
+    isFixedFormat(p) ? `COALESCE(${e}, '~')` : `COALESCE(CONCAT(CAST(LENGTH(${e}) AS CHAR), ':', ${e}), '~')`;
   const myJoin = (fs: string[]) => (fs.length === 0 ? "''" : `CONCAT_WS(',', ${fs.join(', ')})`);
-  const myFields = plain.map((p) => myField(mysqlCanonical(p, database)));
+  const myFields = plain.map((p) => myField(mysqlCanonical(p, database), p));
   const myKeyCanonical = key.map((p) => mysqlCanonical(p, database));
   const myRowText = myJoin(myFields);
-  const myKeyText = key.length ? myJoin(myKeyCanonical.map(myField)) : myRowText;
+  const myKeyText = key.length ? myJoin(myKeyCanonical.map((e, i) => myField(e, key[i]!))) : myRowText;
 
-  const pgField = (e: string) => `coalesce(octet_length(${e})::text || ':' || ${e}, '~')`;
+  const pgField = (e: string, p: ColumnPair) =>
+    isFixedFormat(p) ? `coalesce(${e}, '~')` : `coalesce(octet_length(${e})::text || ':' || ${e}, '~')`;
   const pgJoin = (fs: string[]) => (fs.length === 0 ? "''" : fs.join(" || ',' || "));
-  const pgFields = plain.map((p) => pgField(pgCanonical(p)));
+  const pgFields = plain.map((p) => pgField(pgCanonical(p), p));
   const pgKeyCanonical = key.map((p) => pgCanonical(p));
   const pgRowText = pgJoin(pgFields);
-  const pgKeyText = key.length ? pgJoin(pgKeyCanonical.map(pgField)) : pgRowText;
+  const pgKeyText = key.length ? pgJoin(pgKeyCanonical.map((e, i) => pgField(e, key[i]!))) : pgRowText;
 
   const mysql: SideSql = {
     from: `${quoteMysqlIdent(database)}.${quoteMysqlIdent(table.source)} ${quoteMysqlIdent(SOURCE_ALIAS)}`,
