@@ -3,12 +3,6 @@ import type { TestProject } from 'vitest/node';
 import { cleanupStaleDatabases } from './databases.js';
 import { resolveServers, type ServerInfo } from './servers.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    convServers: { mysql: ServerInfo; pg: ServerInfo };
-  }
-}
-
 function where(info: ServerInfo): string {
   const u = new URL(info.url);
   return `${info.version} at ${u.hostname}:${u.port} (${info.origin})`;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createMysqlDatabase, createPgDatabase, type TestMysqlDb, type TestPgDb } from './databases.js';
 import type { ServerInfo } from './servers.js';
+import './provided.js';
 
 export * from './databases.js';
 export * from './fixtures.js';
