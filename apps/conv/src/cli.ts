@@ -49,6 +49,8 @@ export interface CliOptions {
   cwd?: string;
   /** Where to print (default process.stdout / process.stderr). */
   io?: CliIo;
+  /** Aborts the export, and `run` before its next step (the executables wire SIGINT/SIGTERM to it). */
+  signal?: AbortSignal;
 }
 
 const RUN_STATUSES: RunStatus[] = ['started', 'in_progress', 'completed', 'rolled_back', 'failed'];
@@ -240,7 +242,7 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .epilogue(
       'Exit codes: 0 ok · 1 unexpected error · 2 usage/configuration · 3 check found blocking problems · ' +
-        '4 verify mismatch · 5 connection · 6 load failed (rolled back) · 7 bad export directory.\n' +
+        '4 verify mismatch · 5 connection · 6 load failed (rolled back) · 7 bad export directory · 130 interrupted.\n' +
         'Configuration: flags > environment > .env file. Docs: docs/configuration.md, docs/runbook.md.',
     );
 }
@@ -313,7 +315,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     });
     out.addSecrets(config.secrets);
     urls = { mysqlUrl: config.mysqlUrl, pgUrl: config.pgUrl };
-    const ctx: StepContext = { config, profile, out };
+    const ctx: StepContext = { config, profile, out, ...(options.signal ? { signal: options.signal } : {}) };
     return await COMMANDS[cmd](ctx, args);
   } catch (err) {
     const convErr = toConvError(err, urls);
@@ -496,4 +498,27 @@ async function single(
   } finally {
     await log.close();
   }
+}
+
+/**
+ * The executables' entry: runs the command line with Ctrl-C handled like an operator expects — the first
+ * SIGINT/SIGTERM stops the run after the current step (logged), a second one exits at once (an open load
+ * transaction is then rolled back by PostgreSQL) — and exits with the command's code.
+ */
+export async function runMain(argv: string[], options: Omit<CliOptions, 'signal'>): Promise<never> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    process.stderr.write(
+      `\n${options.name}: ${signal} — stopping after the current step (again to stop at once)\n`,
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await runCli(argv, { ...options, signal: controller.signal });
+  process.exitCode = code;
+  // Let stdout drain; a connection pool left open by a library must not keep the process alive.
+  setTimeout(() => process.exit(code), 2000).unref();
+  return new Promise<never>(() => {});
 }

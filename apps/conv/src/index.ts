@@ -1,7 +1,7 @@
 import type { ProfileInput } from '@conv/core';
 
 export { ExitCode, type Profile, type ProfileInput, type Transform } from '@conv/core';
-export { type CliOptions, runCli } from './cli.js';
+export { type CliOptions, runCli, runMain } from './cli.js';
 export {
   type AppDefaults,
   type Config,

@@ -64,6 +64,21 @@ export class RunLog {
   async close(): Promise<void> {}
 }
 
+/** Between steps: an operator's Ctrl-C ends the run here, with its reason in the audit log. */
+function stopIfInterrupted(ctx: StepContext, next: string): void {
+  if (!ctx.signal?.aborted) return;
+  const loaded = next === 'verify';
+  throw new ConvError(
+    `interrupted by the operator before ${next}${loaded ? ': PostgreSQL is loaded but not verified' : ''}`,
+    'interrupted',
+    ExitCode.interrupted,
+    {},
+    loaded
+      ? `run \`${ctx.config.app} verify\` to finish the proof, or \`${ctx.config.app} run\` to start over`
+      : `run \`${ctx.config.app} run\` again when ready (the planned tables are truncated before loading)`,
+  );
+}
+
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const began = Date.now();
   const value = await fn();
@@ -115,6 +130,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.report(formatSkipped(result.skipped));
 
     step = 'check';
+    stopIfInterrupted(ctx, step);
     const [report, checkMs] = await timed(() => checkStep(ctx, planned));
     result.check = report.counts;
     const blocking = checkExitCode(report) !== 0;
@@ -148,6 +164,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     });
 
     step = 'export';
+    stopIfInterrupted(ctx, step);
     const [{ dir, manifest, notes }, exportMs] = await timed(() => exportStep(ctx, planned.plan));
     result.exportDir = dir;
     await log.event({
@@ -162,6 +179,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.report(formatExport(dir, manifest, notes));
 
     step = 'import';
+    stopIfInterrupted(ctx, step);
     let imported: Awaited<ReturnType<typeof importStep>>;
     let importMs: number;
     try {
@@ -192,6 +210,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.report(formatImport(imported.result));
 
     step = 'verify';
+    stopIfInterrupted(ctx, step);
     const [verified, verifyMs] = await timed(() => verifyStep(ctx, planned.plan));
     result.verify = verified;
     out.report(formatVerifyReport(verified, { color: out.color }));
@@ -230,6 +249,19 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     return result;
   } catch (err) {
     const convErr = toConvError(err, config);
+    if (convErr.code === 'interrupted') return await stop('failed', convErr);
+    if (ctx.signal?.aborted) {
+      return await stop(
+        'failed',
+        new ConvError(
+          `interrupted by the operator during ${step}: ${convErr.message}`,
+          'interrupted',
+          ExitCode.interrupted,
+          convErr.location,
+          `run \`${config.app} run\` again when ready`,
+        ),
+      );
+    }
     return await stop(
       'failed',
       new ConvError(

@@ -21,6 +21,8 @@ export interface StepContext {
   config: Config;
   profile: ProfileInput;
   out: Output;
+  /** Aborted by SIGINT/SIGTERM: the export stops, `run` stops before its next step. */
+  signal?: AbortSignal;
 }
 
 export interface Planned {
@@ -72,6 +74,7 @@ export async function exportStep(
       app: ctx.config.app,
       jobs: ctx.config.jobs,
       progress,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
   } finally {

@@ -80,6 +80,29 @@ describe('conv check / plan / export / import / verify on the generated database
     expect((await cli(['verify', ...urls(), '--verify-mode', 'full'], { cwd })).code).toBe(ExitCode.ok);
   });
 
+  it('a run interrupted by the operator stops before its next step and logs why (exit 130)', async () => {
+    const controller = new AbortController();
+    const runCwd = tempDir();
+    const res = await cli(['run', ...urls()], {
+      cwd: runCwd,
+      signal: controller.signal,
+      // Ctrl-C as soon as the run has started (the plan step is then under way).
+      onStderr: (text) => {
+        if (text.includes(' started; ')) controller.abort();
+      },
+    });
+    expect(res.code).toBe(ExitCode.interrupted);
+    expect(res.stderr).toContain('interrupted by the operator before check');
+    const log = await readAuditLog(join(runCwd, 'migration_log.json'));
+    expect(log.migration_runs.map((e) => `${e.status}${e.step ? `:${e.step}` : ''}`)).toEqual([
+      'started',
+      'in_progress:plan',
+      'failed',
+    ]);
+    expect(log.migration_runs.at(-1)?.message).toContain('interrupted by the operator before check');
+    expect(readdirSync(runCwd)).not.toContain('csv_exports');
+  });
+
   it('import refuses a tampered export directory (exit 7) and logs the failure', async () => {
     // Another base directory: two exports within the same second would share a timestamped name.
     const exported = await cli(['export', ...urls(), '--json', '--out-dir', 'second'], { cwd });

@@ -14,18 +14,26 @@ export interface Captured {
 /** Runs the CLI in-process with captured output, no process environment, in `cwd`. */
 export async function cli(
   argv: string[],
-  options: Partial<CliOptions> & { name?: string } = {},
+  options: Partial<CliOptions> & { name?: string; onStderr?: (text: string) => void } = {},
 ): Promise<Captured> {
   let stdout = '';
   let stderr = '';
+  const { onStderr, ...rest } = options;
   const code = await runCli(argv, {
     name: 'conv',
     env: {},
     cwd: options.cwd ?? tempDir(),
-    ...options,
+    ...rest,
     io: {
       stdout: { write: (s: string) => (stdout += s), isTTY: false },
-      stderr: { write: (s: string) => (stderr += s), isTTY: false },
+      stderr: {
+        write: (s: string) => {
+          stderr += s;
+          onStderr?.(s);
+          return true;
+        },
+        isTTY: false,
+      },
     },
   });
   return { code, stdout, stderr, all: stdout + stderr };

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { main } from './index.js';
+import { runMain } from '@conv/cli';
+import { kratos } from './profile.js';
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// Let stdout drain; a connection pool left open by a library must not keep the process alive.
-setTimeout(() => process.exit(code), 2000).unref();
+await runMain(process.argv.slice(2), {
+  name: kratos.name,
+  profile: kratos.profile,
+  ...(kratos.database ? { database: kratos.database } : {}),
+});
