@@ -86,9 +86,14 @@ export async function openSnapshot(
     return info;
   }
   try {
+    // FTWRL waits for running statements and blocks every writer while it waits: give up after a few
+    // seconds (then one connection, no lock) rather than stall a production server.
+    await first.query('SET SESSION lock_wait_timeout = 10');
     await first.query('FLUSH TABLES WITH READ LOCK');
   } catch (err) {
     return { lockRefused: (err as Error).message };
+  } finally {
+    await first.query('SET SESSION lock_wait_timeout = DEFAULT').catch(() => {});
   }
   try {
     for (const conn of conns) await startSnapshot(conn);
