@@ -233,6 +233,9 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
           .epilogue('Stops before writing anything when check finds blocking problems (exit 3).'),
       (a) => choose('run', a as Parsed),
     )
+    .example('$0 check', 'find what would break the load (reads ./.env), before the maintenance window')
+    .example('$0 run --env-file prod.env', 'the whole migration, logged step by step in migration_log.json')
+    .example('$0 <command> --help', 'options and examples of one command')
     .demandCommand(1, 'say which command to run')
     .strict()
     .exitProcess(false)

@@ -21,6 +21,7 @@ describe('conv command line', () => {
       expect(top.stdout).toContain(`conv ${cmd}`);
     }
     expect(top.stdout).toContain('Exit codes: 0 ok');
+    expect(top.stdout).toContain('Examples:');
     for (const cmd of ['check', 'plan', 'export', 'import', 'verify', 'log', 'run']) {
       const help = await cli([cmd, '--help']);
       expect(help.code, cmd).toBe(ExitCode.ok);
