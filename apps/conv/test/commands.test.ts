@@ -1,6 +1,6 @@
 // The single commands on the generated database (the demo's fallback source): check, plan, export,
 // import <dir>, verify — each against real servers, each with its exit code and audit events.
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAuditLog } from '@conv/audit-log';
 import { ExitCode, type MigrationPlan } from '@conv/core';
@@ -29,6 +29,36 @@ describe('conv check / plan / export / import / verify on the generated database
     expect(parsed.loadOrder).toEqual(['account', 'post']);
     const pair = parsed.tables[0]?.columns.find((c) => c.source === 'active');
     expect(pair?.conversion).toBe('boolean');
+  });
+
+  it("takes the old scripts' variables from .env; the environment beats .env, a flag beats both", async () => {
+    const envCwd = tempDir();
+    const my = new URL(source.url);
+    const pgUrl = new URL(target.url);
+    writeFileSync(
+      join(envCwd, '.env'),
+      [
+        `MYSQL_HOST=${my.hostname}`,
+        `MYSQL_PORT=${my.port || 3306}`,
+        `MYSQL_USER=${decodeURIComponent(my.username)}`,
+        `MYSQL_PASSWORD=${decodeURIComponent(my.password)}`,
+        `POSTGRES_HOST=${pgUrl.hostname}`,
+        `POSTGRES_PORT=${pgUrl.port || 5432}`,
+        `POSTGRES_USER=${decodeURIComponent(pgUrl.username)}`,
+        `POSTGRES_PASSWORD=${decodeURIComponent(pgUrl.password)}`,
+        `MYSQL_CONV_DATABASE=${source.name}`,
+        `POSTGRES_CONV_DATABASE=${target.name}`,
+      ].join('\n'),
+    );
+    expect((await cli(['check'], { cwd: envCwd })).code).toBe(ExitCode.ok);
+    const envWins = await cli(['check'], { cwd: envCwd, env: { MYSQL_CONV_DATABASE: 'conv_no_such_db' } });
+    expect(envWins.code).toBe(ExitCode.connection);
+    expect(envWins.stderr).toContain('conv_no_such_db');
+    const flagWins = await cli(['check', '--mysql-database', source.name], {
+      cwd: envCwd,
+      env: { MYSQL_CONV_DATABASE: 'conv_no_such_db' },
+    });
+    expect(flagWins.code).toBe(ExitCode.ok);
   });
 
   it('export, import <dir>, verify --plan-from: each ok, export and import logged', async () => {
