@@ -1,4 +1,4 @@
-import type { MigrationPlan } from '@conv/core';
+import { ConvError, ExitCode, type MigrationPlan } from '@conv/core';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatVerifyReport, type VerifyOptions, verifyExitCode, verifyMigration } from '../src/index.js';
@@ -216,6 +216,15 @@ describe('modes', () => {
         for (const m of bad.mismatches) expect(m.columns).toEqual(['label']);
       },
     );
+  });
+
+  it('an unreachable PostgreSQL is a connection error (exit code 5) that shows no password', async () => {
+    const err = await verify({ pgUrl: 'postgres://postgres:s3cret-pw@127.0.0.1:1/none' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConvError);
+    expect((err as ConvError).exitCode).toBe(ExitCode.connection);
+    expect((err as ConvError).message).not.toContain('s3cret-pw');
   });
 
   it('unknown table names are a usage error', async () => {
