@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConvError, ExitCode } from '@conv/core';
 import { createPgRole, testServers, usePgDatabase } from '@conv/testkit';
@@ -200,6 +200,22 @@ describe('a non-superuser role', () => {
       expect.arrayContaining([{ sequence: 'app."org_rowId_seq"', value: '32' }]),
     );
     expect(JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')).phase).toBe('completed');
-    expect(existsSync(join(dir, STATE_FILE))).toBe(true);
+
+    // A run that died after recording `preparing` but before its setup committed: keys still there,
+    // tables still full. The re-run drops what is present, truncates, loads everything, re-adds the keys.
+    writeFileSync(join(dir, STATE_FILE), JSON.stringify({ ...state, phase: 'preparing', done: [] }));
+    const again = await importDirectory({
+      pgUrl: owner.urlFor(db.name),
+      dir,
+      schema: 'app',
+      mode: 'per-table',
+    });
+    expect(again.resumed).toEqual([]);
+    expect(again.loaded.map((t) => t.table)).toEqual(['org', 'member', 'note']);
+    expect(await constraints()).toEqual([
+      { conname: 'member_orgId_fkey', convalidated: true },
+      { conname: 'note_memberId_fkey', convalidated: true },
+    ]);
+    expect((await content()).member).toHaveLength(2);
   });
 });
