@@ -168,6 +168,14 @@ export async function generateSource(
         [shape.tricky],
       );
     }
+    // The indexes an ORM (TypeORM) creates on both sides (foreign-key columns, dates, unique titles),
+    // built after the data: a sorted index build is much faster than maintaining them row by row.
+    await conn.query(
+      'ALTER TABLE documents ADD UNIQUE KEY IDX_documents_title (title), ADD KEY IDX_documents_createdDate (createdDate)',
+    );
+    await conn.query(
+      'ALTER TABLE events ADD KEY IDX_events_entityId (entityId), ADD KEY IDX_events_createdDate (createdDate)',
+    );
     await conn.query('DROP TABLE _seq, _digits');
     await conn.query('ANALYZE TABLE documents, events, tricky');
     log(`generated ${database}: ${JSON.stringify(shape)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
