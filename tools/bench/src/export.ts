@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,9 @@ export async function exportInChild(
     }),
   );
   const child = join(dirname(fileURLToPath(import.meta.url)), 'export-child.js');
-  const run = await runTimed(process.execPath, [child, jobFile], { onStderr: (l) => ctx.log(`  ${l}`) });
+  const run = await runTimed(process.execPath, [child, jobFile], {
+    onStderr: (l) => ctx.log(`  ${l}`),
+  }).finally(() => rmSync(work, { recursive: true, force: true }));
   if (run.code !== 0) throw new Error(`export child failed (${run.code}): ${run.stderr.trim().slice(-2000)}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as ChildExport;
 }
