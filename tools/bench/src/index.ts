@@ -26,8 +26,17 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '10' },
     regenerate: { type: 'boolean', default: false },
     'skip-flat': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+if (values.help) {
+  // The usage text is the comment block at the top of this file.
+  process.stdout.write(
+    'pnpm bench [--size-mb N] [--only export|import|verify|flat] [--jobs N] [--flat-mb N] [--scale N] [--regenerate] [--skip-flat]\n',
+  );
+  process.exit(0);
+}
 
 const sizeMb = Number(values['size-mb']);
 const only = values.only;
