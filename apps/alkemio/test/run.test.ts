@@ -6,24 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import {
-  FIXTURES_MISSING,
-  fixturePath,
-  loadMysqlDump,
-  loadPgDump,
+  fixtureSet,
+  loadFixtureSource,
+  loadFixtureTarget,
   useMysqlDatabase,
   usePgDatabase,
 } from '@conv/testkit';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/index.js';
 
-const files = {
-  schema: fixturePath('alkemio/mysql.schema.sql'),
-  legacy: fixturePath('alkemio/mysql.legacy-tables.sql'),
-  data: fixturePath('alkemio/mysql.data.sql'),
-  pg: fixturePath('alkemio/pg.schema.sql'),
-};
-const haveFixtures = Object.values(files).every(Boolean);
-if (!haveFixtures) console.warn(FIXTURES_MISSING);
+const fixtures = fixtureSet('alkemio');
 
 // The fixture's virtual contributor, and interactions that name it by nameID (legacy) and by id.
 const VC_ID = 'ed668f85-00fc-428c-88df-6d48e7686aa6';
@@ -42,11 +34,9 @@ interface AuditEvent {
   message: string;
 }
 
-describe.skipIf(!haveFixtures)('alkemio run (Alkemio fixture)', () => {
+describe.skipIf(!fixtures.present)('alkemio run (Alkemio fixture)', () => {
   const source = useMysqlDatabase(async (db) => {
-    await loadMysqlDump(db, files.schema!);
-    await loadMysqlDump(db, files.legacy!);
-    await loadMysqlDump(db, files.data!);
+    await loadFixtureSource(db, fixtures);
     await db.query(
       `INSERT INTO vc_interaction (id, version, threadID, virtualContributorID, externalMetadata) VALUES
         ('bbbbbbbb-0000-4000-8000-000000000001', 1, 'thread-1', ?, '{}'),
@@ -63,7 +53,7 @@ describe.skipIf(!haveFixtures)('alkemio run (Alkemio fixture)', () => {
       [DEFAULTS_ID, ZLIB_TEXT],
     );
   });
-  const target = usePgDatabase((db) => loadPgDump(db, files.pg!));
+  const target = usePgDatabase((db) => loadFixtureTarget(db, fixtures));
 
   it('moves and verifies every table, logs the run, reports the skipped tables, applies the transforms', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'alkemio-run-'));

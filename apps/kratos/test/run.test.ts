@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createPgRole,
-  FIXTURES_MISSING,
-  fixturePath,
-  loadMysqlDump,
-  loadPgDump,
+  fixtureSet,
+  loadFixtureSource,
+  loadFixtureTarget,
   type TestMysqlDb,
   type TestPgDb,
   testServers,
@@ -20,11 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index.js';
 
-const mysqlSchema = fixturePath('kratos/mysql.schema.sql');
-const mysqlSeed = fixturePath('kratos/mysql.seed-rows.sql');
-const pgSchema = fixturePath('kratos/pg.schema.sql');
-const haveFixtures = Boolean(mysqlSchema && mysqlSeed && pgSchema);
-if (!haveFixtures) console.warn(FIXTURES_MISSING);
+const fixtures = fixtureSet('kratos');
 
 const NID = '11111111-1111-4111-8111-111111111111';
 const IDENTITY_1 = '22222222-2222-4222-8222-000000000001';
@@ -64,8 +59,7 @@ INSERT INTO schema_migration VALUES ('20240101000000000000', 0);
 `;
 
 async function loadSource(db: TestMysqlDb, extra = ''): Promise<void> {
-  await loadMysqlDump(db, mysqlSchema!);
-  await loadMysqlDump(db, mysqlSeed!);
+  await loadFixtureSource(db, fixtures);
   await db.conn.query(SEED + extra);
 }
 
@@ -120,9 +114,9 @@ async function targetRowCounts(db: TestPgDb): Promise<Record<string, number>> {
   return counts;
 }
 
-describe.skipIf(!haveFixtures)('kratos run (Kratos fixture, password logins on both sides)', () => {
+describe.skipIf(!fixtures.present)('kratos run (Kratos fixture, password logins on both sides)', () => {
   const source = useMysqlDatabase((db) => loadSource(db));
-  const target = usePgDatabase((db) => loadPgDump(db, pgSchema!));
+  const target = usePgDatabase((db) => loadFixtureTarget(db, fixtures));
   const mysqlPassword = `My-${randomBytes(6).toString('hex')}!`;
   const mysqlUser = `conv_t_${randomBytes(4).toString('hex')}`;
   let pgRole: Awaited<ReturnType<typeof createPgRole>>;
@@ -214,7 +208,7 @@ describe.skipIf(!haveFixtures)('kratos run (Kratos fixture, password logins on b
   });
 });
 
-describe.skipIf(!haveFixtures)(
+describe.skipIf(!fixtures.present)(
   'kratos check / run on a source with a NULL bound for a NOT NULL column',
   () => {
     const source = useMysqlDatabase((db) =>
@@ -225,7 +219,7 @@ describe.skipIf(!haveFixtures)(
         'csrf-2', '2025-01-01 10:00:07', '2025-01-01 10:00:07', '${NID}', '{}');`,
       ),
     );
-    const target = usePgDatabase((db) => loadPgDump(db, pgSchema!));
+    const target = usePgDatabase((db) => loadFixtureTarget(db, fixtures));
 
     function expectNamesTheRow(text: string): void {
       expect(text).toContain('selfservice_login_flows');

@@ -7,10 +7,9 @@ import { MANIFEST_FILE, ManifestSchema, type MigrationPlan, quoteMysqlIdent } fr
 import { readCsv } from '@conv/csv-codec';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
 import {
-  FIXTURES_MISSING,
-  fixturePath,
-  loadMysqlDump,
-  loadPgDump,
+  fixtureSet,
+  loadFixtureSource,
+  loadFixtureTarget,
   useMysqlDatabase,
   usePgDatabase,
 } from '@conv/testkit';
@@ -18,20 +17,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type ExportResult, exportDatabase } from '../src/index.js';
 import { copyIntoPg, tempDir } from './helpers.js';
 
-const mysqlSchema = fixturePath('alkemio/mysql.schema.sql');
-const legacy = fixturePath('alkemio/mysql.legacy-tables.sql');
-const data = fixturePath('alkemio/mysql.data.sql');
-const pgSchema = fixturePath('alkemio/pg.schema.sql');
-const present = Boolean(mysqlSchema && legacy && data && pgSchema);
-if (!present) console.warn(FIXTURES_MISSING);
+const fixtures = fixtureSet('alkemio');
 
-describe.skipIf(!present)('Alkemio fixture export', () => {
-  const my = useMysqlDatabase(async (db) => {
-    await loadMysqlDump(db, mysqlSchema!);
-    await loadMysqlDump(db, legacy!);
-    await loadMysqlDump(db, data!);
-  });
-  const pg = usePgDatabase(async (db) => loadPgDump(db, pgSchema!));
+describe.skipIf(!fixtures.present)('Alkemio fixture export', () => {
+  const my = useMysqlDatabase((db) => loadFixtureSource(db, fixtures));
+  const pg = usePgDatabase((db) => loadFixtureTarget(db, fixtures));
   let plan: MigrationPlan;
   let result: ExportResult;
   const lines: string[] = [];

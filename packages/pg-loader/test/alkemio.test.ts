@@ -8,10 +8,9 @@ import type { MigrationPlan } from '@conv/core';
 import { exportDatabase } from '@conv/mysql-export';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
 import {
-  FIXTURES_MISSING,
-  fixturePath,
-  loadMysqlDump,
-  loadPgDump,
+  fixtureSet,
+  loadFixtureSource,
+  loadFixtureTarget,
   useMysqlDatabase,
   usePgDatabase,
 } from '@conv/testkit';
@@ -20,23 +19,14 @@ import { type ImportResult, importDirectory } from '../src/index.js';
 import { removeDir } from './helpers.js';
 import { compareTable } from './roundtrip.js';
 
-const mysqlSchema = fixturePath('alkemio/mysql.schema.sql');
-const legacy = fixturePath('alkemio/mysql.legacy-tables.sql');
-const data = fixturePath('alkemio/mysql.data.sql');
-const pgSchema = fixturePath('alkemio/pg.schema.sql');
-const present = Boolean(mysqlSchema && legacy && data && pgSchema);
-if (!present) console.warn(FIXTURES_MISSING);
+const fixtures = fixtureSet('alkemio');
 
-describe.skipIf(!present)(
+describe.skipIf(!fixtures.present)(
   'Alkemio fixture round trip: MariaDB → export → importDirectory → PostgreSQL',
   () => {
-    const my = useMysqlDatabase(async (db) => {
-      await loadMysqlDump(db, mysqlSchema!);
-      await loadMysqlDump(db, legacy!);
-      await loadMysqlDump(db, data!);
-    });
+    const my = useMysqlDatabase((db) => loadFixtureSource(db, fixtures));
     const pg = usePgDatabase(async (db) => {
-      await loadPgDump(db, pgSchema!);
+      await loadFixtureTarget(db, fixtures);
       // What the application's migrations would have left in its history table: must survive the import.
       await db.query(
         `INSERT INTO migrations_typeorm ("timestamp", name) VALUES (1700000000000, 'Baseline1700000000000')`,

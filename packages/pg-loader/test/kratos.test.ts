@@ -9,10 +9,9 @@ import { exportDatabase } from '@conv/mysql-export';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
 import {
   createPgRole,
-  FIXTURES_MISSING,
-  fixturePath,
-  loadMysqlDump,
-  loadPgDump,
+  fixtureSet,
+  loadFixtureSource,
+  loadFixtureTarget,
   testServers,
   useMysqlDatabase,
   usePgDatabase,
@@ -22,11 +21,7 @@ import { type ImportResult, importDirectory } from '../src/index.js';
 import { removeDir } from './helpers.js';
 import { compareTable } from './roundtrip.js';
 
-const mysqlSchema = fixturePath('kratos/mysql.schema.sql');
-const seed = fixturePath('kratos/mysql.seed-rows.sql');
-const pgSchema = fixturePath('kratos/pg.schema.sql');
-const present = Boolean(mysqlSchema && seed && pgSchema);
-if (!present) console.warn(FIXTURES_MISSING);
+const fixtures = fixtureSet('kratos');
 
 const NID = '4a5a3b1c-2d3e-4f50-8a6b-7c8d9e0f1a2b';
 const ID1 = 'b1a2c3d4-0001-4000-8000-000000000001';
@@ -55,15 +50,14 @@ INSERT INTO courier_messages VALUES ('${MSG1}', 1, 2, 'Hello,\\r\\nworld', 'Subj
 INSERT INTO courier_message_dispatches VALUES ('aaa2c3d4-0001-4000-8000-000000000001', '${MSG1}', 'failed', '{"reason": "smtp"}', '${NID}', '2024-01-02 10:00:00', '2024-01-02 10:00:00');
 `;
 
-describe.skipIf(!present)(
+describe.skipIf(!fixtures.present)(
   'Kratos fixture round trip: MariaDB → export → importDirectory → PostgreSQL',
   () => {
     const my = useMysqlDatabase(async (db) => {
-      await loadMysqlDump(db, mysqlSchema!);
-      await loadMysqlDump(db, seed!);
+      await loadFixtureSource(db, fixtures);
       await db.query(DATA);
     });
-    const pg = usePgDatabase(async (db) => loadPgDump(db, pgSchema!));
+    const pg = usePgDatabase((db) => loadFixtureTarget(db, fixtures));
     const out = mkdtempSync(join(tmpdir(), 'conv-pgl-kratos-'));
     let owner: Awaited<ReturnType<typeof createPgRole>>;
     let plan: MigrationPlan;

@@ -1,29 +1,20 @@
 import type { MigrationPlan, SourceCatalog, TargetCatalog } from '@conv/core';
 import {
-  FIXTURES_MISSING,
-  fixturePath,
-  loadMysqlDump,
-  loadPgDump,
+  fixtureSet,
+  loadFixtureSource,
+  loadFixtureTarget,
   useMysqlDatabase,
   usePgDatabase,
 } from '@conv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkMigration, introspectMysql, introspectPg, planMigration } from '../src/index.js';
 
-const mysqlSchema = fixturePath('alkemio/mysql.schema.sql');
-const legacy = fixturePath('alkemio/mysql.legacy-tables.sql');
-const data = fixturePath('alkemio/mysql.data.sql');
-const pgSchema = fixturePath('alkemio/pg.schema.sql');
-const present = Boolean(mysqlSchema && legacy && data && pgSchema);
-if (!present) console.warn(FIXTURES_MISSING);
+const fixtures = fixtureSet('alkemio');
+const { present } = fixtures;
 
 describe.skipIf(!present)('Alkemio fixtures (MariaDB schema + legacy tables, PostgreSQL baseline)', () => {
-  const my = useMysqlDatabase(async (db) => {
-    await loadMysqlDump(db, mysqlSchema!);
-    await loadMysqlDump(db, legacy!);
-    await loadMysqlDump(db, data!);
-  });
-  const pgdb = usePgDatabase(async (db) => loadPgDump(db, pgSchema!));
+  const my = useMysqlDatabase((db) => loadFixtureSource(db, fixtures));
+  const pgdb = usePgDatabase((db) => loadFixtureTarget(db, fixtures));
   let source: SourceCatalog;
   let target: TargetCatalog;
   let plan: MigrationPlan;

@@ -1,20 +1,15 @@
 import type { MigrationPlan, SourceCatalog, TargetCatalog } from '@conv/core';
 import {
-  FIXTURES_MISSING,
-  fixturePath,
-  loadMysqlDump,
-  loadPgDump,
+  fixtureSet,
+  loadFixtureSource,
+  loadFixtureTarget,
   useMysqlDatabase,
   usePgDatabase,
 } from '@conv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { conversionFor, introspectMysql, introspectPg, planMigration } from '../src/index.js';
 
-const mysqlSchema = fixturePath('kratos/mysql.schema.sql');
-const seedRows = fixturePath('kratos/mysql.seed-rows.sql');
-const pgSchema = fixturePath('kratos/pg.schema.sql');
-const present = Boolean(mysqlSchema && seedRows && pgSchema);
-if (!present) console.warn(FIXTURES_MISSING);
+const fixtures = fixtureSet('kratos');
 
 /** Derived by reading both Kratos v1.3.1 schema dumps: nullable in MySQL, NOT NULL in PostgreSQL. */
 const NULLABLE_TO_NOT_NULL = [
@@ -30,12 +25,9 @@ const NULLABLE_TO_NOT_NULL = [
   'selfservice_verification_flows.request_url',
 ];
 
-describe.skipIf(!present)('Kratos fixtures (MariaDB schema + seed rows, PostgreSQL schema)', () => {
-  const my = useMysqlDatabase(async (db) => {
-    await loadMysqlDump(db, mysqlSchema!);
-    await loadMysqlDump(db, seedRows!);
-  });
-  const pgdb = usePgDatabase(async (db) => loadPgDump(db, pgSchema!));
+describe.skipIf(!fixtures.present)('Kratos fixtures (MariaDB schema + seed rows, PostgreSQL schema)', () => {
+  const my = useMysqlDatabase((db) => loadFixtureSource(db, fixtures));
+  const pgdb = usePgDatabase((db) => loadFixtureTarget(db, fixtures));
   let source: SourceCatalog;
   let target: TargetCatalog;
   let plan: MigrationPlan;

@@ -49,3 +49,48 @@ export async function loadPgDump(db: TestPgDb, file: string): Promise<void> {
   // pg_dump empties search_path for its session; give the test connection its default back.
   await db.client.query('SET search_path TO DEFAULT');
 }
+
+/**
+ * The fixture sets the tests load, files in load order. Named here once so that each test file does not
+ * repeat the same paths, presence check and loading loop.
+ */
+export const FIXTURE_SETS = {
+  alkemio: {
+    mysql: ['alkemio/mysql.schema.sql', 'alkemio/mysql.legacy-tables.sql', 'alkemio/mysql.data.sql'],
+    pg: 'alkemio/pg.schema.sql',
+  },
+  kratos: {
+    mysql: ['kratos/mysql.schema.sql', 'kratos/mysql.seed-rows.sql'],
+    pg: 'kratos/pg.schema.sql',
+  },
+} as const;
+
+/** A fixture set's absolute paths; `present` is false (and the paths empty) when any file is missing. */
+export interface FixtureSet {
+  present: boolean;
+  mysql: string[];
+  pg: string;
+}
+
+let warnedMissing = false;
+
+/** Resolves a fixture set; warns FIXTURES_MISSING (once) when it is not all there. */
+export function fixtureSet(name: keyof typeof FIXTURE_SETS): FixtureSet {
+  const mysql = FIXTURE_SETS[name].mysql.map((rel) => fixturePath(rel));
+  const pg = fixturePath(FIXTURE_SETS[name].pg);
+  const files = mysql.filter((file): file is string => file !== undefined);
+  if (pg && files.length === mysql.length) return { present: true, mysql: files, pg };
+  if (!warnedMissing) console.warn(FIXTURES_MISSING);
+  warnedMissing = true;
+  return { present: false, mysql: [], pg: '' };
+}
+
+/** Loads every MySQL file of the set, in order. */
+export async function loadFixtureSource(db: TestMysqlDb, set: FixtureSet): Promise<void> {
+  for (const file of set.mysql) await loadMysqlDump(db, file);
+}
+
+/** Loads the set's PostgreSQL schema. */
+export async function loadFixtureTarget(db: TestPgDb, set: FixtureSet): Promise<void> {
+  await loadPgDump(db, set.pg);
+}

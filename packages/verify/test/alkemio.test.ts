@@ -9,39 +9,29 @@ import { exportDatabase } from '@conv/mysql-export';
 import { importDirectory } from '@conv/pg-loader';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
 import {
-  FIXTURES_MISSING,
-  fixturePath,
-  loadMysqlDump,
-  loadPgDump,
+  fixtureSet,
+  loadFixtureSource,
+  loadFixtureTarget,
   useMysqlDatabase,
   usePgDatabase,
 } from '@conv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatVerifyReport, verifyExitCode, verifyMigration } from '../src/index.js';
 
-const mysqlSchema = fixturePath('alkemio/mysql.schema.sql');
-const legacy = fixturePath('alkemio/mysql.legacy-tables.sql');
-const data = fixturePath('alkemio/mysql.data.sql');
-const pgSchema = fixturePath('alkemio/pg.schema.sql');
-const present = Boolean(mysqlSchema && legacy && data && pgSchema);
-if (!present) console.warn(FIXTURES_MISSING);
+const fixtures = fixtureSet('alkemio');
 
 const MEMO_ID = '6d1c7f3e-2b7a-4c1e-9f00-0123456789ab';
 
-describe.skipIf(!present)('Alkemio fixture: export → import → verify', () => {
+describe.skipIf(!fixtures.present)('Alkemio fixture: export → import → verify', () => {
   const my = useMysqlDatabase(async (db) => {
-    await loadMysqlDump(db, mysqlSchema!);
-    await loadMysqlDump(db, legacy!);
-    await loadMysqlDump(db, data!);
+    await loadFixtureSource(db, fixtures);
     // The fixture has no memo rows: add one so that a bytea column carries bytes (every byte value).
     await db.query(
       "INSERT INTO memo (id, createdDate, updatedDate, version, nameID, content, contentUpdatePolicy) VALUES (?, '2024-05-06 07:08:09.123456', '2024-05-06 07:08:09.123456', 1, 'memo-1', ?, 'contributors')",
       [MEMO_ID, Buffer.from(Array.from({ length: 256 }, (_, i) => i))],
     );
   });
-  const pg = usePgDatabase(async (db) => {
-    await loadPgDump(db, pgSchema!);
-  });
+  const pg = usePgDatabase((db) => loadFixtureTarget(db, fixtures));
   const out = mkdtempSync(join(tmpdir(), 'conv-verify-alkemio-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   let plan: MigrationPlan;
