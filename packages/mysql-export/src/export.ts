@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   CONV_VERSION,
   ConvError,
+  CSV_CONVENTION,
   ExitCode,
   hashJson,
   MANIFEST_FILE,
@@ -188,14 +189,7 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
       finishedAt: new Date().toISOString(),
       planHash: hashJson(plan),
       plan,
-      csv: {
-        format: 'csv',
-        encoding: 'utf8',
-        header: true,
-        delimiter: ',',
-        quote: '"',
-        null: 'unquoted-empty',
-      },
+      csv: { ...CSV_CONVENTION },
       tables: manifestTables,
       totals: {
         tables: manifestTables.length,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CONV_VERSION,
+  CSV_CONVENTION,
   hashJson,
   MANIFEST_FILE,
   type Manifest,
@@ -109,14 +110,7 @@ export function writeManifestFor(dir: string, specs: TableSpec[], edit?: (m: Man
     finishedAt: new Date().toISOString(),
     planHash: hashJson(plan),
     plan,
-    csv: {
-      format: 'csv',
-      encoding: 'utf8',
-      header: true,
-      delimiter: ',',
-      quote: '"',
-      null: 'unquoted-empty',
-    },
+    csv: { ...CSV_CONVENTION },
     tables,
     totals: {
       tables: tables.length,

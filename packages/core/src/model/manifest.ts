@@ -4,6 +4,16 @@ import { MigrationPlanSchema } from './plan.js';
 export const MANIFEST_FILE = 'migration_manifest.json';
 export const MANIFEST_VERSION = 1;
 
+/** The CSV dialect every conv export uses: what PostgreSQL `COPY … (FORMAT csv, HEADER true)` expects. */
+export const CSV_CONVENTION = {
+  format: 'csv',
+  encoding: 'utf8',
+  header: true,
+  delimiter: ',',
+  quote: '"',
+  null: 'unquoted-empty',
+} as const;
+
 export const ManifestTableSchema = z.object({
   /** Source table name. */
   table: z.string(),
