@@ -48,6 +48,8 @@ export async function rangeChunks(sides: Sides, sql: TableSql, chunkRows: number
   )) {
     if (++n % chunkRows === 0) bounds.push({ mysql: row[0], pg: String(row[1]) });
   }
+  // A bound on the very last key would leave an empty trailing chunk: let the last chunk run open-ended.
+  if (n > 0 && n % chunkRows === 0) bounds.pop();
   const chunks: Chunk[] = [];
   for (let i = 0; i <= bounds.length; i++) {
     chunks.push({ kind: 'range', index: i, lo: bounds[i - 1] ?? null, hi: bounds[i] ?? null });

@@ -36,8 +36,8 @@ describe('verifyMigration on equal data', () => {
     expect(byName['counter']).toMatchObject({ sourceRows: COUNTER_ROWS, targetRows: COUNTER_ROWS });
     expect(byName['counter']?.chunks).toMatchObject({
       chunking: 'range',
-      total: 26,
-      checked: 26,
+      total: 25,
+      checked: 25,
       mismatched: 0,
     });
     expect(byName['item']?.chunks.chunking).toBe('range');
@@ -196,10 +196,24 @@ describe('modes', () => {
     expect((await verify({ tables: ['counter'] })).ok).toBe(true);
   });
 
+  it('names a target row whose key lies above every source key (the last range is open-ended)', async () => {
+    await withPgChange(
+      "INSERT INTO counter (id, label) VALUES ($1, 'beyond')",
+      'DELETE FROM counter WHERE id = $1',
+      [COUNTER_ROWS + 1000],
+      async () => {
+        const t = (await verify({ tables: ['counter'] })).tables[0]!;
+        expect(t.mismatches).toEqual([
+          { key: { id: String(COUNTER_ROWS + 1000) }, columns: [], kind: 'extra-in-target' },
+        ]);
+      },
+    );
+  });
+
   it('sample: checks only N% of the chunks, and finds a difference in a checked chunk', async () => {
     const report = await verify({ mode: 'sample', samplePercent: 10, tables: ['counter'] });
     const t = report.tables[0]!;
-    expect(t.chunks).toMatchObject({ total: 26, checked: 3 });
+    expect(t.chunks).toMatchObject({ total: 25, checked: 3 });
     expect(t.checksumMatch).toBe(true);
     // Change every row: whatever chunks are sampled, each one differs.
     await withPgChange(
