@@ -1,3 +1,5 @@
+import { redactText, redactUrl } from './redact.js';
+
 /** Exit codes shared by every conv command (documented in the README). */
 export const ExitCode = {
   ok: 0,
@@ -48,4 +50,27 @@ export class ConvError extends Error {
 
 export function isConvError(err: unknown): err is ConvError {
   return err instanceof ConvError;
+}
+
+/**
+ * The error for a server that could not be reached or refused the login: names the server (credentials
+ * masked), keeps the driver's reason with every secret removed, and exits with ExitCode.connection.
+ */
+export function connectionError(
+  engine: 'MySQL' | 'PostgreSQL',
+  url: string,
+  err: unknown,
+  code: string,
+  options: { secrets?: readonly string[]; hint?: string; location?: ErrorLocation } = {},
+): ConvError {
+  const e = err as { code?: string; message?: string };
+  const reason = e?.message || e?.code || String(err);
+  return new ConvError(
+    `cannot connect to ${engine} at ${redactUrl(url)}: ${redactText(reason, [url, ...(options.secrets ?? [])])}`,
+    code,
+    ExitCode.connection,
+    options.location ?? {},
+    options.hint,
+    { cause: err },
+  );
 }

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   ConvError,
+  connectionError,
   createProgress,
   ExitCode,
   hashJson,
@@ -48,6 +49,27 @@ describe('errors and manifest schema', () => {
     const err = new ConvError('bad row', 'load.row', ExitCode.loadFailed, { table: 't', line: 3 });
     expect(err.exitCode).toBe(6);
     expect(err.location).toEqual({ table: 't', line: 3 });
+  });
+
+  it('builds a connection error that names the server and hides every secret', () => {
+    const url = 'postgres://app:hunter2@db:5432/x';
+    const err = connectionError(
+      'PostgreSQL',
+      url,
+      new Error(`failed for ${url} (token s3cret)`),
+      'pg-connect',
+      {
+        secrets: ['s3cret'],
+        hint: 'check the URL',
+      },
+    );
+    expect(err.exitCode).toBe(ExitCode.connection);
+    expect(err.code).toBe('pg-connect');
+    expect(err.hint).toBe('check the URL');
+    expect(err.message).toMatch(
+      /^cannot connect to PostgreSQL at postgres:\/\/app:\*\*\*@db:5432\/x: failed for /,
+    );
+    expect(err.message).not.toMatch(/hunter2|s3cret/);
   });
 
   it('rejects a manifest with a malformed sha256', () => {

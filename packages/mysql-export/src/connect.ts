@@ -1,4 +1,4 @@
-import { ConvError, ExitCode, redactText, redactUrl, serverOf } from '@conv/core';
+import { ConvError, connectionError, ExitCode, redactText, serverOf } from '@conv/core';
 import mysql from 'mysql2/promise';
 
 /**
@@ -84,12 +84,8 @@ function connectError(err: unknown, url: string, database?: string): ConvError {
       { cause: err },
     );
   }
-  return new ConvError(
-    `cannot connect to MySQL at ${redactUrl(url)}: ${redactText(e.message || e.code || String(err), [url])}`,
-    'export.connect',
-    ExitCode.connection,
-    { server },
-    'check that the server is running and reachable at that host and port',
-    { cause: err },
-  );
+  return connectionError('MySQL', url, err, 'export.connect', {
+    location: { server },
+    hint: 'check that the server is running and reachable at that host and port',
+  });
 }

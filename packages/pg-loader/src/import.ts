@@ -1,5 +1,6 @@
 import {
   ConvError,
+  connectionError,
   ExitCode,
   isConvError,
   type Manifest,
@@ -144,12 +145,10 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     await client.connect();
   } catch (err) {
     await artifacts.close();
-    throw new ConvError(
-      `cannot connect to PostgreSQL at ${redactUrl(options.pgUrl)}: ${redactText((err as Error).message, secrets)}`,
-      'pg-connection',
-      ExitCode.connection,
-      { server: serverOf(options.pgUrl) },
-    );
+    throw connectionError('PostgreSQL', options.pgUrl, err, 'pg-connection', {
+      secrets,
+      location: { server: serverOf(options.pgUrl) },
+    });
   }
   client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
   const session = new Session(client, artifacts);

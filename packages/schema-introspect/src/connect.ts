@@ -1,4 +1,4 @@
-import { ConvError, ExitCode, redactText, redactUrl } from '@conv/core';
+import { connectionError } from '@conv/core';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
@@ -26,14 +26,9 @@ export async function withMysql<T>(
     });
     await conn.query("SET time_zone = '+00:00'");
   } catch (err) {
-    throw new ConvError(
-      `cannot connect to MySQL at ${redactUrl(source)}: ${redactText((err as Error).message, [source])}`,
-      'mysql-connect',
-      ExitCode.connection,
-      {},
-      'check the URL, the server and the credentials',
-      { cause: err },
-    );
+    throw connectionError('MySQL', source, err, 'mysql-connect', {
+      hint: 'check the URL, the server and the credentials',
+    });
   }
   try {
     return await fn(conn);
@@ -50,14 +45,9 @@ export async function withPg<T>(source: PgSource, fn: (client: pg.ClientBase) =>
     await client.connect();
   } catch (err) {
     await client.end().catch(() => {});
-    throw new ConvError(
-      `cannot connect to PostgreSQL at ${redactUrl(source)}: ${redactText((err as Error).message, [source])}`,
-      'pg-connect',
-      ExitCode.connection,
-      {},
-      'check the URL, the server and the credentials',
-      { cause: err },
-    );
+    throw connectionError('PostgreSQL', source, err, 'pg-connect', {
+      hint: 'check the URL, the server and the credentials',
+    });
   }
   try {
     return await fn(client);

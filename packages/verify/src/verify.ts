@@ -1,10 +1,10 @@
 import {
   ConvError,
+  connectionError,
   ExitCode,
   type MigrationPlan,
   type PlannedTable,
   type ProgressReporter,
-  redactText,
   redactUrl,
   silentProgress,
 } from '@conv/core';
@@ -59,14 +59,9 @@ async function connectPg(url: string): Promise<pg.Client> {
   try {
     await client.connect();
   } catch (err) {
-    throw new ConvError(
-      `cannot connect to PostgreSQL at ${redactUrl(url)}: ${redactText((err as Error).message, [url])}`,
-      'verify.connect',
-      ExitCode.connection,
-      {},
-      'check the URL, the server and the credentials',
-      { cause: err },
-    );
+    throw connectionError('PostgreSQL', url, err, 'verify.connect', {
+      hint: 'check the URL, the server and the credentials',
+    });
   }
   // Shortest round-trip digits for doubles (the PostgreSQL 12+ default, unless a setting lowered it).
   await client.query('SET extra_float_digits = 1');
