@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConvError, ExitCode } from '@conv/core';
+import { ConvError, ExitCode, writeFileAtomic } from '@conv/core';
 import lockfile from 'proper-lockfile';
 import { type AuditEvent, AuditEventSchema } from './event.js';
 
@@ -76,32 +76,13 @@ export async function readAuditLog(file: string): Promise<AuditLogContents> {
   return contents;
 }
 
-/** Writes `text` to `file` so that a reader (or a crash) sees either the old or the new file, whole. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = join(
+/** Writes `text` atomically, with a temp name that marks it as ours for removeLeftovers. */
+function writeAtomically(file: string, text: string): Promise<void> {
+  const tmpFile = join(
     dirname(file),
     `${basename(file)}${TMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`,
   );
-  const handle = await open(tmp, 'wx', 0o644);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-  await handle.close();
-  await rename(tmp, file);
-  // Make the rename itself durable.
-  const dir = await open(dirname(file), 'r');
-  try {
-    await dir.sync();
-  } catch {
-    // Some file systems refuse fsync on a directory; the rename is still atomic.
-  } finally {
-    await dir.close();
-  }
+  return writeFileAtomic(file, text, { tmpFile });
 }
 
 /** Temp files a crashed writer left; only called while holding the lock, so none is in use. */

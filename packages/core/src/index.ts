@@ -1,3 +1,4 @@
+export * from './atomic-file.js';
 export * from './errors.js';
 export * from './hash.js';
 export * from './model/finding.js';

@@ -1,6 +1,4 @@
-import { open, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { ConvError, ExitCode } from '@conv/core';
+import { ConvError, ExitCode, writeFileAtomic as writeAtomic } from '@conv/core';
 
 /** `YYYYmmdd_HHMMSS` in UTC, the directory name the old export scripts used. */
 export function exportStamp(date: Date): string {
@@ -46,31 +44,11 @@ export function writeError(err: unknown, file: string, table?: string): ConvErro
   );
 }
 
-/** Writes a file atomically: temp file, fsync, rename, fsync of the directory. */
+/** Writes a file atomically (see writeFileAtomic in core); failures name the file. */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.tmp`;
   try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(content, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-    await syncDir(dirname(file));
+    await writeAtomic(file, content, { tmpFile: `${file}.tmp` });
   } catch (err) {
     throw writeError(err, file);
-  }
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch {
-    // Some file systems cannot fsync a directory; the rename is still atomic.
-  } finally {
-    await fh.close();
   }
 }

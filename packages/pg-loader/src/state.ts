@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConvError, ExitCode } from '@conv/core';
+import { ConvError, ExitCode, writeFileAtomic } from '@conv/core';
 import { z } from 'zod';
 import type { FkStrategy } from './foreign-keys.js';
 
@@ -70,9 +69,10 @@ export async function readState(dir: string): Promise<ImportState | null> {
 /** Write-then-rename: a crash leaves the old state or the new one, never half a file. */
 export async function writeState(dir: string, state: ImportState): Promise<void> {
   const file = join(dir, STATE_FILE);
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`);
-  await rename(tmp, file);
+  await writeFileAtomic(
+    file,
+    `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
 }
 
 export type { FkStrategy };
