@@ -28,10 +28,15 @@ export async function pgAll(client: pg.ClientBase, text: string, values: unknown
 
 let cursorSeq = 0;
 
-/** Rows of a PostgreSQL query through a server-side cursor, `batch` rows per round trip. */
+/**
+ * Rows of a PostgreSQL query through a server-side cursor, `batch` rows per round trip. The cursor lives in
+ * a READ ONLY transaction that is always closed: also when the consumer stops early (the generator's
+ * `return()` runs `finally`), so the connection never stays idle in a transaction.
+ */
 export async function* pgRows(client: pg.ClientBase, text: string, values: unknown[] = [], batch = 5000) {
   const name = `conv_verify_${++cursorSeq}`;
   await client.query('BEGIN READ ONLY');
+  let open = true;
   try {
     await client.query({ text: `DECLARE ${name} NO SCROLL CURSOR FOR ${text}`, values });
     for (;;) {
@@ -40,9 +45,9 @@ export async function* pgRows(client: pg.ClientBase, text: string, values: unkno
       if (res.rows.length < batch) break;
     }
     await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
+    open = false;
+  } finally {
+    if (open) await client.query('ROLLBACK').catch(() => {});
   }
 }
 
