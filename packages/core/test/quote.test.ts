@@ -2,7 +2,7 @@
 
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { describe, expect, it } from 'vitest';
-import { quoteMysqlIdent, quotePgIdent, quotePgQualified } from '../src/index.js';
+import { pgLiteral, quoteMysqlIdent, quotePgIdent, quotePgQualified } from '../src/index.js';
 
 const awkward = ['query-result-cache', 'we`ird', 'dou"ble', 'Mixed Case', 'select', 'accentué ß'];
 
@@ -30,5 +30,26 @@ describe('identifier quoting on the real servers', () => {
   it('refuses NUL bytes', () => {
     expect(() => quoteMysqlIdent('a\0b')).toThrow(/NUL/);
     expect(() => quotePgIdent('a\0b')).toThrow(/NUL/);
+  });
+});
+
+describe('pgLiteral', () => {
+  const pg = usePgDatabase();
+  const values = ["it's", 'back\\slash', "both \\ and '", 'plain', '', 'accentué 🎉', "'\\'"];
+
+  it.each(values)(
+    'PostgreSQL reads %j back exactly, whatever standard_conforming_strings says',
+    async (v) => {
+      for (const scs of ['on', 'off']) {
+        await pg.query(`SET standard_conforming_strings = ${scs}`);
+        const rows = await pg.query<{ v: string }>(`SELECT ${pgLiteral(v)}::text AS v`);
+        expect(rows, scs).toEqual([{ v }]);
+      }
+      await pg.query('RESET standard_conforming_strings');
+    },
+  );
+
+  it('refuses NUL bytes', () => {
+    expect(() => pgLiteral('a\0b')).toThrow(/NUL/);
   });
 });

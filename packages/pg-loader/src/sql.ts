@@ -1,16 +1,7 @@
-import { quotePgIdent, quotePgQualified } from '@conv/core';
+import { pgLiteral, quotePgIdent, quotePgQualified } from '@conv/core';
 
-/**
- * A PostgreSQL string literal for the generated script (the loader itself sends values as parameters).
- * Same rule as libpq's PQescapeLiteral: quotes doubled, and `E'…'` with doubled backslashes when the
- * text holds a backslash, so the literal means the same whatever `standard_conforming_strings` says.
- */
-export function pgLiteral(value: string): string {
-  if (value.includes('\0'))
-    throw new Error(`a PostgreSQL literal cannot hold a NUL byte: ${JSON.stringify(value)}`);
-  const body = value.replaceAll("'", "''");
-  return value.includes('\\') ? `E'${body.replaceAll('\\', '\\\\')}'` : `'${body}'`;
-}
+// The one literal rule lives in @conv/core; re-exported for the loader's modules and its public API.
+export { pgLiteral };
 
 /** One statement the loader runs: `text` with `$n` parameters for the server, `script` for the SQL file. */
 export interface Statement {

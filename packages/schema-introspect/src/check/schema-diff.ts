@@ -1,6 +1,5 @@
 import type { Finding, MigrationPlan, PlanIssue, SourceCatalog } from '@conv/core';
-import { quotePgIdent } from '@conv/core';
-import { pgLiteral } from './literals.js';
+import { pgLiteral, quotePgIdent } from '@conv/core';
 import { fits, mysqlIntRange, PG_INT_RANGES } from './ranges.js';
 
 /** Fix suggestions for the plan's own issues. */
