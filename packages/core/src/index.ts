@@ -1,6 +1,7 @@
 export * from './atomic-file.js';
 export * from './errors.js';
 export * from './hash.js';
+export * from './model/conversion-traits.js';
 export * from './model/finding.js';
 export * from './model/manifest.js';
 export * from './model/plan.js';

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { ColumnPair, Conversion } from '@conv/core';
+import { CONVERSION_TRAITS } from '@conv/core';
 import { dataError, preview } from './errors.js';
 
 /**
@@ -10,27 +11,8 @@ import { dataError, preview } from './errors.js';
  */
 export type Encoder = (value: unknown) => string | null;
 
-/**
- * Conversions whose encoded text can never contain `,` `"` CR LF, never be empty and never be `\.`:
- * the row writer skips the quoting scan for them.
- */
-const NEVER_QUOTED: ReadonlySet<Conversion> = new Set<Conversion>([
-  'uuid',
-  'boolean',
-  'integer',
-  'numeric',
-  'float',
-  'timestamp',
-  'date',
-  'time',
-  'interval',
-  'year',
-  'bytea',
-  'bit',
-]);
-
 export function needsCsvQuoting(conversion: Conversion): boolean {
-  return !NEVER_QUOTED.has(conversion);
+  return !CONVERSION_TRAITS[conversion].csvNeverQuoted;
 }
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -1,5 +1,5 @@
 import type { ColumnPair, Conversion } from '@conv/core';
-import { quotePgIdent } from '@conv/core';
+import { CONVERSION_TRAITS, quotePgIdent } from '@conv/core';
 import { selectExpressionFor } from '@conv/mysql-export';
 
 /**
@@ -41,23 +41,8 @@ const utf8 = (expr: string) => `CONVERT(${expr} USING utf8mb4)`;
  * row text they need no length prefix, which halves the work MySQL does per value. Text-like values
  * (and anything a profile transform produced) are length-prefixed.
  */
-const FIXED_FORMAT = new Set<Conversion>([
-  'uuid',
-  'boolean',
-  'integer',
-  'year',
-  'numeric',
-  'float',
-  'timestamp',
-  'date',
-  'time',
-  'interval',
-  'bytea',
-  'bit',
-]);
-
 export function isFixedFormat(pair: ColumnPair): boolean {
-  return pair.transform === null && FIXED_FORMAT.has(pair.conversion);
+  return pair.transform === null && CONVERSION_TRAITS[pair.conversion].fixedFormat;
 }
 
 export function isJsonb(pair: ColumnPair): boolean {

@@ -1,5 +1,5 @@
 import type { ColumnPair, Finding, SourceColumn, TargetColumn } from '@conv/core';
-import { quoteMysqlIdent, quotePgIdent } from '@conv/core';
+import { CONVERSION_TRAITS, quoteMysqlIdent, quotePgIdent } from '@conv/core';
 import mysql from 'mysql2/promise';
 import { sourceKind } from '../conversions.js';
 import { mysqlIntRange, PG_INT_RANGES } from './ranges.js';
@@ -44,8 +44,6 @@ const BYTE_SAFE = new Set([
   'cp1251',
   'cp1252',
 ]);
-
-const TEXT_CONVERSIONS = new Set(['text', 'enum', 'set-text', 'set-array', 'json', 'jsonb', 'binary-text']);
 
 export interface RuleContext {
   /** Quoted, database-qualified source table. */
@@ -181,7 +179,7 @@ export function rulesFor(
     }
   }
 
-  const textBound = TEXT_CONVERSIONS.has(pair.conversion);
+  const textBound = CONVERSION_TRAITS[pair.conversion].textBound;
   if (
     textBound &&
     (kind === 'binary' || (kind === 'string' && column.dataType !== 'json') || kind === 'json')

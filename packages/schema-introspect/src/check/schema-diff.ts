@@ -1,5 +1,5 @@
 import type { Finding, MigrationPlan, PlanIssue, SourceCatalog } from '@conv/core';
-import { pgLiteral, quotePgIdent } from '@conv/core';
+import { CONVERSION_TRAITS, pgLiteral, quotePgIdent } from '@conv/core';
 import { fits, mysqlIntRange, PG_INT_RANGES } from './ranges.js';
 
 /** Fix suggestions for the plan's own issues. */
@@ -27,8 +27,6 @@ function fixFor(issue: PlanIssue, plan: MigrationPlan): string | null {
       return null;
   }
 }
-
-const TEXTUAL = new Set(['text', 'enum', 'set-text', 'binary-text']);
 
 /**
  * The schema diff: the plan's issues (missing tables and columns, type pairs without a conversion,
@@ -67,7 +65,7 @@ export function schemaDiff(plan: MigrationPlan, source: SourceCatalog): Finding[
         });
 
       if (
-        TEXTUAL.has(pair.conversion) &&
+        CONVERSION_TRAITS[pair.conversion].lengthBound &&
         pair.targetMaxLength !== null &&
         column.charMaxLength !== null &&
         column.charMaxLength > pair.targetMaxLength
