@@ -267,13 +267,13 @@ export async function diffChunks(
         : [['#row', md5Hex(r.fields.join(','))]],
     );
   for (const set of sets) {
-    const [mine, theirs] = await Promise.all([
+    const [source, target] = await Promise.all([
       rowsOf(sides, sql, set, 'mysql'),
       rowsOf(sides, sql, set, 'pg'),
     ]);
-    for (const [id, row] of mine) {
+    for (const [id, row] of source) {
       if (out.length >= limit) return out;
-      const other = theirs.get(id);
+      const other = target.get(id);
       if (!other) {
         out.push({ key: keyOf(row), columns: [], kind: 'missing-in-target' });
         continue;
@@ -281,9 +281,9 @@ export async function diffChunks(
       const differing = columns.filter((_, i) => row.fields[i] !== other.fields[i]);
       if (differing.length) out.push({ key: keyOf(row), columns: differing, kind: 'differs' });
     }
-    for (const [id, row] of theirs) {
+    for (const [id, row] of target) {
       if (out.length >= limit) return out;
-      if (!mine.has(id)) out.push({ key: keyOf(row), columns: [], kind: 'extra-in-target' });
+      if (!source.has(id)) out.push({ key: keyOf(row), columns: [], kind: 'extra-in-target' });
     }
   }
   return out;

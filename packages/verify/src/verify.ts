@@ -133,13 +133,13 @@ function sampleOf(chunks: Chunk[], percent: number, random: () => number): Chunk
 
 async function countBoth(w: Worker, table: PlannedTable, database: string): Promise<[number, number]> {
   const sql = buildTableSql(table, database);
-  const [[my], [mine]] = [
+  const [[source], [target]] = [
     ...(await Promise.all([
       mysqlAll(w.mysql, `SELECT COUNT(*) FROM ${sql.mysql.from}`),
       pgAll(w.pg, `SELECT count(*) FROM ${sql.pg.from}`),
     ])),
   ] as [[unknown[]], [unknown[]]];
-  return [Number(my![0]), Number(mine![0])];
+  return [Number(source![0]), Number(target![0])];
 }
 
 async function verifyTable(
@@ -171,13 +171,13 @@ async function verifyTable(
         ? await rangeChunks(w, sql, options.chunkRows)
         : bucketChunks(Math.max(sourceRows, targetRows), options.chunkRows);
     const checked = options.mode === 'sample' ? sampleOf(all, options.samplePercent, options.random) : all;
-    const [mine, theirs] = await Promise.all([
+    const [source, target] = await Promise.all([
       summarizeMysql(w, sql, checked, options.hashIn),
       summarizePg(w, sql, checked, options.hashIn),
     ]);
     const bad = checked.filter((c) => {
-      const a = mine.get(c.index);
-      const b = theirs.get(c.index);
+      const a = source.get(c.index);
+      const b = target.get(c.index);
       return (a?.rows ?? 0) !== (b?.rows ?? 0) || (a?.sum ?? 0n) !== (b?.sum ?? 0n);
     });
     result.chunks = {
