@@ -43,6 +43,7 @@ describe('check on MySQL 8 / MariaDB differences', () => {
       CREATE TABLE pets (id int PRIMARY KEY, owner varchar(40) COLLATE ${mixed} NULL) DEFAULT CHARSET utf8mb4;
       INSERT INTO pets VALUES (1, 'alice'), (2, 'ALICE'), (3, 'carol'), (4, NULL), (5, 'zoë'), (6, 'bob ');
       CREATE TABLE ids (id int PRIMARY KEY, u binary(16) NULL);
+      CREATE TABLE shapes (id int PRIMARY KEY, g geometry NULL, wkb geometry NULL);
       CREATE TABLE stamps (id int PRIMARY KEY, ts timestamp NOT NULL DEFAULT '2000-01-01 00:00:00', d datetime NOT NULL);
       INSERT INTO stamps VALUES (1, '2020-01-01 00:00:00', '2020-01-01 00:00:00'), (2, '0000-00-00 00:00:00', '0000-00-00 00:00:00');`);
     await db.query('INSERT INTO ids VALUES (1, ?), (2, ?), (3, ?), (4, ?), (5, NULL)', [
@@ -56,6 +57,7 @@ describe('check on MySQL 8 / MariaDB differences', () => {
       CREATE TABLE owners (name varchar(40) PRIMARY KEY);
       CREATE TABLE pets (id int PRIMARY KEY, owner varchar(40) REFERENCES owners (name));
       CREATE TABLE ids (id int PRIMARY KEY, u uuid);
+      CREATE TABLE shapes (id int PRIMARY KEY, g text, wkb bytea);
       CREATE TABLE stamps (id int PRIMARY KEY, ts timestamptz NOT NULL, d timestamp NOT NULL);`);
   });
   let report: CheckReport;
@@ -153,6 +155,17 @@ describe('check on MySQL 8 / MariaDB differences', () => {
       }
     },
   );
+
+  it('item 5: GEOMETRY goes into bytea (as WKB); any other target is a plan error naming the column', async () => {
+    const plan = planMigration(await introspectMysql(my.conn), await introspectPg(pgdb.client));
+    const shapes = plan.tables.find((t) => t.source === 'shapes')!;
+    expect(shapes.columns.find((c) => c.source === 'wkb')?.conversion).toBe('bytea');
+    expect(shapes.columns.find((c) => c.source === 'g')).toBeUndefined();
+    const issue = plan.issues.find((i) => i.table === 'shapes' && i.column === 'g')!;
+    expect(issue).toMatchObject({ severity: 'error', code: 'no-conversion' });
+    expect(issue.message).toContain('shapes.g geometry');
+    expect(issue.message).toContain('bytea (as WKB');
+  });
 
   it("item 5: the NOT NULL TIMESTAMP zero-date fix lies inside TIMESTAMP's range in any session time zone", async () => {
     const ts = find('zero-date', 'stamps', 'ts');
