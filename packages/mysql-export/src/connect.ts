@@ -16,6 +16,14 @@ const EXACT_READ_OPTIONS = {
   timezone: 'Z',
 } as const;
 
+/**
+ * MariaDB's subquery cache keys a correlated subquery by the outer column in that column's collation: a
+ * lookup transform comparing bytes would reuse the answer for 'space' when it meets 'Space'. Off for our
+ * sessions, through a MariaDB-only executable comment (MySQL has no such cache and no such switch).
+ */
+export const EXACT_SUBQUERY_SESSION =
+  "SET @conv_session = 1 /*M! , SESSION optimizer_switch = 'subquery_cache=off' */";
+
 /** The database named in a mysql:// URL, if any. */
 export function databaseOf(url: string): string | undefined {
   try {
@@ -45,6 +53,7 @@ export async function connectMysql(url: string, database?: string): Promise<mysq
   try {
     await conn.query("SET time_zone = '+00:00'");
     await conn.query('SET NAMES utf8mb4');
+    await conn.query(EXACT_SUBQUERY_SESSION);
     await conn.query('SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600');
   } catch (err) {
     await conn.end().catch(() => {});

@@ -1,5 +1,6 @@
 import type { ColumnPair, PlannedTable } from '@conv/core';
-import { quoteMysqlIdent } from '@conv/core';
+import { mysqlUtf8Bytes, quoteMysqlIdent } from '@conv/core';
+import { isSpatialType, mysqlBitInteger, mysqlDouble, mysqlSpatialWkb } from './source-values.js';
 
 /** Alias of the exported table in the SELECT, so that lookup subqueries can refer to it unambiguously. */
 export const SOURCE_ALIAS = 'src';
@@ -17,15 +18,20 @@ export function selectExpressionFor(pair: ColumnPair, database?: string): string
     const table = (database ? `${quoteMysqlIdent(database)}.` : '') + quoteMysqlIdent(t.table);
     const match = `${lk}.${quoteMysqlIdent(t.matchColumn)}`;
     const value = `${lk}.${quoteMysqlIdent(t.valueColumn)}`;
-    // Values that already are a valueColumn (or match nothing) are kept as they are.
+    // Values that already are a valueColumn (or match nothing) are kept as they are. Compared as UTF-8
+    // bytes: legal whatever the two tables' collations (MySQL 8's 0900_ai_ci next to general_ci is error
+    // 1267 with `=`), and exact, as PostgreSQL compares text.
+    const colBytes = mysqlUtf8Bytes(col);
     return (
-      `CASE WHEN ${col} IS NULL OR EXISTS (SELECT 1 FROM ${table} ${lk} WHERE ${value} = ${col}) THEN ${col} ` +
-      `ELSE COALESCE((SELECT ${value} FROM ${table} ${lk} WHERE ${match} = ${col} LIMIT 1), ${col}) END`
+      `CASE WHEN ${col} IS NULL OR EXISTS (SELECT 1 FROM ${table} ${lk} WHERE ${mysqlUtf8Bytes(value)} = ${colBytes}) THEN ${col} ` +
+      `ELSE COALESCE((SELECT ${value} FROM ${table} ${lk} WHERE ${mysqlUtf8Bytes(match)} = ${colBytes} LIMIT 1), ${col}) END`
     );
   }
   if (t?.kind === 'sql') return t.expression.replaceAll('{{value}}', col);
   // The text protocol prints FLOAT with 6 significant digits; as DOUBLE it prints the stored value exactly.
-  if (pair.conversion === 'float' || pair.sourceDataType === 'float') return `CAST(${col} AS DOUBLE)`;
+  if (pair.conversion === 'float' || pair.sourceDataType === 'float') return mysqlDouble(col);
+  if (pair.sourceDataType === 'bit' && pair.conversion === 'integer') return mysqlBitInteger(col);
+  if (isSpatialType(pair.sourceDataType)) return mysqlSpatialWkb(col);
   return col;
 }
 

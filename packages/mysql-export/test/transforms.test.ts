@@ -54,8 +54,10 @@ describe('transforms in the SELECT', () => {
     const list = selectListFor(items);
     expect(list).toContain('TO_BASE64(`src`.`avatar`)');
     expect(list).toContain('UPPER(`src`.`label`)');
-    expect(list).toContain('CAST(`src`.`ratio` AS DOUBLE)');
-    expect(list).toContain('`lk`.`name` = `src`.`kindId`');
+    expect(list).toContain('(`src`.`ratio`) * 1e0');
+    expect(list).toContain(
+      'CAST(CONVERT(`lk`.`name` USING utf8mb4) AS BINARY) = CAST(CONVERT(`src`.`kindId` USING utf8mb4) AS BINARY)',
+    );
   });
 
   it('base64: one line, exactly Buffer.toString("base64") (MySQL breaks lines every 76 chars)', () => {

@@ -5,7 +5,7 @@ import { MANIFEST_FILE, ManifestSchema, type MigrationPlan } from '@conv/core';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportDatabase } from '../src/index.js';
+import { exportDatabase, mysqlDouble } from '../src/index.js';
 import { copyIntoPg, tempDir } from './helpers.js';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -170,7 +170,7 @@ describe('every value rule survives MySQL → CSV → PostgreSQL', () => {
              bu::text AS bu, fl, dbl, dec30::text AS dec30, u::text AS u, flag, tags, tm::text AS tm, y
         FROM vals ORDER BY id`);
     const [r] = await my.conn.query({
-      sql: 'SELECT id, fl, CAST(fl AS DOUBLE) AS fl_exact, dbl FROM vals ORDER BY id',
+      sql: `SELECT id, fl, ${mysqlDouble('fl')} AS fl_exact, dbl FROM vals ORDER BY id`,
       rowsAsArray: false,
     });
     mysqlRows = r as Record<string, unknown>[];
@@ -229,7 +229,7 @@ describe('every value rule survives MySQL → CSV → PostgreSQL', () => {
     expect(got[0]!['dec30']).toBe('-12345678901234567890.0123456789');
     expect(got[3]!['dec30']).toBe('99999999999999999999.9999999999');
     for (const [i, row] of mysqlRows.entries()) {
-      // real read back as float8 must be the very float MySQL stored (CAST AS DOUBLE shows it exactly).
+      // real read back as float8 must be the very float MySQL stored (as a DOUBLE it shows exactly).
       const fl = got[i]!['fl'] as number | null;
       expect(fl === null ? null : Math.fround(fl)).toBe(
         row['fl_exact'] === null ? null : Number(row['fl_exact']),

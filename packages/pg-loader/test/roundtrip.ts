@@ -9,7 +9,7 @@ import {
   quoteMysqlIdent,
   quotePgIdent,
 } from '@conv/core';
-import { connectMysql } from '@conv/mysql-export';
+import { connectMysql, mysqlDouble } from '@conv/mysql-export';
 import type { TestMysqlDb, TestPgDb } from '@conv/testkit';
 
 const AS_TEXT = new Set<Conversion>(['text', 'enum', 'set-text', 'binary-text']);
@@ -43,7 +43,7 @@ async function sourceRows(my: TestMysqlDb, table: PlannedTable): Promise<unknown
   try {
     const list = table.columns
       .map((p) =>
-        p.conversion === 'float' ? `CAST(${quoteMysqlIdent(p.source)} AS DOUBLE)` : quoteMysqlIdent(p.source),
+        p.conversion === 'float' ? mysqlDouble(quoteMysqlIdent(p.source)) : quoteMysqlIdent(p.source),
       )
       .join(', ');
     const [rows] = await conn.query({

@@ -9,7 +9,7 @@ import type {
   TargetTable,
   Transform,
 } from '@conv/core';
-import { conversionFor, conversionForTarget, naturalTargetFor } from './conversions.js';
+import { conversionFor, conversionForTarget, naturalTargetFor, sourceKind } from './conversions.js';
 
 export interface MatchedColumns {
   columns: ColumnPair[];
@@ -144,7 +144,10 @@ export function matchColumns(
         'no-conversion',
         s.name,
         `${src.name}.${s.name} ${s.columnType} → ${tgt.name}.${target.name} ${target.formattedType}: no conversion; ` +
-          'change the target type or give the column a profile transform',
+          (sourceKind(s) === 'spatial'
+            ? 'spatial values load into bytea (as WKB: PostGIS reads it with ST_GeomFromWKB), or into text with ' +
+              'the profile transform {"kind":"sql","expression":"ST_AsText({{value}})"}'
+            : 'change the target type or give the column a profile transform'),
       );
       continue;
     }

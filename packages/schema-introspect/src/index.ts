@@ -8,6 +8,7 @@ export {
 } from './check/check.js';
 export { type FormatOptions, formatCheckReport } from './check/report.js';
 export { schemaDiff } from './check/schema-diff.js';
+export { SWAPPED_UUID_EXPRESSION } from './check/source-dialect.js';
 export type { MysqlSource, PgSource } from './connect.js';
 export {
   conversionFor,

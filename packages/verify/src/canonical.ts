@@ -1,6 +1,6 @@
 import type { ColumnPair, Conversion } from '@conv/core';
 import { CONVERSION_TRAITS, quotePgIdent } from '@conv/core';
-import { selectExpressionFor } from '@conv/mysql-export';
+import { isSpatialType, mysqlDouble, selectExpressionFor } from '@conv/mysql-export';
 
 /**
  * The canonical text of a value, written as SQL for each engine so that both print the same bytes for
@@ -27,6 +27,8 @@ import { selectExpressionFor } from '@conv/mysql-export';
  */
 
 const BINARY_SOURCE = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
+/** Spatial columns are exported as WKB bytes (`@conv/mysql-export` mysqlSpatialWkb): compared as bytes too. */
+const isSpatial = (pair: ColumnPair) => isSpatialType(pair.sourceDataType);
 const FLOAT_TYPES = new Set(['float', 'double', 'real', 'double precision', 'float4', 'float8']);
 
 /**
@@ -59,7 +61,7 @@ function isFloat(pair: ColumnPair): boolean {
 
 /** Whether the export carries the source bytes as they are (no character set conversion). */
 function binarySource(pair: ColumnPair): boolean {
-  return BINARY_SOURCE.has(pair.sourceDataType.toLowerCase()) && pair.transform === null;
+  return (BINARY_SOURCE.has(pair.sourceDataType.toLowerCase()) || isSpatial(pair)) && pair.transform === null;
 }
 
 function bitWidth(pair: ColumnPair): number {
@@ -75,7 +77,7 @@ function mysqlNonZeroDate(x: string, then: string): string {
 export function mysqlCanonical(pair: ColumnPair, database?: string): string {
   const x = selectExpressionFor(pair, database);
   if (isFloat(pair) && pair.transform === null) {
-    return floatCanonical(`CAST(CAST(${x} AS DOUBLE) AS CHAR)`, MYSQL_TEXT_FNS);
+    return floatCanonical(`CAST(${mysqlDouble(x)} AS CHAR)`, MYSQL_TEXT_FNS);
   }
   switch (pair.conversion) {
     case 'uuid':

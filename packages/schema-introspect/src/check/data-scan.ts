@@ -36,7 +36,7 @@ export async function scanData(
 ): Promise<Finding[]> {
   const db = plan.source.database;
   const findings: Finding[] = [];
-  const orphans = orphanChecks(plan, target, db);
+  const orphans = orphanChecks(plan, target, db, source);
   // Export-only tables are scanned too: their CSV must still be written (a NUL in text or a zero date in a
   // NOT NULL column stops the export), against the natural PostgreSQL types the plan paired them with.
   for (const table of plan.tables) {

@@ -1,5 +1,12 @@
-import type { MigrationPlan, PlannedTable, TargetCatalog } from '@conv/core';
-import { quoteMysqlIdent } from '@conv/core';
+import type {
+  ColumnPair,
+  MigrationPlan,
+  PlannedTable,
+  SourceCatalog,
+  SourceColumn,
+  TargetCatalog,
+} from '@conv/core';
+import { mysqlUtf8Bytes, quoteMysqlIdent } from '@conv/core';
 import type { ScanRule } from './rules.js';
 
 export interface OrphanCheck {
@@ -20,7 +27,14 @@ export interface OrphanCheck {
  * set (MATCH SIMPLE, as PostgreSQL checks) and no parent row. A uuid-bound '' becomes NULL, so it is no reference.
  * FKs over transformed columns are skipped: the exported value is not the column's.
  */
-export function orphanChecks(plan: MigrationPlan, target: TargetCatalog, db: string): OrphanCheck[] {
+export function orphanChecks(
+  plan: MigrationPlan,
+  target: TargetCatalog,
+  db: string,
+  source?: SourceCatalog,
+): OrphanCheck[] {
+  const sourceColumn = (table: string, column: string) =>
+    source?.tables.find((t) => t.name === table)?.columns.find((c) => c.name === column);
   const loaded = plan.tables.filter((t) => t.action === 'load');
   const byTarget = new Map(loaded.map((t) => [t.target, t]));
   const checks: OrphanCheck[] = [];
@@ -39,22 +53,56 @@ export function orphanChecks(plan: MigrationPlan, target: TargetCatalog, db: str
         const col = `c.${quoteMysqlIdent(p!.source)}`;
         return p!.conversion === 'uuid' ? `${col} IS NOT NULL AND ${col} <> ''` : `${col} IS NOT NULL`;
       });
-      const join = childColumns
-        .map((c, i) => `p.${quoteMysqlIdent(parentColumns[i]!)} = c.${quoteMysqlIdent(c)}`)
-        .join(' AND ');
       const parentTable = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(parent.source)}`;
+      const textual = childColumns.some(
+        (c, i) =>
+          sourceColumn(table.source, c)?.collation &&
+          sourceColumn(parent.source, parentColumns[i]!)?.collation,
+      );
+      let missing: string;
+      if (textual) {
+        // Character keys: compared as PostgreSQL will, and without `=` between two collations (error 1267
+        // for MySQL 8's 0900_ai_ci next to general_ci). Uncorrelated, so the servers materialise the parent
+        // keys once; a correlated subquery would meet MariaDB's subquery cache, which matches its keys in the
+        // column's collation ('ALICE' would reuse the answer for 'alice').
+        const key = (alias: string, col: string, column: SourceColumn | undefined, pair: ColumnPair) =>
+          keyExpr(`${alias}.${quoteMysqlIdent(col)}`, column, pair);
+        const childKeys = childColumns.map((c, i) =>
+          key('c', c, sourceColumn(table.source, c), childPairs[i]!),
+        );
+        const parentKeys = parentColumns.map((c, i) =>
+          key('p', c, sourceColumn(parent.source, c), childPairs[i]!),
+        );
+        const notNull = parentColumns.map((c) => `p.${quoteMysqlIdent(c)} IS NOT NULL`).join(' AND ');
+        missing = `(${childKeys.join(', ')}) NOT IN (SELECT ${parentKeys.join(', ')} FROM ${parentTable} p WHERE ${notNull})`;
+      } else {
+        const join = childColumns
+          .map((c, i) => `p.${quoteMysqlIdent(parentColumns[i]!)} = c.${quoteMysqlIdent(c)}`)
+          .join(' AND ');
+        missing = `NOT EXISTS (SELECT 1 FROM ${parentTable} p WHERE ${join})`;
+      }
       checks.push({
         table,
         fkName: fk.name,
         parent,
         childColumns,
         parentColumns,
-        condition: `${set.join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${parentTable} p WHERE ${join})`,
+        condition: `${set.join(' AND ')} AND ${missing}`,
         nullable: childPairs.every((p) => p!.targetNullable),
       });
     }
   }
   return checks;
+}
+
+/**
+ * One key column as PostgreSQL will compare the loaded value: character columns by their UTF-8 bytes (text
+ * equality: no case folding, no PAD SPACE), lower-cased first for uuid and citext targets (they ignore case).
+ */
+function keyExpr(expr: string, column: SourceColumn | undefined, pair: ColumnPair): string {
+  if (!column?.collation) return expr;
+  const ignoreCase = pair.conversion === 'uuid' || pair.targetBaseType === 'citext';
+  return mysqlUtf8Bytes(ignoreCase ? `LOWER(${expr})` : expr);
 }
 
 /** The check as a scan rule of the child table (alias `c`), counted by its own anti-join query. */

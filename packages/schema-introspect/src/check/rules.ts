@@ -3,6 +3,12 @@ import { CONVERSION_TRAITS, quoteMysqlIdent, quotePgIdent } from '@conv/core';
 import mysql from 'mysql2/promise';
 import { sourceKind } from '../conversions.js';
 import { mysqlIntRange, PG_INT_RANGES } from './ranges.js';
+import {
+  invalidUtf8Condition,
+  SWAPPED_UUID_EXPRESSION,
+  swappedUuidCondition,
+  zeroDateReplacement,
+} from './source-dialect.js';
 
 /** One kind of dirty value in one column, as a SQL condition evaluated on the source rows. */
 export interface ScanRule {
@@ -113,6 +119,23 @@ export function rulesFor(
     });
   }
 
+  if (pair.conversion === 'uuid' && kind === 'binary') {
+    const cond = swappedUuidCondition(q);
+    rule({
+      code: 'uuid-swapped',
+      severity: 'warning',
+      condition: cond,
+      params: [],
+      value: `LOWER(HEX(${q}))`,
+      message: (n) =>
+        `${n} value(s) of ${where} carry the UUID version in byte 0 instead of byte 6, as MySQL's ` +
+        `UUID_TO_BIN(uuid, 1) writes them: loaded as they are they become different UUIDs in ${ctx.targetTable}.${pair.target}`,
+      fix: () =>
+        `profile transform "${ctx.tableName}.${pair.source}": ${JSON.stringify({ kind: 'sql', expression: SWAPPED_UUID_EXPRESSION })} ` +
+        '-- the same as BIN_TO_UUID({{value}}, 1), which MySQL 8 has and MariaDB lacks',
+    });
+  }
+
   if (
     (pair.conversion === 'timestamp' || pair.conversion === 'date') &&
     (kind === 'date' || kind === 'datetime')
@@ -131,11 +154,7 @@ export function rulesFor(
         pair.targetNullable
           ? `${n} zero date(s) in ${where}: loaded as NULL`
           : `${n} zero date(s) in ${where}, bound for NOT NULL ${ctx.targetTable}.${pair.target}: the load would fail`,
-      fix: () =>
-        update(
-          pair.targetNullable ? 'NULL' : kind === 'date' ? "'1970-01-01'" : "'1970-01-01 00:00:00'",
-          cond,
-        ),
+      fix: () => update(pair.targetNullable ? 'NULL' : zeroDateReplacement(column), cond),
     });
   }
 
@@ -211,7 +230,7 @@ export function rulesFor(
       rule({
         code: 'invalid-utf8',
         severity: 'error',
-        condition: `CONVERT(CONVERT(${q} USING utf8mb4) USING binary) <> ${q}`,
+        condition: invalidUtf8Condition(q),
         params: [],
         value: shown,
         message: (n) =>
