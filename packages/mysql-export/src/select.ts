@@ -19,12 +19,19 @@ export function selectExpressionFor(pair: ColumnPair, database?: string): string
     const match = `${lk}.${quoteMysqlIdent(t.matchColumn)}`;
     const value = `${lk}.${quoteMysqlIdent(t.valueColumn)}`;
     // Values that already are a valueColumn (or match nothing) are kept as they are. Compared as UTF-8
-    // bytes: legal whatever the two tables' collations (MySQL 8's 0900_ai_ci next to general_ci is error
-    // 1267 with `=`), and exact, as PostgreSQL compares text.
+    // bytes, as PostgreSQL compares text; a `=` between two collations (MySQL 8's 0900_ai_ci next to
+    // general_ci) is error 1267, so the first test converts the value into the lookup column's own
+    // collation, which keeps its index usable.
     const colBytes = mysqlUtf8Bytes(col);
+    const equals = (lkCol: string, collation: string | undefined) => {
+      const exact = `${mysqlUtf8Bytes(lkCol)} = ${colBytes}`;
+      if (!collation || !/^[a-z0-9]+_[A-Za-z0-9_]+$/.test(collation)) return exact;
+      const charset = collation.slice(0, collation.indexOf('_'));
+      return `${lkCol} = CONVERT(${col} USING ${charset}) COLLATE ${collation} AND ${exact}`;
+    };
     return (
-      `CASE WHEN ${col} IS NULL OR EXISTS (SELECT 1 FROM ${table} ${lk} WHERE ${mysqlUtf8Bytes(value)} = ${colBytes}) THEN ${col} ` +
-      `ELSE COALESCE((SELECT ${value} FROM ${table} ${lk} WHERE ${mysqlUtf8Bytes(match)} = ${colBytes} LIMIT 1), ${col}) END`
+      `CASE WHEN ${col} IS NULL OR EXISTS (SELECT 1 FROM ${table} ${lk} WHERE ${equals(value, t.valueCollation)}) THEN ${col} ` +
+      `ELSE COALESCE((SELECT ${value} FROM ${table} ${lk} WHERE ${equals(match, t.matchCollation)} LIMIT 1), ${col}) END`
     );
   }
   if (t?.kind === 'sql') return t.expression.replaceAll('{{value}}', col);

@@ -14,6 +14,7 @@ import {
 } from '@conv/core';
 import { type MatchedColumns, matchColumns, naturalColumns } from './column-match.js';
 import { loadOrder } from './load-order.js';
+import { withLookupCollations } from './lookup-collations.js';
 import { resolveProfile } from './profile.js';
 import { matchTables } from './table-match.js';
 
@@ -34,6 +35,7 @@ export function planMigration(
   const targetSchema = target.schema || profile.targetSchema;
   const matchedTargets = new Set<string>();
   const matches = matchTables(source.tables, target.tables);
+  const transforms = withLookupCollations(profile.transforms, source);
 
   for (const src of source.tables) {
     const excluded = exclusionOf(src.name, profile);
@@ -66,12 +68,12 @@ export function planMigration(
         column: null,
         message: kept.detail,
       });
-      const natural = naturalColumns(src, profile.transforms);
+      const natural = naturalColumns(src, transforms);
       issues.push(...natural.issues);
       tables.push(planned(src, src.name, targetSchema, 'export-only', kept.reason, natural, issues));
       continue;
     }
-    const matched = matchColumns(src, tgt!, profile.transforms);
+    const matched = matchColumns(src, tgt!, transforms);
     issues.push(...matched.issues);
     tables.push(planned(src, tgt!.name, targetSchema, 'load', null, matched, issues));
   }

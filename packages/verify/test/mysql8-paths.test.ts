@@ -39,7 +39,7 @@ const my = useMysqlDatabase(async (db) => {
     INSERT INTO bits VALUES (1, b'101010101010', b'1111111111111111111111111111111111111111111111111111111111111111'),
       (2, b'0', b'0'), (3, NULL, NULL);
     CREATE TABLE ids (id int PRIMARY KEY, u binary(16) NULL);
-    CREATE TABLE kinds (id char(36) PRIMARY KEY, name varchar(50) COLLATE utf8mb4_general_ci NOT NULL) DEFAULT CHARSET utf8mb4;
+    CREATE TABLE kinds (id char(36) PRIMARY KEY, name varchar(50) COLLATE utf8mb4_general_ci NOT NULL, KEY (name)) DEFAULT CHARSET utf8mb4;
     INSERT INTO kinds VALUES ('${SPACE}', 'space');
     CREATE TABLE items (id int PRIMARY KEY, kind varchar(50) COLLATE ${other} NULL) DEFAULT CHARSET utf8mb4;
     INSERT INTO items VALUES (1, 'space'), (2, 'Space'), (3, 'space'), (4, NULL), (5, '${SPACE}');`);
@@ -146,5 +146,21 @@ describe('MySQL 8 / MariaDB value paths, end to end', () => {
     // 'Space' differs from the name 'space' in PostgreSQL's eyes: kept, even right after 'space' was
     // looked up (MariaDB's subquery cache would otherwise reuse that answer).
     expect(rows.map((r) => r.kind)).toEqual([SPACE, 'Space', SPACE, null, SPACE]);
+  });
+
+  it("item 2: the lookup's subqueries still use the lookup table's indexes (a byte comparison alone cannot)", async () => {
+    const items = plan.tables.find((t) => t.source === 'items')!;
+    expect(items.columns.find((c) => c.source === 'kind')!.transform).toMatchObject({
+      matchCollation: 'utf8mb4_general_ci',
+    });
+    const list = selectListFor(items, my.name);
+    expect(list).toContain('`lk`.`name` = CONVERT(`src`.`kind` USING utf8mb4) COLLATE utf8mb4_general_ci');
+    const plans = await my.query<{ table: string; type: string }[]>(
+      `EXPLAIN SELECT ${list} FROM \`${my.name}\`.items src`,
+    );
+    const lookups = plans.filter((p) => p.table === 'lk');
+    expect(lookups).toHaveLength(2);
+    // ref / eq_ref: a lookup by key per row, not a scan ('index' or 'ALL') of the lookup table.
+    for (const p of lookups) expect(['ref', 'eq_ref']).toContain(p.type);
   });
 });

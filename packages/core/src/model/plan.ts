@@ -42,6 +42,9 @@ export const TransformSchema = z.discriminatedUnion('kind', [
     table: z.string(),
     matchColumn: z.string(),
     valueColumn: z.string(),
+    /** Collations of the two lookup columns, filled in by the plan from the source catalog (index use). */
+    matchCollation: z.string().optional(),
+    valueCollation: z.string().optional(),
   }),
   z.object({ kind: z.literal('sql'), expression: z.string() }),
 ]);
