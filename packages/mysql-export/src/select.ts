@@ -21,11 +21,13 @@ export function selectExpressionFor(pair: ColumnPair, database?: string): string
     // Values that already are a valueColumn (or match nothing) are kept as they are. Compared as UTF-8
     // bytes, as PostgreSQL compares text; a `=` between two collations (MySQL 8's 0900_ai_ci next to
     // general_ci) is error 1267, so the first test converts the value into the lookup column's own
-    // collation, which keeps its index usable.
+    // collation, which keeps its index usable. A lookup column without a collation is not a character
+    // column (the plan records one for every character column): plain `=`, as numbers compare.
     const colBytes = mysqlUtf8Bytes(col);
     const equals = (lkCol: string, collation: string | undefined) => {
+      if (!collation) return `${lkCol} = ${col}`;
       const exact = `${mysqlUtf8Bytes(lkCol)} = ${colBytes}`;
-      if (!collation || !/^[a-z0-9]+_[A-Za-z0-9_]+$/.test(collation)) return exact;
+      if (!/^[a-z0-9]+_[A-Za-z0-9_]+$/.test(collation)) return exact;
       const charset = collation.slice(0, collation.indexOf('_'));
       return `${lkCol} = CONVERT(${col} USING ${charset}) COLLATE ${collation} AND ${exact}`;
     };

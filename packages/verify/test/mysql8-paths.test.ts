@@ -41,8 +41,10 @@ const my = useMysqlDatabase(async (db) => {
     CREATE TABLE ids (id int PRIMARY KEY, u binary(16) NULL);
     CREATE TABLE kinds (id char(36) PRIMARY KEY, name varchar(50) COLLATE utf8mb4_general_ci NOT NULL, KEY (name)) DEFAULT CHARSET utf8mb4;
     INSERT INTO kinds VALUES ('${SPACE}', 'space');
-    CREATE TABLE items (id int PRIMARY KEY, kind varchar(50) COLLATE ${other} NULL) DEFAULT CHARSET utf8mb4;
-    INSERT INTO items VALUES (1, 'space'), (2, 'Space'), (3, 'space'), (4, NULL), (5, '${SPACE}');`);
+    CREATE TABLE sizes (id int PRIMARY KEY, label varchar(20) COLLATE utf8mb4_general_ci NOT NULL, KEY (label)) DEFAULT CHARSET utf8mb4;
+    INSERT INTO sizes VALUES (1, 'small'), (2, 'large');
+    CREATE TABLE items (id int PRIMARY KEY, kind varchar(50) COLLATE ${other} NULL, size varchar(20) COLLATE ${other} NULL) DEFAULT CHARSET utf8mb4;
+    INSERT INTO items VALUES (1, 'space', 'small'), (2, 'Space', '2'), (3, 'space', 'Small'), (4, NULL, NULL), (5, '${SPACE}', 'huge');`);
   await db.query('INSERT INTO ids VALUES (1, ?), (2, ?), (3, NULL)', V1.map(swapped));
 });
 const pg = usePgDatabase(async (db) => {
@@ -52,7 +54,8 @@ const pg = usePgDatabase(async (db) => {
     CREATE TABLE bits (id int PRIMARY KEY, b12 integer, b64 numeric(20,0));
     CREATE TABLE ids (id int PRIMARY KEY, u uuid);
     CREATE TABLE kinds (id uuid PRIMARY KEY, name varchar(50) NOT NULL);
-    CREATE TABLE items (id int PRIMARY KEY, kind varchar(50));`);
+    CREATE TABLE sizes (id int PRIMARY KEY, label varchar(20) NOT NULL);
+    CREATE TABLE items (id int PRIMARY KEY, kind varchar(50), size text);`);
 });
 const out = mkdtempSync(join(tmpdir(), 'conv-verify-mysql8-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -65,6 +68,7 @@ describe('MySQL 8 / MariaDB value paths, end to end', () => {
       transforms: {
         'ids.u': { kind: 'sql', expression: SWAPPED_UUID_EXPRESSION },
         'items.kind': { kind: 'lookup', table: 'kinds', matchColumn: 'name', valueColumn: 'id' },
+        'items.size': { kind: 'lookup', table: 'sizes', matchColumn: 'label', valueColumn: 'id' },
       },
     });
     expect(plan.issues.filter((i) => i.severity === 'error')).toEqual([]);
@@ -81,6 +85,7 @@ describe('MySQL 8 / MariaDB value paths, end to end', () => {
       ['ids', true],
       ['items', true],
       ['kinds', true],
+      ['sizes', true],
     ]);
   });
 
@@ -146,6 +151,9 @@ describe('MySQL 8 / MariaDB value paths, end to end', () => {
     // 'Space' differs from the name 'space' in PostgreSQL's eyes: kept, even right after 'space' was
     // looked up (MariaDB's subquery cache would otherwise reuse that answer).
     expect(rows.map((r) => r.kind)).toEqual([SPACE, 'Space', SPACE, null, SPACE]);
+    // An integer valueColumn: names become ids, ids and unknown names stay.
+    const sizes = await pg.query<{ size: string | null }>('SELECT size FROM items ORDER BY id');
+    expect(sizes.map((r) => r.size)).toEqual(['1', '2', 'Small', null, 'huge']);
   });
 
   it("item 2: the lookup's subqueries still use the lookup table's indexes (a byte comparison alone cannot)", async () => {
@@ -159,7 +167,7 @@ describe('MySQL 8 / MariaDB value paths, end to end', () => {
       `EXPLAIN SELECT ${list} FROM \`${my.name}\`.items src`,
     );
     const lookups = plans.filter((p) => p.table === 'lk');
-    expect(lookups).toHaveLength(2);
+    expect(lookups).toHaveLength(4);
     // ref / eq_ref: a lookup by key per row, not a scan ('index' or 'ALL') of the lookup table.
     for (const p of lookups) expect(['ref', 'eq_ref']).toContain(p.type);
   });
