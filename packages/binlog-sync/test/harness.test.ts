@@ -11,7 +11,9 @@ it('the harness starts a private binlog-enabled MariaDB on a free port and remov
       "SHOW VARIABLES WHERE Variable_name IN ('log_bin','binlog_format','binlog_row_image')",
     );
     await conn.end();
-    const vars = Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, r.Value]));
+    const vars = Object.fromEntries(
+      (rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, r.Value]),
+    );
     expect(vars).toEqual({ log_bin: 'ON', binlog_format: 'ROW', binlog_row_image: 'FULL' });
   } finally {
     await server.stop();
