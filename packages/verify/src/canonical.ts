@@ -102,7 +102,7 @@ export function mysqlCanonical(pair: ColumnPair, database?: string): string {
     case 'boolean':
       return `CASE ${x} + 0 WHEN 0 THEN 'f' WHEN 1 THEN 't' ELSE CONCAT('?', ${x} + 0) END`;
     case 'year':
-      // YEAR 0000 prints as '0000'; the load (and PostgreSQL) carry it as the integer 0.
+      // MySQL prints YEAR 0 as `0000`; the loaded number prints `0`.
       return `CAST(${x} + 0 AS CHAR)`;
     case 'integer':
     case 'numeric':
