@@ -75,8 +75,15 @@ function keyOf(applier: TableApplier, row: unknown[]): Record<string, string | n
   return key;
 }
 
-export function encodeRow(applier: TableApplier, row: unknown[], where: string): (string | null)[] {
+/** Encodes the columns at `indexes` (default all) of a row with the bulk load's encoders. */
+export function encodeRow(
+  applier: TableApplier,
+  row: unknown[],
+  where: string,
+  indexes?: readonly number[],
+): (string | null)[] {
   try {
+    if (indexes) return indexes.map((i) => applier.encoders[i]!(row[i]));
     return applier.encoders.map((enc, i) => enc(row[i]));
   } catch (err) {
     const e = err as ConvError;

@@ -267,7 +267,7 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
           await applyTransforms(my, database, applier.table, ti, before);
         const enc: EncodedChange = { applier, kind: change.kind };
         if (after) enc.values = encodeRow(applier, after, where);
-        if (before) enc.key = applier.keyIndexes.map((ki) => encodeRow(applier, before, where)[ki] ?? null);
+        if (before) enc.key = encodeRow(applier, before, where, applier.keyIndexes);
         out.push(enc);
       }
     }
