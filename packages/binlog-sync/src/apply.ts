@@ -8,6 +8,7 @@ import {
   quotePgQualified,
 } from '@conv/core';
 import { type Encoder, encoderFor } from '@conv/csv-codec';
+import { pgLiteral } from '@conv/pg-loader';
 import type pg from 'pg';
 import { rowArray } from './decode.js';
 import type { RowChange } from './reader.js';
@@ -108,44 +109,66 @@ export function rawRows(applier: TableApplier, change: RowChange): { before?: un
   };
 }
 
-const MAX_PARAMS = 30_000;
+const MAX_ROWS_PER_STATEMENT = 1000;
+const MAX_CHARS_PER_ROUND_TRIP = 4 * 1024 * 1024;
 
-/** Runs the changes in order: consecutive inserts (or deletes) of one table go as one statement. */
-export async function applyChanges(client: pg.ClientBase, changes: readonly EncodedChange[]): Promise<void> {
+function literal(value: string | null): string {
+  return value === null ? 'NULL' : pgLiteral(value);
+}
+
+/**
+ * The changes as SQL statements, in order: consecutive inserts (or deletes) of one table become one
+ * statement. Values are the encoders' texts as untyped literals (pg-loader's pgLiteral), which PostgreSQL
+ * reads with the column's input function — as COPY does — and which let a whole batch go in one round trip.
+ */
+export function changeStatements(changes: readonly EncodedChange[]): string[] {
+  const out: string[] = [];
   let i = 0;
   while (i < changes.length) {
     const c = changes[i]!;
     const a = c.applier;
     if (c.kind === 'update') {
-      const n = a.columns.length;
-      const set = a.columns.map((col, k) => `${col} = $${k + 1}`).join(', ');
-      const where = a.keyIndexes.map((ki, k) => `${a.columns[ki]} = $${n + k + 1}`).join(' AND ');
-      await client.query(`UPDATE ${a.qualified} SET ${set} WHERE ${where}`, [...c.values!, ...c.key!]);
+      const set = a.columns.map((col, k) => `${col} = ${literal(c.values![k]!)}`).join(', ');
+      const where = a.keyIndexes.map((ki, k) => `${a.columns[ki]} = ${literal(c.key![k]!)}`).join(' AND ');
+      out.push(`UPDATE ${a.qualified} SET ${set} WHERE ${where}`);
       i++;
       continue;
     }
-    const width = c.kind === 'insert' ? a.columns.length : a.keyIndexes.length;
-    const maxRows = Math.max(1, Math.floor(MAX_PARAMS / width));
     let j = i;
-    while (j < changes.length && j - i < maxRows && changes[j]!.applier === a && changes[j]!.kind === c.kind)
+    while (
+      j < changes.length &&
+      j - i < MAX_ROWS_PER_STATEMENT &&
+      changes[j]!.applier === a &&
+      changes[j]!.kind === c.kind
+    )
       j++;
-    const group = changes.slice(i, j);
-    const params: (string | null)[] = [];
-    const tuples = group.map((g) => {
-      const vals = c.kind === 'insert' ? g.values! : g.key!;
-      const start = params.length;
-      params.push(...vals);
-      return `(${vals.map((_, k) => `$${start + k + 1}`).join(', ')})`;
-    });
+    const tuples = changes
+      .slice(i, j)
+      .map((g) => `(${(c.kind === 'insert' ? g.values! : g.key!).map(literal).join(', ')})`);
     if (c.kind === 'insert') {
-      await client.query(
-        `INSERT INTO ${a.qualified} (${a.columns.join(', ')}) VALUES ${tuples.join(', ')}`,
-        params,
-      );
+      out.push(`INSERT INTO ${a.qualified} (${a.columns.join(', ')}) VALUES ${tuples.join(', ')}`);
     } else {
       const keys = a.keyIndexes.map((ki) => a.columns[ki]).join(', ');
-      await client.query(`DELETE FROM ${a.qualified} WHERE (${keys}) IN (${tuples.join(', ')})`, params);
+      out.push(`DELETE FROM ${a.qualified} WHERE (${keys}) IN (${tuples.join(', ')})`);
     }
     i = j;
   }
+  return out;
+}
+
+/** Runs the changes in order, many statements per round trip (inside the caller's transaction). */
+export async function applyChanges(client: pg.ClientBase, changes: readonly EncodedChange[]): Promise<void> {
+  let pending: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (pending.length) await client.query(pending.join(';\n'));
+    pending = [];
+    size = 0;
+  };
+  for (const st of changeStatements(changes)) {
+    pending.push(st);
+    size += st.length;
+    if (size >= MAX_CHARS_PER_ROUND_TRIP) await flush();
+  }
+  await flush();
 }
