@@ -30,7 +30,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-it('base64, lookup and sql transforms give the same values through the binlog as through the export', async () => {
+it('base64, lookup and sql transforms give the same values through the binlog as through the export; cutover --set-read-only', async () => {
   const url = `${server.url}app`;
   const admin = await mysql.createConnection({ uri: server.url, multipleStatements: true });
   await admin.query(`CREATE DATABASE app; USE app;
@@ -50,9 +50,19 @@ it('base64, lookup and sql transforms give the same values through the binlog as
   const avatar = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 13) % 256));
   await admin.query("INSERT INTO items VALUES (2, ?, 'space', 'def'), (3, NULL, 'other', NULL)", [avatar]);
   await admin.query("UPDATE items SET label = 'ghi', avatar = x'0102' WHERE id = 1");
-  await admin.end();
 
-  const result = await runCutover({ mysqlUrl: url, pgUrl: pg.url, manifest: exp.manifest });
+  // --set-read-only: conv makes the source refuse writes, and says how to undo it
+  const result = await runCutover({
+    mysqlUrl: url,
+    pgUrl: pg.url,
+    manifest: exp.manifest,
+    setReadOnly: true,
+  });
+  const [[ro]] = (await admin.query('SELECT @@GLOBAL.read_only AS ro')) as unknown as [[{ ro: number }]];
+  expect(ro.ro).toBe(1);
+  expect(result.readOnlyUndo).toBe('SET GLOBAL read_only = OFF');
+  await admin.query(result.readOnlyUndo!);
+  await admin.end();
   expect(result.sync.appliedEvents).toBe(3);
   expect(await pg.query('SELECT id, avatar, "kindId", label FROM items ORDER BY id')).toEqual([
     { id: 1, avatar: Buffer.from([1, 2]).toString('base64'), kindId: SPACE, label: 'GHI' },
