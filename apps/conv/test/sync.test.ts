@@ -56,6 +56,7 @@ describe('conv sync / cutover', () => {
     expect(synced.code, synced.stderr).toBe(ExitCode.ok);
     expect(synced.stdout).toMatch(/Sync caught up: applied \d+ change/);
     expect(synced.stderr).toMatch(/sync: starting at binlog/);
+    expect(synced.stderr).toMatch(/lag \d+ change\(s\), \d+\.\d s/);
 
     await source.conn.query("UPDATE account SET notes = 'back\\r\\n' WHERE name LIKE '%2%'");
     const cut = await cli(['cutover', dir, ...urls()], { cwd });
