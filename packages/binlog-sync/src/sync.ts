@@ -1,4 +1,4 @@
-import { ConvError, ExitCode, type Manifest, redactText } from '@conv/core';
+import { ConvError, connectionError, ExitCode, type Manifest, redactText } from '@conv/core';
 import { connectMysql, EXACT_READ_OPTIONS } from '@conv/mysql-export';
 import type mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -98,12 +98,7 @@ async function connectPg(url: string): Promise<pg.Client> {
   try {
     await client.connect();
   } catch (err) {
-    throw new ConvError(
-      `cannot connect to PostgreSQL: ${redactText((err as Error).message, [url])}`,
-      'sync.connect',
-      ExitCode.connection,
-      {},
-    );
+    throw connectionError('PostgreSQL', url, err, 'sync.connect');
   }
   return client;
 }
