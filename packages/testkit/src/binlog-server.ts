@@ -74,13 +74,18 @@ export async function startBinlogMariadb(options: BinlogServerOptions = {}): Pro
   const dir = mkdtempSync(join(tmpdir(), 'conv-binlog-'));
   const datadir = join(dir, 'data');
   const user = process.getuid?.() === 0 ? ['--user=root'] : [];
-  await run(installDbBinary(), [
-    '--no-defaults',
-    `--datadir=${datadir}`,
-    '--auth-root-authentication-method=normal',
-    '--skip-test-db',
-    ...user,
-  ]);
+  try {
+    await run(installDbBinary(), [
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      ...user,
+    ]);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const port = await freePort();
   const args = [
     '--no-defaults',
