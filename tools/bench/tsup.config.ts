@@ -9,4 +9,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // binlog.js starts its MariaDB through the test harness: load it at run time, do not bundle testcontainers.
+  external: ['@conv/testkit'],
 });

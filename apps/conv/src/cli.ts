@@ -35,6 +35,7 @@ import {
   skippedTables,
   verifyStep,
 } from './steps.js';
+import { cutoverCommand, type SyncArgs, syncCommand, syncCommands } from './sync.js';
 
 /** An app over the generic commands: its name, its default database, its profile (data only). */
 export interface CliOptions {
@@ -55,7 +56,7 @@ export interface CliOptions {
 
 const RUN_STATUSES: RunStatus[] = ['started', 'in_progress', 'completed', 'rolled_back', 'failed'];
 
-type Command = 'check' | 'plan' | 'export' | 'import' | 'verify' | 'log' | 'run';
+type Command = 'check' | 'plan' | 'export' | 'import' | 'verify' | 'log' | 'run' | 'sync' | 'cutover';
 
 interface Parsed extends ConfigFlags {
   json?: boolean;
@@ -135,7 +136,7 @@ function logOptions(y: Argv): Argv {
 
 function buildParser(name: string, argv: string[], choose: (cmd: Command, args: Parsed) => void): Argv {
   const all = (y: Argv) => logOptions(verifyOptions(importOptions(exportOptions(connectionOptions(y)))));
-  return yargs(argv)
+  return syncCommands(yargs(argv), (y) => logOptions(verifyOptions(connectionOptions(y))), choose)
     .scriptName(name)
     .usage(
       `$0 <command> [options]\n\nMove a MySQL/MariaDB database into PostgreSQL and prove nothing was lost.`,
@@ -344,6 +345,8 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
 type Handler = (ctx: StepContext, args: Parsed) => Promise<number>;
 
 const COMMANDS: Record<Command, Handler> = {
+  sync: (ctx, args) => syncCommand(ctx, args as SyncArgs),
+  cutover: (ctx, args) => cutoverCommand(ctx, args as SyncArgs),
   async check(ctx) {
     const planned = await planStep(ctx);
     const report = await checkStep(ctx, planned);

@@ -6,7 +6,7 @@ import mysql from 'mysql2/promise';
  * binary as Buffer (mysql2 does that for charset 63 by itself). No typeCast: mysql2's generated parsers
  * already give every type we need, and a typeCast function would run per field.
  */
-const EXACT_READ_OPTIONS = {
+export const EXACT_READ_OPTIONS = {
   charset: 'utf8mb4',
   dateStrings: true,
   supportBigNumbers: true,

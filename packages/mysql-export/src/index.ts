@@ -1,4 +1,4 @@
-export { connectMysql, databaseOf, EXACT_SUBQUERY_SESSION } from './connect.js';
+export { connectMysql, databaseOf, EXACT_READ_OPTIONS, EXACT_SUBQUERY_SESSION } from './connect.js';
 export { type ExportOptions, type ExportResult, exportDatabase } from './export.js';
 export { exportStamp, fileNameFor } from './files.js';
 export { exportQueryFor, SOURCE_ALIAS, selectExpressionFor, selectListFor } from './select.js';

@@ -5,7 +5,6 @@ import {
   isConvError,
   type Manifest,
   type ProgressReporter,
-  quotePgIdent,
   quotePgQualified,
   redactText,
   redactUrl,
@@ -26,7 +25,8 @@ import {
   validateConstraint,
 } from './foreign-keys.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
-import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
+import { setvalStatement } from './sequences.js';
+import { psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
 import { type ContentCheck, validateExportDirectory } from './validate.js';
@@ -525,14 +525,9 @@ async function resetSequences(
   const out: { sequence: string; value: string }[] = [];
   for (const table of tables) {
     for (const { column, sequence } of table.sequences) {
-      const max = `(SELECT max(${quotePgIdent(column)}) FROM ${quotePgQualified(table.schema, table.target)})`;
-      const start = (seq: string) =>
-        `(SELECT seqstart FROM pg_catalog.pg_sequence WHERE seqrelid = ${seq}::regclass)`;
-      const rows = await session.run<{ value: string }>({
-        text: `SELECT pg_catalog.setval($1::regclass, COALESCE(${max} + 1, ${start('$1')}), false)::text AS value`,
-        values: [sequence],
-        script: `SELECT pg_catalog.setval(${pgLiteral(sequence)}::regclass, COALESCE(${max} + 1, ${start(pgLiteral(sequence))}), false)`,
-      });
+      const rows = await session.run<{ value: string }>(
+        setvalStatement(table.schema, table.target, column, sequence),
+      );
       out.push({ sequence, value: rows[0]?.value ?? '?' });
     }
   }

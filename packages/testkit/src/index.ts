@@ -51,3 +51,4 @@ export function usePgDatabase(setup?: (db: TestPgDb) => Promise<void>): TestPgDb
   });
   return lazy('PostgreSQL test database', () => db);
 }
+export * from './binlog-server.js';

@@ -88,8 +88,10 @@ export function mysqlCanonical(pair: ColumnPair, database?: string): string {
       return `LOWER(NULLIF(CAST(${x} AS CHAR), ''))`;
     case 'boolean':
       return `CASE ${x} + 0 WHEN 0 THEN 'f' WHEN 1 THEN 't' ELSE CONCAT('?', ${x} + 0) END`;
-    case 'integer':
     case 'year':
+      // MySQL prints YEAR 0 as `0000`; the loaded number prints `0`.
+      return `CAST(${x} + 0 AS CHAR)`;
+    case 'integer':
     case 'numeric':
       return `CAST(${x} AS CHAR)`;
     case 'timestamp':

@@ -1,0 +1,17 @@
+export { buildAppliers, type EncodedChange, type TableApplier } from './apply.js';
+export { type CutoverOptions, type CutoverResult, runCutover } from './cutover.js';
+export { binlogValue } from './decode.js';
+export { type BinlogPosition, comparePositions, formatPosition } from './position.js';
+export { checkPreconditions, type PreconditionReport } from './preconditions.js';
+export { type RowChange, type SourceTxn, statementTouches } from './reader.js';
+export { currentBinlogPosition, setSourceReadOnly, sourceFlavor } from './source.js';
+export { POSITION_TABLE, readPosition, type StoredPosition } from './state.js';
+export {
+  type SyncHandle,
+  type SyncOptions,
+  type SyncProgress,
+  type SyncResult,
+  snapshotKey,
+  sourceKey,
+  startSync,
+} from './sync.js';
