@@ -26,6 +26,7 @@ import {
   validateConstraint,
 } from './foreign-keys.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
+import { restartSequences } from './sequences.js';
 import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
@@ -514,29 +515,12 @@ function orphanError(fk: LiveForeignKey, sample: pg.QueryResultRow[], why: strin
   );
 }
 
-/**
- * Every sequence owned by a loaded column (serial and identity, e.g. Alkemio's `rowId`) is set so the
- * next value is max + 1, or the sequence's start when the table is empty.
- */
-async function resetSequences(
+/** Sequences restart in the load's transaction (see sequences.ts): a rollback leaves them untouched. */
+function resetSequences(
   session: Session,
   tables: LoadTable[],
 ): Promise<{ sequence: string; value: string }[]> {
-  const out: { sequence: string; value: string }[] = [];
-  for (const table of tables) {
-    for (const { column, sequence } of table.sequences) {
-      const max = `(SELECT max(${quotePgIdent(column)}) FROM ${quotePgQualified(table.schema, table.target)})`;
-      const start = (seq: string) =>
-        `(SELECT seqstart FROM pg_catalog.pg_sequence WHERE seqrelid = ${seq}::regclass)`;
-      const rows = await session.run<{ value: string }>({
-        text: `SELECT pg_catalog.setval($1::regclass, COALESCE(${max} + 1, ${start('$1')}), false)::text AS value`,
-        values: [sequence],
-        script: `SELECT pg_catalog.setval(${pgLiteral(sequence)}::regclass, COALESCE(${max} + 1, ${start(pgLiteral(sequence))}), false)`,
-      });
-      out.push({ sequence, value: rows[0]?.value ?? '?' });
-    }
-  }
-  return out;
+  return restartSequences((stmt) => session.run(stmt), tables);
 }
 
 interface PerTableInput {

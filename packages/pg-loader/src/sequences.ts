@@ -1,0 +1,39 @@
+import { quotePgIdent, quotePgQualified } from '@conv/core';
+import type { LoadTable } from './load-plan.js';
+import { pgLiteral, type Statement } from './sql.js';
+
+/** Runs one statement on the load's session (and writes it to the script). */
+export type RunStatement = <R extends Record<string, unknown>>(stmt: Statement | string) => Promise<R[]>;
+
+/**
+ * Every sequence owned by a loaded column (serial and identity, e.g. Alkemio's `rowId`) restarts at
+ * max + 1, or at its start value when the table is empty. `ALTER SEQUENCE … RESTART` and not `setval()`:
+ * since PostgreSQL 10 the ALTER is transactional (the sequence gets a new relfilenode), so a load that
+ * rolls back — or whose client is killed before COMMIT — leaves every sequence where it was. A restart
+ * value beyond the sequence's MAXVALUE (a smallint identity at 32767) fails the load here, inside the
+ * transaction; `check` reports it before anything is written.
+ */
+export async function restartSequences(
+  run: RunStatement,
+  tables: readonly LoadTable[],
+): Promise<{ sequence: string; value: string }[]> {
+  const out: { sequence: string; value: string }[] = [];
+  for (const table of tables) {
+    for (const { column, sequence } of table.sequences) {
+      const rows = await run<{ next: string | null; start: string }>({
+        text:
+          `SELECT (SELECT max(${quotePgIdent(column)})::numeric + 1 FROM ${quotePgQualified(table.schema, table.target)})::text AS next, ` +
+          '(SELECT seqstart FROM pg_catalog.pg_sequence WHERE seqrelid = $1::regclass)::text AS start',
+        values: [sequence],
+        script: `-- next value of ${pgLiteral(sequence)}: max(${quotePgIdent(column)}) + 1 of ${quotePgQualified(table.schema, table.target)}`,
+      });
+      const next = rows[0]?.next ?? null;
+      if (next !== null && !/^-?\d+$/.test(next))
+        throw new Error(`unexpected next value ${next} for ${sequence}`);
+      // `sequence` comes from the catalog already quoted (quote_ident); `next` is an integer checked above.
+      await run(`ALTER SEQUENCE ${sequence} ${next === null ? 'RESTART' : `RESTART WITH ${next}`}`);
+      out.push({ sequence, value: next ?? rows[0]?.start ?? '?' });
+    }
+  }
+  return out;
+}
