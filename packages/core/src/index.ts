@@ -9,4 +9,5 @@ export * from './model/target-catalog.js';
 export * from './progress.js';
 export * from './quote.js';
 export * from './redact.js';
+export * from './saved-keys.js';
 export { CONV_VERSION } from './version.js';

@@ -26,10 +26,12 @@ import {
   validateConstraint,
 } from './foreign-keys.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
+import { forgetForeignKeys, readSavedForeignKeys, saveForeignKeys } from './saved-constraints.js';
 import { restartSequences } from './sequences.js';
 import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
+import { lockDirectory, lockTarget } from './target-lock.js';
 import { type ContentCheck, validateExportDirectory } from './validate.js';
 
 export type ImportMode = 'single-transaction' | 'per-table';
@@ -80,6 +82,8 @@ export interface ImportResult {
 
 /** The session that runs every statement: each one goes to the script before it is sent. */
 class Session {
+  /** Statements that put back what `setval()` moved (see sequences.ts), run after a ROLLBACK. */
+  undo: Statement[] = [];
   constructor(
     readonly client: pg.ClientBase,
     readonly artifacts: ImportArtifacts,
@@ -127,7 +131,15 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   const validated = Date.now();
   const content = options.contentCheck ?? 'before-load';
   const manifest = await validateExportDirectory(options.dir, { tables: options.tables, content });
-  const artifacts = new ImportArtifacts(options.dir, options.now ?? new Date(), secrets);
+  // One import per directory: its state file and script names must not be shared with a second process.
+  const unlockDir = lockDirectory(options.dir);
+  let artifacts: ImportArtifacts;
+  try {
+    artifacts = new ImportArtifacts(options.dir, options.now ?? new Date(), secrets);
+  } catch (err) {
+    unlockDir();
+    throw err;
+  }
   const say = (line: string) => {
     artifacts.info(line);
     progress.log(redactText(line, secrets));
@@ -146,6 +158,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     await client.connect();
   } catch (err) {
     await artifacts.close();
+    unlockDir();
     throw connectionError('PostgreSQL', options.pgUrl, err, 'pg-connection', {
       secrets,
       location: { server: serverOf(options.pgUrl) },
@@ -154,6 +167,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
   const session = new Session(client, artifacts);
   try {
+    await lockTarget(client, schema, target);
     const result = await runImport(session, manifest, options, {
       schema,
       mode,
@@ -183,6 +197,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   } finally {
     await client.end().catch(() => {});
     await artifacts.close();
+    unlockDir();
   }
 }
 
@@ -214,9 +229,18 @@ async function runImport(
   if (!plan.tables.length) throw noTables(plan.skipped, ctx.target);
 
   const state = ctx.mode === 'per-table' ? await resumableState(options.dir, manifest, ctx) : null;
-  const fks = state?.droppedForeignKeys.length
-    ? mergeSaved(fksOfLoadedTables(live, plan.tables), state.droppedForeignKeys)
-    : fksOfLoadedTables(live, plan.tables);
+  // Keys an interrupted per-table run dropped and saved in the target: restored by this import whatever
+  // its mode, strategy or export directory.
+  const saved = missingNow(await readSavedForeignKeys(client, ctx.schema), live);
+  if (saved.length) {
+    ctx.say(
+      `${saved.length} foreign key(s) dropped by an interrupted import are missing from the target; they are re-added and validated by this import: ${saved.map((fk) => `${fk.table}.${fk.name}`).join(', ')}`,
+    );
+  }
+  const fks = mergeSaved(
+    mergeSaved(fksOfLoadedTables(live, plan.tables), state?.droppedForeignKeys ?? []),
+    saved,
+  );
   const choice = state
     ? {
         strategy: state.strategy,
@@ -254,17 +278,20 @@ async function runImport(
     checkedForeignKeys: 0,
     resumed: [],
   };
-  const droppable = choice.strategy === 'drop-recreate' ? fks : [];
+  const droppable =
+    choice.strategy === 'drop-recreate' ? fks : mergeSaved(state?.droppedForeignKeys ?? [], saved);
   if (ctx.mode === 'single-transaction') {
     await session.run('BEGIN');
     try {
-      await prepare(session, choice.strategy, fks, droppable, truncated, 'local');
+      await prepare(session, choice.strategy, fks, presentNow(droppable, live), truncated, 'local');
       for (const table of order) outcome.loaded.push(await loadOne(session, table, ctx));
       outcome.checkedForeignKeys = await restoreForeignKeys(session, choice.strategy, fks, droppable);
+      await forgetForeignKeys(client, runOn(session), ctx.schema);
       outcome.sequences = await resetSequences(session, order);
       await session.run('COMMIT');
     } catch (err) {
       await session.run('ROLLBACK').catch(() => {});
+      await undoSequences(session, ctx.say);
       ctx.say('rolled back: the target is as it was before the import');
       throw err;
     }
@@ -429,6 +456,7 @@ async function prepare(
   droppable: LiveForeignKey[],
   truncated: { schema: string; name: string }[],
   scope: 'local' | 'session',
+  schema = 'public',
 ): Promise<void> {
   // per-table sessions set it once for the whole session (see runPerTable).
   if (strategy === 'replica' && scope === 'local')
@@ -436,6 +464,8 @@ async function prepare(
   if (strategy === 'ordered' && scope === 'local' && fks.some((fk) => fk.deferrable)) {
     await session.run('SET CONSTRAINTS ALL DEFERRED');
   }
+  // per-table: the keys are saved in the target in the transaction that drops them (see saved-constraints.ts).
+  if (scope === 'session') await saveForeignKeys(session.client, runOn(session), schema, droppable);
   for (const fk of droppable) await session.run(dropConstraint(fk));
   await session.run(truncateAll(truncated));
 }
@@ -475,9 +505,9 @@ async function restoreForeignKeys(
   fks: LiveForeignKey[],
   droppable: LiveForeignKey[],
 ): Promise<number> {
-  if (strategy === 'drop-recreate') {
+  let checked = 0;
+  if (droppable.length) {
     for (const fk of droppable) await session.run(addNotValid(fk));
-    let checked = 0;
     for (const fk of droppable) {
       if (!fk.validated) continue;
       await session.run('SAVEPOINT conv_validate');
@@ -491,16 +521,17 @@ async function restoreForeignKeys(
       }
       checked++;
     }
-    return checked;
   }
   if (strategy === 'replica') {
+    const readded = new Set(droppable.map(fkKey));
     for (const fk of fks) {
+      if (readded.has(fkKey(fk))) continue;
       const sample = await session.run(orphanQuery(fk));
       if (sample.length) throw orphanError(fk, sample, 'rows without a parent row');
+      checked++;
     }
-    return fks.length;
   }
-  return 0;
+  return checked;
 }
 
 function orphanError(fk: LiveForeignKey, sample: pg.QueryResultRow[], why: string): ConvError {
@@ -515,12 +546,22 @@ function orphanError(fk: LiveForeignKey, sample: pg.QueryResultRow[], why: strin
   );
 }
 
+const runOn = (session: Session) => (stmt: Statement | string) => session.run(stmt);
+
 /** Sequences restart in the load's transaction (see sequences.ts): a rollback leaves them untouched. */
 function resetSequences(
   session: Session,
   tables: LoadTable[],
 ): Promise<{ sequence: string; value: string }[]> {
-  return restartSequences((stmt) => session.run(stmt), tables);
+  session.undo = [];
+  return restartSequences((stmt) => session.run(stmt), tables, session.undo);
+}
+
+/** After a ROLLBACK: puts back sequences that had to be moved with setval (not transactional). */
+async function undoSequences(session: Session, say: (line: string) => void): Promise<void> {
+  for (const stmt of session.undo.splice(0)) {
+    await session.run(stmt).catch((err: Error) => say(`could not restore a sequence: ${err.message}`));
+  }
 }
 
 interface PerTableInput {
@@ -567,7 +608,15 @@ async function runPerTable(
     await writeState(options.dir, { ...state, phase: 'preparing' });
     await session.run('BEGIN');
     try {
-      await prepare(session, outcome.strategy, fks, presentNow(droppable, live), truncated, 'session');
+      await prepare(
+        session,
+        outcome.strategy,
+        fks,
+        presentNow(droppable, live),
+        truncated,
+        'session',
+        ctx.schema,
+      );
       await session.run('COMMIT');
     } catch (err) {
       await session.run('ROLLBACK').catch(() => {});
@@ -607,10 +656,12 @@ async function runPerTable(
   await session.run('BEGIN');
   try {
     outcome.checkedForeignKeys = await restoreForeignKeys(session, outcome.strategy, fks, toAdd);
+    await forgetForeignKeys(session.client, runOn(session), ctx.schema);
     outcome.sequences = await resetSequences(session, order);
     await session.run('COMMIT');
   } catch (err) {
     await session.run('ROLLBACK').catch(() => {});
+    await undoSequences(session, ctx.say);
     throw err;
   }
   await writeState(options.dir, { ...state, phase: 'completed', droppedForeignKeys: [] });

@@ -12,26 +12,46 @@ export type RunStatement = <R extends Record<string, unknown>>(stmt: Statement |
  * rolls back — or whose client is killed before COMMIT — leaves every sequence where it was. A restart
  * value beyond the sequence's MAXVALUE (a smallint identity at 32767) fails the load here, inside the
  * transaction; `check` reports it before anything is written.
+ * A role that may only UPDATE a sequence it does not own cannot ALTER it: `setval()` then, after recording
+ * the old value in `undo` (run by the caller after a ROLLBACK; a killed process cannot, the log says so).
  */
 export async function restartSequences(
   run: RunStatement,
   tables: readonly LoadTable[],
+  undo: Statement[] = [],
 ): Promise<{ sequence: string; value: string }[]> {
   const out: { sequence: string; value: string }[] = [];
   for (const table of tables) {
     for (const { column, sequence } of table.sequences) {
-      const rows = await run<{ next: string | null; start: string }>({
+      const rows = await run<{ next: string | null; start: string; owned: boolean }>({
         text:
           `SELECT (SELECT max(${quotePgIdent(column)})::numeric + 1 FROM ${quotePgQualified(table.schema, table.target)})::text AS next, ` +
-          '(SELECT seqstart FROM pg_catalog.pg_sequence WHERE seqrelid = $1::regclass)::text AS start',
+          '(SELECT seqstart FROM pg_catalog.pg_sequence WHERE seqrelid = $1::regclass)::text AS start, ' +
+          "(SELECT pg_catalog.pg_has_role(relowner, 'USAGE') FROM pg_catalog.pg_class WHERE oid = $1::regclass) AS owned",
         values: [sequence],
         script: `-- next value of ${pgLiteral(sequence)}: max(${quotePgIdent(column)}) + 1 of ${quotePgQualified(table.schema, table.target)}`,
       });
       const next = rows[0]?.next ?? null;
       if (next !== null && !/^-?\d+$/.test(next))
         throw new Error(`unexpected next value ${next} for ${sequence}`);
-      // `sequence` comes from the catalog already quoted (quote_ident); `next` is an integer checked above.
-      await run(`ALTER SEQUENCE ${sequence} ${next === null ? 'RESTART' : `RESTART WITH ${next}`}`);
+      if (!rows[0]?.owned) {
+        const [old] = await run<{ v: string; c: boolean }>({
+          text: `SELECT last_value::text AS v, is_called AS c FROM ${sequence}`,
+        });
+        if (old)
+          undo.push({
+            text: 'SELECT pg_catalog.setval($1::regclass, $2::bigint, $3)',
+            values: [sequence, old.v, old.c],
+          });
+        await run({
+          text: 'SELECT pg_catalog.setval($1::regclass, $2::bigint, false)',
+          values: [sequence, next ?? rows[0]?.start],
+          script: `SELECT pg_catalog.setval(${pgLiteral(sequence)}::regclass, ${next ?? rows[0]?.start}, false)`,
+        });
+      } else {
+        // `sequence` comes from the catalog already quoted (quote_ident); `next` is an integer checked above.
+        await run(`ALTER SEQUENCE ${sequence} ${next === null ? 'RESTART' : `RESTART WITH ${next}`}`);
+      }
       out.push({ sequence, value: next ?? rows[0]?.start ?? '?' });
     }
   }
