@@ -25,6 +25,13 @@ import {
   topologicalOrder,
   validateConstraint,
 } from './foreign-keys.js';
+import {
+  clientConfig,
+  cutConnection,
+  DEFAULT_TIMEOUTS,
+  type ImportTimeouts,
+  interruptedError,
+} from './liveness.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
 import { forgetForeignKeys, readSavedForeignKeys, saveForeignKeys } from './saved-constraints.js';
 import { restartSequences } from './sequences.js';
@@ -58,6 +65,10 @@ export interface ImportOptions {
   contentCheck?: ContentCheck;
   /** Clock for the artifact names (tests). */
   now?: Date;
+  /** Bounds on connecting, on a COPY that moves nothing, on lock waits (see liveness.ts). */
+  timeouts?: ImportTimeouts;
+  /** Aborting (SIGINT/SIGTERM) cuts the connection at once: PostgreSQL rolls back the open transaction. */
+  signal?: AbortSignal;
 }
 
 export interface ImportResult {
@@ -153,7 +164,8 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   );
   artifacts.statement('\\set ON_ERROR_STOP on');
 
-  const client = new pg.Client({ connectionString: options.pgUrl, application_name: 'conv import' });
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const client = new pg.Client(clientConfig(options.pgUrl, timeouts));
   try {
     await client.connect();
   } catch (err) {
@@ -166,9 +178,14 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   }
   client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
   const session = new Session(client, artifacts);
+  const onAbort = () => cutConnection(client, interruptedError(target));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    if (options.signal?.aborted) throw interruptedError(target);
     await lockTarget(client, schema, target);
+    await session.run(`SET lock_timeout = ${Math.max(1, Math.floor(timeouts.lockMs))}`);
     const result = await runImport(session, manifest, options, {
+      stall: { ms: timeouts.stallMs, server: serverOf(options.pgUrl) },
       schema,
       mode,
       progress,
@@ -181,7 +198,8 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
       `import done: ${result.loaded.length} tables, ${result.loaded.reduce((s, t) => s + t.rows, 0)} rows in ${ms} ms (strategy ${result.strategy})`,
     );
     return { ...result, scriptFile: artifacts.scriptFile, logFile: artifacts.logFile, ms };
-  } catch (err) {
+  } catch (caught) {
+    const err = options.signal?.aborted ? interruptedError(target) : caught;
     const message = redactText(err instanceof Error ? err.message : String(err), secrets);
     artifacts.info(`FAILED: ${message}`);
     artifacts.comment(`ERROR: ${message}`);
@@ -195,13 +213,28 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
       { cause: err },
     );
   } finally {
-    await client.end().catch(() => {});
+    options.signal?.removeEventListener('abort', onAbort);
+    await endClient(client);
     await artifacts.close();
     unlockDir();
   }
 }
 
+/** `end()` waits for the server: a stopped one must not hold the exit. */
+async function endClient(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.end().catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2000);
+    }),
+  ]);
+  clearTimeout(timer);
+  cutConnection(client, new Error('closed'));
+}
+
 interface RunContext {
+  stall: { ms: number; server: string };
   content: ContentCheck;
   schema: string;
   mode: ImportMode;
@@ -484,7 +517,7 @@ async function loadOne(
       const estimate = table.bytes > 0 ? Math.floor((table.rows * moved) / table.bytes) : 0;
       ctx.progress.update(table.target, estimate, moved);
     },
-    { hash: ctx.content === 'while-loading' },
+    { hash: ctx.content === 'while-loading', stall: ctx.stall },
   );
   ctx.progress.finish(table.target, rows, bytes);
   session.artifacts.info(

@@ -1,5 +1,6 @@
 export type { FkStrategy, FkStrategyOption } from './foreign-keys.js';
 export { type ImportMode, type ImportOptions, type ImportResult, importDirectory } from './import.js';
+export type { ImportTimeouts } from './liveness.js';
 export { buildLoadPlan, type LoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
 export { parseCsvRecord, readCsvHeader, sha256OfFile } from './scan.js';
 export { pgLiteral } from './sql.js';
