@@ -5,7 +5,8 @@
 // state file: the second run exited 0 with the key gone.
 // The test builds this package's bin (tsup) first; its dependencies are built by turbo (`^build`).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -45,8 +46,13 @@ interface Ended {
   stderr: string;
 }
 
-/** Runs the bin; with `killOn`, sends SIGKILL as soon as stderr matches it. */
-function runBin(args: string[], cwd: string, killOn?: RegExp): Promise<Ended & { killed: boolean }> {
+/** Runs the bin; with `killOn`, sends `signal` (SIGKILL) as soon as stderr matches it. */
+function runBin(
+  args: string[],
+  cwd: string,
+  killOn?: RegExp,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<Ended & { killed: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
@@ -58,7 +64,7 @@ function runBin(args: string[], cwd: string, killOn?: RegExp): Promise<Ended & {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       if (killOn && !killed && killOn.test(stderr)) {
-        killed = child.kill('SIGKILL');
+        killed = child.kill(signal);
       }
     });
     child.on('close', (code, signal) => resolve({ code, signal, stderr, killed }));
@@ -100,5 +106,21 @@ describe.skipIf(
     expect(await foreignKeys()).toEqual([{ conname: 'child_parent_id_fkey', convalidated: true }]);
     const [n] = await target.query<{ n: string }>('SELECT count(*)::text AS n FROM child');
     expect(n?.n).toBe(String(CHILD_ROWS));
+  });
+
+  it('one SIGTERM during the import is obeyed at once: exit 130, failed logged, keys restored next run', async () => {
+    const cwd = tempDir();
+    await target.query('TRUNCATE child, parent');
+    const stopped = await runBin(['run', ...flags()], cwd, /import parent: done/, 'SIGTERM');
+    expect(stopped.killed).toBe(true);
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/interrupted/);
+    const log = JSON.parse(readFileSync(join(cwd, 'migration_log.json'), 'utf8')) as {
+      migration_runs: { status: string }[];
+    };
+    expect(log.migration_runs.at(-1)?.status).toBe('failed');
+    const again = await runBin(['run', ...flags()], cwd);
+    expect(again.code).toBe(0);
+    expect(await foreignKeys()).toEqual([{ conname: 'child_parent_id_fkey', convalidated: true }]);
   });
 });
