@@ -10,7 +10,6 @@ import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from './helpers.js';
 
-const ROWS = 100_000;
 const source = useMysqlDatabase(async (db) => {
   await db.query(`
     CREATE TABLE digits (i int PRIMARY KEY);
