@@ -522,7 +522,14 @@ export async function runMain(argv: string[], options: Omit<CliOptions, 'signal'
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // An empty event loop before the command returned means a stream ended without its end (never exit 0).
+  const unfinished = () => {
+    process.stderr.write(`${options.name}: internal error: the command stopped without a result\n`);
+    process.exit(ExitCode.unexpected);
+  };
+  process.once('beforeExit', unfinished);
   const code = await runCli(argv, { ...options, signal: controller.signal });
+  process.off('beforeExit', unfinished);
   process.exitCode = code;
   // Let stdout drain; a connection pool left open by a library must not keep the process alive.
   setTimeout(() => process.exit(code), 2000).unref();

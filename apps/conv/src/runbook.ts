@@ -219,7 +219,10 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
       return await stop(
         'failed',
         new ConvError(
-          `verify found differences in ${differing.length} table(s): ${differing.map((t) => t.table).join(', ')}`,
+          `verify found differences in ${differing.length} table(s): ${differing.map((t) => t.table).join(', ')}` +
+            (verified.constraints?.length
+              ? `; foreign keys missing or NOT VALID: ${verified.constraints.map((c) => `${c.table}.${c.constraint}`).join(', ')}`
+              : ''),
           'verify-mismatch',
           ExitCode.verifyMismatch,
           {},

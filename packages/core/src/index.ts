@@ -11,4 +11,5 @@ export * from './mysql-compare.js';
 export * from './progress.js';
 export * from './quote.js';
 export * from './redact.js';
+export * from './saved-keys.js';
 export { CONV_VERSION } from './version.js';

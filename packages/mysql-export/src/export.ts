@@ -205,8 +205,25 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', stopAll);
-    for (const conn of conns) await conn.end().catch(() => conn.destroy());
+    for (const conn of conns) await closeConnection(conn);
   }
+}
+
+/** `end()` waits for the server's answer to QUIT: a dead or stopped server must not hold the exit. */
+async function closeConnection(conn: mysql.Connection): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), 2000);
+  });
+  const ended = await Promise.race([
+    conn.end().then(
+      () => 'ok' as const,
+      () => 'late' as const,
+    ),
+    late,
+  ]);
+  clearTimeout(timer);
+  if (ended === 'late') conn.destroy();
 }
 
 /** The error that caused the stop, not the "stopped" errors of the tables it interrupted. */

@@ -28,7 +28,7 @@ export interface TableExportOptions {
 }
 
 /** The underlying callback connection of a mysql2/promise connection (for streaming with pause/resume). */
-interface CoreConnection {
+interface CoreConnection extends NodeJS.EventEmitter {
   query(options: { sql: string; rowsAsArray: boolean }): NodeJS.EventEmitter;
   pause(): void;
   resume(): void;
@@ -38,6 +38,17 @@ interface CoreConnection {
 function coreOf(conn: mysql.Connection): CoreConnection {
   return (conn as unknown as { connection: CoreConnection }).connection;
 }
+
+/** Driver codes of a connection that went away (killed, server gone, network). */
+const LOST = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+]);
 
 /** ConvError for a failed read of a table. */
 export function readError(err: unknown, table: string): ConvError {
@@ -53,12 +64,22 @@ export function readError(err: unknown, table: string): ConvError {
       { cause: err },
     );
   }
+  if (LOST.has(e.code ?? '')) {
+    return new ConvError(
+      `reading table ${table} failed: the connection to MySQL was lost before the end of the result (${e.code}${e.message ? `: ${e.message}` : ''})`,
+      'export.connection-lost',
+      ExitCode.connection,
+      { table },
+      'the server closed the connection (KILL, restart, crash or network): check the server and export again',
+      { cause: err },
+    );
+  }
   return new ConvError(
     `reading table ${table} failed: ${e.message ?? String(err)}`,
     'export.read',
     ExitCode.unexpected,
     { table },
-    e.code === 'PROTOCOL_CONNECTION_LOST' ? 'the connection to MySQL was lost: export again' : undefined,
+    undefined,
     { cause: err },
   );
 }
@@ -126,10 +147,25 @@ export async function exportTableFile(options: TableExportOptions): Promise<Tabl
     });
     writer.header(table.columns.map((c) => c.target));
 
+    // A killed connection ends the socket without ending the query (mysql2 emits neither `end` nor
+    // `error` on it): a result that stops without its end-of-result is a failure, never a short file.
+    const lost = (err?: Error) =>
+      fail(
+        readError(
+          err ?? Object.assign(new Error('connection closed'), { code: 'PROTOCOL_CONNECTION_LOST' }),
+          table.source,
+        ),
+      );
+    const ended = () => lost();
+    core.on('error', lost);
+    core.on('end', ended);
+
     out.on('error', (err) => fail(writeError(err, finalPath, table.source)));
     out.on('drain', () => core.resume());
     out.on('finish', () => {
       signal.removeEventListener('abort', onAbort);
+      core.off('error', lost);
+      core.off('end', ended);
       if (!failed) resolve();
     });
 

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { ConvError, ExitCode } from '@conv/core';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { cutConnection, stalledError, stallWatch } from './liveness.js';
 import type { LoadTable } from './load-plan.js';
 import { copyFromStdin } from './sql.js';
 
@@ -24,14 +25,23 @@ export async function copyTable(
   client: pg.ClientBase,
   table: LoadTable,
   onBytes: (bytes: number) => void,
-  options: { hash?: boolean } = {},
+  options: { hash?: boolean; stall?: { ms: number; server: string } } = {},
 ): Promise<CopyOutcome> {
   const started = Date.now();
+  let stalled: ConvError | undefined;
+  const watch = options.stall
+    ? stallWatch(options.stall.ms, () => {
+        stalled = stalledError(options.stall!.server, `${table.schema}.${table.target}`, options.stall!.ms);
+        cutConnection(client, stalled);
+        file.destroy(stalled);
+      })
+    : null;
   const copy = client.query(copyFrom(copyFromStdin(table.schema, table.target, table.columns)));
   const file = createReadStream(table.path, { highWaterMark: READ_CHUNK });
   let bytes = 0;
   const hash = options.hash ? createHash('sha256') : null;
   file.on('data', (chunk) => {
+    watch?.touch();
     bytes += chunk.length;
     hash?.update(chunk);
     onBytes(bytes);
@@ -39,7 +49,9 @@ export async function copyTable(
   try {
     await pipeline(file, copy);
   } catch (err) {
-    throw copyError(err, table);
+    throw stalled ?? copyError(err, table);
+  } finally {
+    watch?.stop();
   }
   if (hash) {
     const sha256 = hash.digest('hex');

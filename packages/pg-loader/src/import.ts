@@ -24,11 +24,20 @@ import {
   topologicalOrder,
   validateConstraint,
 } from './foreign-keys.js';
+import {
+  clientConfig,
+  cutConnection,
+  DEFAULT_TIMEOUTS,
+  type ImportTimeouts,
+  interruptedError,
+} from './liveness.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
-import { setvalStatement } from './sequences.js';
+import { forgetForeignKeys, readSavedForeignKeys, saveForeignKeys } from './saved-constraints.js';
+import { restartSequences } from './sequences.js';
 import { psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
+import { lockDirectory, lockTarget } from './target-lock.js';
 import { type ContentCheck, validateExportDirectory } from './validate.js';
 
 export type ImportMode = 'single-transaction' | 'per-table';
@@ -55,6 +64,10 @@ export interface ImportOptions {
   contentCheck?: ContentCheck;
   /** Clock for the artifact names (tests). */
   now?: Date;
+  /** Bounds on connecting, on a COPY that moves nothing, on lock waits (see liveness.ts). */
+  timeouts?: ImportTimeouts;
+  /** Aborting (SIGINT/SIGTERM) cuts the connection at once: PostgreSQL rolls back the open transaction. */
+  signal?: AbortSignal;
 }
 
 export interface ImportResult {
@@ -79,6 +92,8 @@ export interface ImportResult {
 
 /** The session that runs every statement: each one goes to the script before it is sent. */
 class Session {
+  /** Statements that put back what `setval()` moved (see sequences.ts), run after a ROLLBACK. */
+  undo: Statement[] = [];
   constructor(
     readonly client: pg.ClientBase,
     readonly artifacts: ImportArtifacts,
@@ -126,7 +141,15 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   const validated = Date.now();
   const content = options.contentCheck ?? 'before-load';
   const manifest = await validateExportDirectory(options.dir, { tables: options.tables, content });
-  const artifacts = new ImportArtifacts(options.dir, options.now ?? new Date(), secrets);
+  // One import per directory: its state file and script names must not be shared with a second process.
+  const unlockDir = lockDirectory(options.dir);
+  let artifacts: ImportArtifacts;
+  try {
+    artifacts = new ImportArtifacts(options.dir, options.now ?? new Date(), secrets);
+  } catch (err) {
+    unlockDir();
+    throw err;
+  }
   const say = (line: string) => {
     artifacts.info(line);
     progress.log(redactText(line, secrets));
@@ -140,11 +163,13 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   );
   artifacts.statement('\\set ON_ERROR_STOP on');
 
-  const client = new pg.Client({ connectionString: options.pgUrl, application_name: 'conv import' });
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const client = new pg.Client(clientConfig(options.pgUrl, timeouts));
   try {
     await client.connect();
   } catch (err) {
     await artifacts.close();
+    unlockDir();
     throw connectionError('PostgreSQL', options.pgUrl, err, 'pg-connection', {
       secrets,
       location: { server: serverOf(options.pgUrl) },
@@ -152,8 +177,14 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   }
   client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
   const session = new Session(client, artifacts);
+  const onAbort = () => cutConnection(client, interruptedError(target));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    if (options.signal?.aborted) throw interruptedError(target);
+    await lockTarget(client, schema, target);
+    await session.run(`SET lock_timeout = ${Math.max(1, Math.floor(timeouts.lockMs))}`);
     const result = await runImport(session, manifest, options, {
+      stall: { ms: timeouts.stallMs, server: serverOf(options.pgUrl) },
       schema,
       mode,
       progress,
@@ -166,7 +197,8 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
       `import done: ${result.loaded.length} tables, ${result.loaded.reduce((s, t) => s + t.rows, 0)} rows in ${ms} ms (strategy ${result.strategy})`,
     );
     return { ...result, scriptFile: artifacts.scriptFile, logFile: artifacts.logFile, ms };
-  } catch (err) {
+  } catch (caught) {
+    const err = options.signal?.aborted ? interruptedError(target) : caught;
     const message = redactText(err instanceof Error ? err.message : String(err), secrets);
     artifacts.info(`FAILED: ${message}`);
     artifacts.comment(`ERROR: ${message}`);
@@ -180,12 +212,28 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
       { cause: err },
     );
   } finally {
-    await client.end().catch(() => {});
+    options.signal?.removeEventListener('abort', onAbort);
+    await endClient(client);
     await artifacts.close();
+    unlockDir();
   }
 }
 
+/** `end()` waits for the server: a stopped one must not hold the exit. */
+async function endClient(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.end().catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2000);
+    }),
+  ]);
+  clearTimeout(timer);
+  cutConnection(client, new Error('closed'));
+}
+
 interface RunContext {
+  stall: { ms: number; server: string };
   content: ContentCheck;
   schema: string;
   mode: ImportMode;
@@ -213,9 +261,18 @@ async function runImport(
   if (!plan.tables.length) throw noTables(plan.skipped, ctx.target);
 
   const state = ctx.mode === 'per-table' ? await resumableState(options.dir, manifest, ctx) : null;
-  const fks = state?.droppedForeignKeys.length
-    ? mergeSaved(fksOfLoadedTables(live, plan.tables), state.droppedForeignKeys)
-    : fksOfLoadedTables(live, plan.tables);
+  // Keys an interrupted per-table run dropped and saved in the target: restored by this import whatever
+  // its mode, strategy or export directory.
+  const saved = missingNow(await readSavedForeignKeys(client, ctx.schema), live);
+  if (saved.length) {
+    ctx.say(
+      `${saved.length} foreign key(s) dropped by an interrupted import are missing from the target; they are re-added and validated by this import: ${saved.map((fk) => `${fk.table}.${fk.name}`).join(', ')}`,
+    );
+  }
+  const fks = mergeSaved(
+    mergeSaved(fksOfLoadedTables(live, plan.tables), state?.droppedForeignKeys ?? []),
+    saved,
+  );
   const choice = state
     ? {
         strategy: state.strategy,
@@ -253,17 +310,20 @@ async function runImport(
     checkedForeignKeys: 0,
     resumed: [],
   };
-  const droppable = choice.strategy === 'drop-recreate' ? fks : [];
+  const droppable =
+    choice.strategy === 'drop-recreate' ? fks : mergeSaved(state?.droppedForeignKeys ?? [], saved);
   if (ctx.mode === 'single-transaction') {
     await session.run('BEGIN');
     try {
-      await prepare(session, choice.strategy, fks, droppable, truncated, 'local');
+      await prepare(session, choice.strategy, fks, presentNow(droppable, live), truncated, 'local');
       for (const table of order) outcome.loaded.push(await loadOne(session, table, ctx));
       outcome.checkedForeignKeys = await restoreForeignKeys(session, choice.strategy, fks, droppable);
+      await forgetForeignKeys(client, runOn(session), ctx.schema);
       outcome.sequences = await resetSequences(session, order);
       await session.run('COMMIT');
     } catch (err) {
       await session.run('ROLLBACK').catch(() => {});
+      await undoSequences(session, ctx.say);
       ctx.say('rolled back: the target is as it was before the import');
       throw err;
     }
@@ -428,6 +488,7 @@ async function prepare(
   droppable: LiveForeignKey[],
   truncated: { schema: string; name: string }[],
   scope: 'local' | 'session',
+  schema = 'public',
 ): Promise<void> {
   // per-table sessions set it once for the whole session (see runPerTable).
   if (strategy === 'replica' && scope === 'local')
@@ -435,6 +496,8 @@ async function prepare(
   if (strategy === 'ordered' && scope === 'local' && fks.some((fk) => fk.deferrable)) {
     await session.run('SET CONSTRAINTS ALL DEFERRED');
   }
+  // per-table: the keys are saved in the target in the transaction that drops them (see saved-constraints.ts).
+  if (scope === 'session') await saveForeignKeys(session.client, runOn(session), schema, droppable);
   for (const fk of droppable) await session.run(dropConstraint(fk));
   await session.run(truncateAll(truncated));
 }
@@ -453,7 +516,7 @@ async function loadOne(
       const estimate = table.bytes > 0 ? Math.floor((table.rows * moved) / table.bytes) : 0;
       ctx.progress.update(table.target, estimate, moved);
     },
-    { hash: ctx.content === 'while-loading' },
+    { hash: ctx.content === 'while-loading', stall: ctx.stall },
   );
   ctx.progress.finish(table.target, rows, bytes);
   session.artifacts.info(
@@ -474,9 +537,9 @@ async function restoreForeignKeys(
   fks: LiveForeignKey[],
   droppable: LiveForeignKey[],
 ): Promise<number> {
-  if (strategy === 'drop-recreate') {
+  let checked = 0;
+  if (droppable.length) {
     for (const fk of droppable) await session.run(addNotValid(fk));
-    let checked = 0;
     for (const fk of droppable) {
       if (!fk.validated) continue;
       await session.run('SAVEPOINT conv_validate');
@@ -490,16 +553,17 @@ async function restoreForeignKeys(
       }
       checked++;
     }
-    return checked;
   }
   if (strategy === 'replica') {
+    const readded = new Set(droppable.map(fkKey));
     for (const fk of fks) {
+      if (readded.has(fkKey(fk))) continue;
       const sample = await session.run(orphanQuery(fk));
       if (sample.length) throw orphanError(fk, sample, 'rows without a parent row');
+      checked++;
     }
-    return fks.length;
   }
-  return 0;
+  return checked;
 }
 
 function orphanError(fk: LiveForeignKey, sample: pg.QueryResultRow[], why: string): ConvError {
@@ -514,24 +578,22 @@ function orphanError(fk: LiveForeignKey, sample: pg.QueryResultRow[], why: strin
   );
 }
 
-/**
- * Every sequence owned by a loaded column (serial and identity, e.g. Alkemio's `rowId`) is set so the
- * next value is max + 1, or the sequence's start when the table is empty.
- */
-async function resetSequences(
+const runOn = (session: Session) => (stmt: Statement | string) => session.run(stmt);
+
+/** Sequences restart in the load's transaction (see sequences.ts): a rollback leaves them untouched. */
+function resetSequences(
   session: Session,
   tables: LoadTable[],
 ): Promise<{ sequence: string; value: string }[]> {
-  const out: { sequence: string; value: string }[] = [];
-  for (const table of tables) {
-    for (const { column, sequence } of table.sequences) {
-      const rows = await session.run<{ value: string }>(
-        setvalStatement(table.schema, table.target, column, sequence),
-      );
-      out.push({ sequence, value: rows[0]?.value ?? '?' });
-    }
+  session.undo = [];
+  return restartSequences((stmt) => session.run(stmt), tables, session.undo);
+}
+
+/** After a ROLLBACK: puts back sequences that had to be moved with setval (not transactional). */
+async function undoSequences(session: Session, say: (line: string) => void): Promise<void> {
+  for (const stmt of session.undo.splice(0)) {
+    await session.run(stmt).catch((err: Error) => say(`could not restore a sequence: ${err.message}`));
   }
-  return out;
 }
 
 interface PerTableInput {
@@ -578,7 +640,15 @@ async function runPerTable(
     await writeState(options.dir, { ...state, phase: 'preparing' });
     await session.run('BEGIN');
     try {
-      await prepare(session, outcome.strategy, fks, presentNow(droppable, live), truncated, 'session');
+      await prepare(
+        session,
+        outcome.strategy,
+        fks,
+        presentNow(droppable, live),
+        truncated,
+        'session',
+        ctx.schema,
+      );
       await session.run('COMMIT');
     } catch (err) {
       await session.run('ROLLBACK').catch(() => {});
@@ -618,10 +688,12 @@ async function runPerTable(
   await session.run('BEGIN');
   try {
     outcome.checkedForeignKeys = await restoreForeignKeys(session, outcome.strategy, fks, toAdd);
+    await forgetForeignKeys(session.client, runOn(session), ctx.schema);
     outcome.sequences = await resetSequences(session, order);
     await session.run('COMMIT');
   } catch (err) {
     await session.run('ROLLBACK').catch(() => {});
+    await undoSequences(session, ctx.say);
     throw err;
   }
   await writeState(options.dir, { ...state, phase: 'completed', droppedForeignKeys: [] });

@@ -1,31 +1,72 @@
 import { quotePgIdent, quotePgQualified } from '@conv/core';
 import type pg from 'pg';
-import { pgLiteral } from './sql.js';
+import type { LoadTable } from './load-plan.js';
+import { pgLiteral, type Statement } from './sql.js';
 import { readLiveTarget } from './target.js';
 
+/** What restarting a table's sequences needs to know of it. */
+export type SequenceTable = Pick<LoadTable, 'schema' | 'target' | 'sequences'>;
+
+/** Runs one statement on the load's session (and writes it to the script). */
+export type RunStatement = <R extends Record<string, unknown>>(stmt: Statement | string) => Promise<R[]>;
+
 /**
- * The statement that sets `sequence` so its next value is max(column) + 1, or the sequence's start when
- * the table is empty: `text` with `$1` = the sequence name, `script` with it as a literal (for psql).
+ * Every sequence owned by a loaded column (serial and identity, e.g. Alkemio's `rowId`) restarts at
+ * max + 1, or at its start value when the table is empty. `ALTER SEQUENCE … RESTART` and not `setval()`:
+ * since PostgreSQL 10 the ALTER is transactional (the sequence gets a new relfilenode), so a load that
+ * rolls back — or whose client is killed before COMMIT — leaves every sequence where it was. A restart
+ * value beyond the sequence's MAXVALUE (a smallint identity at 32767) fails the load here, inside the
+ * transaction; `check` reports it before anything is written.
+ * A role that may only UPDATE a sequence it does not own cannot ALTER it: `setval()` then, after recording
+ * the old value in `undo` (run by the caller after a ROLLBACK; a killed process cannot, the log says so).
  */
-export function setvalStatement(
-  schema: string,
-  table: string,
-  column: string,
-  sequence: string,
-): { text: string; values: string[]; script: string } {
-  const max = `(SELECT max(${quotePgIdent(column)}) FROM ${quotePgQualified(schema, table)})`;
-  const start = (seq: string) =>
-    `(SELECT seqstart FROM pg_catalog.pg_sequence WHERE seqrelid = ${seq}::regclass)`;
-  return {
-    text: `SELECT pg_catalog.setval($1::regclass, COALESCE(${max} + 1, ${start('$1')}), false)::text AS value`,
-    values: [sequence],
-    script: `SELECT pg_catalog.setval(${pgLiteral(sequence)}::regclass, COALESCE(${max} + 1, ${start(pgLiteral(sequence))}), false)`,
-  };
+export async function restartSequences(
+  run: RunStatement,
+  tables: readonly SequenceTable[],
+  undo: Statement[] = [],
+): Promise<{ sequence: string; value: string }[]> {
+  const out: { sequence: string; value: string }[] = [];
+  for (const table of tables) {
+    for (const { column, sequence } of table.sequences) {
+      const rows = await run<{ next: string | null; start: string; owned: boolean }>({
+        text:
+          `SELECT (SELECT max(${quotePgIdent(column)})::numeric + 1 FROM ${quotePgQualified(table.schema, table.target)})::text AS next, ` +
+          '(SELECT seqstart FROM pg_catalog.pg_sequence WHERE seqrelid = $1::regclass)::text AS start, ' +
+          "(SELECT pg_catalog.pg_has_role(relowner, 'USAGE') FROM pg_catalog.pg_class WHERE oid = $1::regclass) AS owned",
+        values: [sequence],
+        script: `-- next value of ${pgLiteral(sequence)}: max(${quotePgIdent(column)}) + 1 of ${quotePgQualified(table.schema, table.target)}`,
+      });
+      const next = rows[0]?.next ?? null;
+      if (next !== null && !/^-?\d+$/.test(next))
+        throw new Error(`unexpected next value ${next} for ${sequence}`);
+      if (!rows[0]?.owned) {
+        const [old] = await run<{ v: string; c: boolean }>({
+          text: `SELECT last_value::text AS v, is_called AS c FROM ${sequence}`,
+        });
+        if (old)
+          undo.push({
+            text: 'SELECT pg_catalog.setval($1::regclass, $2::bigint, $3)',
+            values: [sequence, old.v, old.c],
+          });
+        await run({
+          text: 'SELECT pg_catalog.setval($1::regclass, $2::bigint, false)',
+          values: [sequence, next ?? rows[0]?.start],
+          script: `SELECT pg_catalog.setval(${pgLiteral(sequence)}::regclass, ${next ?? rows[0]?.start}, false)`,
+        });
+      } else {
+        // `sequence` comes from the catalog already quoted (quote_ident); `next` is an integer checked above.
+        await run(`ALTER SEQUENCE ${sequence} ${next === null ? 'RESTART' : `RESTART WITH ${next}`}`);
+      }
+      out.push({ sequence, value: next ?? rows[0]?.start ?? '?' });
+    }
+  }
+  return out;
 }
 
 /**
- * Resets every sequence owned by a column of `tables` (serial and identity) in `schema`, as the import
+ * Restarts every sequence owned by a column of `tables` (serial and identity) in `schema`, as the import
  * does after a load — for callers that changed the tables after the import (binlog catch-up, cut-over).
+ * Same rule as the import (`restartSequences`), run on `client` (inside the caller's transaction, if any).
  */
 export async function resetOwnedSequences(
   client: pg.ClientBase,
@@ -33,16 +74,19 @@ export async function resetOwnedSequences(
   tables: readonly string[],
 ): Promise<{ sequence: string; value: string }[]> {
   const live = await readLiveTarget(client, schema);
-  const out: { sequence: string; value: string }[] = [];
+  const withSequences: SequenceTable[] = [];
   for (const name of tables) {
     const table = live.tables.get(name);
     if (!table) continue;
-    for (const [column, info] of table.columns) {
-      if (!info.sequence) continue;
-      const st = setvalStatement(schema, name, column, info.sequence);
-      const res = await client.query<{ value: string }>(st.text, st.values);
-      out.push({ sequence: info.sequence, value: res.rows[0]?.value ?? '?' });
-    }
+    const sequences = [...table.columns]
+      .filter(([, info]) => info.sequence)
+      .map(([column, info]) => ({ column, sequence: info.sequence as string }));
+    withSequences.push({ schema, target: name, sequences });
   }
-  return out;
+  const run: RunStatement = async <R extends Record<string, unknown>>(stmt: Statement | string) => {
+    const res =
+      typeof stmt === 'string' ? await client.query<R>(stmt) : await client.query<R>(stmt.text, stmt.values);
+    return res.rows;
+  };
+  return restartSequences(run, withSequences);
 }

@@ -1,4 +1,4 @@
-import type { ColumnPair, Conversion } from '@conv/core';
+import type { ColumnPair } from '@conv/core';
 import { CONVERSION_TRAITS, quotePgIdent } from '@conv/core';
 import { isSpatialType, mysqlDouble, selectExpressionFor } from '@conv/mysql-export';
 

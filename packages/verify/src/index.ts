@@ -1,4 +1,5 @@
 export { isJsonb, mysqlCanonical, pgCanonical } from './canonical.js';
+export { type ConstraintProblem, checkConstraints } from './constraints.js';
 export {
   formatVerifyReport,
   type RowMismatch,

@@ -1,5 +1,6 @@
 import { ExitCode, formatDuration } from '@conv/core';
 import pc from 'picocolors';
+import type { ConstraintProblem } from './constraints.js';
 
 export type VerifyMode = 'counts' | 'full' | 'sample';
 
@@ -34,6 +35,8 @@ export interface VerifyReport {
   chunkRows: number;
   samplePercent: number | null;
   tables: TableVerifyResult[];
+  /** Foreign keys of loaded tables missing (dropped by an unfinished import) or NOT VALID. */
+  constraints?: ConstraintProblem[];
   totals: { tables: number; sourceRows: number; targetRows: number; mismatchedTables: number };
   ms: number;
 }
@@ -119,9 +122,19 @@ export function formatVerifyReport(report: VerifyReport, options: { color?: bool
     }
     if (t.mismatchesTruncated) out.push('  … more rows differ (raise --max-mismatches to list them)');
   }
+  for (const p of report.constraints ?? []) {
+    out.push('');
+    out.push(
+      c.red(
+        `${p.table}: foreign key ${p.constraint} ${p.problem === 'missing' ? 'is missing' : 'is NOT VALID'}: ${p.detail}`,
+      ),
+    );
+  }
   const summary =
     `${report.mode} verification of ${report.totals.tables} table(s), ${report.totals.sourceRows} source rows: ` +
-    (report.ok ? 'everything matches' : `${report.totals.mismatchedTables} table(s) differ`) +
+    (report.ok
+      ? 'everything matches'
+      : `${report.totals.mismatchedTables} table(s) differ${report.constraints?.length ? `, ${report.constraints.length} foreign key(s) not as the schema had them` : ''}`) +
     ` in ${duration(report.ms)}`;
   out.push('');
   out.push(report.ok ? c.green(summary) : c.red(summary));

@@ -10,6 +10,7 @@ import {
 } from '@conv/core';
 import { connectMysql, databaseOf } from '@conv/mysql-export';
 import pg from 'pg';
+import { type ConstraintProblem, checkConstraints } from './constraints.js';
 import { mysqlAll, pgAll } from './db.js';
 import { type TableVerifyResult, tableOk, type VerifyMode, type VerifyReport } from './report.js';
 import { buildTableSql } from './table-sql.js';
@@ -236,6 +237,7 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   const results = new Map<string, TableVerifyResult>();
   const jobs = Math.max(1, Math.min(options.jobs ?? 2, queue.length || 1));
   const workers: Worker[] = [];
+  let constraints: ConstraintProblem[] = [];
   try {
     for (let i = 0; i < jobs; i++) workers.push(await openWorker(options.mysqlUrl, options.pgUrl));
     await Promise.all(
@@ -253,13 +255,18 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
         }
       }),
     );
+    constraints = await checkConstraints(
+      workers[0]!.pg,
+      tables.map((t) => ({ schema: t.targetSchema, name: t.target })),
+    );
   } finally {
     await Promise.all(workers.map((w) => w.close()));
   }
   const ordered = tables.map((t) => results.get(t.source)!);
   const mismatched = ordered.filter((t) => !tableOk(t)).length;
   return {
-    ok: mismatched === 0,
+    ok: mismatched === 0 && constraints.length === 0,
+    constraints,
     mode,
     hashIn: settings.hashIn,
     chunkRows: settings.chunkRows,

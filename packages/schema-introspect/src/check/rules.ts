@@ -3,6 +3,7 @@ import { CONVERSION_TRAITS, quoteMysqlIdent, quotePgIdent } from '@conv/core';
 import mysql from 'mysql2/promise';
 import { sourceKind } from '../conversions.js';
 import { mysqlIntRange, PG_INT_RANGES } from './ranges.js';
+import { sequenceHeadroomRule } from './sequence-headroom.js';
 import {
   invalidUtf8Condition,
   SWAPPED_UUID_EXPRESSION,
@@ -397,5 +398,7 @@ export function rulesFor(
         `ALTER TABLE ${pgCol} ALTER COLUMN ${quotePgIdent(pair.target)} TYPE interval -- in PostgreSQL`,
     });
   }
+  const headroom = sequenceHeadroomRule(pair, target, ctx, q, shown);
+  if (headroom) rule(headroom);
   return rules;
 }
