@@ -26,6 +26,9 @@ export function selectExpressionFor(pair: ColumnPair, database?: string): string
   if (t?.kind === 'sql') return t.expression.replaceAll('{{value}}', col);
   // The text protocol prints FLOAT with 6 significant digits; as DOUBLE it prints the stored value exactly.
   if (pair.conversion === 'float' || pair.sourceDataType === 'float') return `CAST(${col} AS DOUBLE)`;
+  // mysql2's text-protocol parser rounds some 16-17 digit doubles (95.29497715889039 → 95.2949771588904);
+  // the server's own text is the shortest exact one, so DOUBLE travels as that text.
+  if (pair.sourceDataType === 'double') return `CAST(${col} AS CHAR)`;
   return col;
 }
 

@@ -1,6 +1,7 @@
 import type { ColumnPair, Conversion } from '@conv/core';
 import { quotePgIdent } from '@conv/core';
 import { selectExpressionFor } from '@conv/mysql-export';
+import { pgFloatCanonical } from './pg-float-text.js';
 
 /**
  * The canonical text of a value, written as SQL for each engine so that both print the same bytes for
@@ -134,7 +135,7 @@ export function pgCanonical(pair: ColumnPair): string {
   const c = quotePgIdent(pair.target);
   if (isFloat(pair)) {
     // Through float8 also for a numeric target, which holds the text JavaScript printed for the double.
-    return floatCanonical(`${c}::float8::text`, PG_TEXT_FNS);
+    return pgFloatCanonical(`${c}::float8`);
   }
   const base = pair.targetBaseType.toLowerCase();
   switch (pair.conversion) {
@@ -179,17 +180,6 @@ const MYSQL_TEXT_FNS: TextFns = {
   length: (s) => `CHAR_LENGTH(${s})`,
   toInt: (s) => `CAST(${s} AS SIGNED)`,
   concat: (parts) => `CONCAT(${parts.join(', ')})`,
-};
-
-const PG_TEXT_FNS: TextFns = {
-  ltrim: (s, ch) => `ltrim(${s}, '${ch}')`,
-  rtrim: (s, ch) => `rtrim(${s}, '${ch}')`,
-  before: (s, sep) => `split_part(${s}, '${sep}', 1)`,
-  after: (s, sep) => `split_part(${s}, '${sep}', 2)`,
-  position: (needle, s) => `strpos(${s}, '${needle}')`,
-  length: (s) => `length(${s})`,
-  toInt: (s) => `(${s})::int`,
-  concat: (parts) => `(${parts.join(' || ')})`,
 };
 
 /**
