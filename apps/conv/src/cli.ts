@@ -116,6 +116,10 @@ function importOptions(y: Argv): Argv {
     .option('load-mode', {
       choices: LOAD_MODES,
       describe: 'one transaction for everything (default), or one per table',
+    })
+    .option('replace', {
+      type: 'boolean',
+      describe: 'load even when planned target tables already hold rows (they are replaced and counted)',
     });
 }
 

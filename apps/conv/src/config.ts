@@ -32,6 +32,7 @@ export interface ConfigFlags {
   verifyMode?: string;
   fkStrategy?: string;
   loadMode?: string;
+  replace?: boolean;
 }
 
 export const VERIFY_MODES = ['counts', 'full', 'sample'] as const;
@@ -82,6 +83,8 @@ export const ConfigSchema = z.object({
   verifyMode: z.enum(VERIFY_MODES),
   fkStrategy: z.enum(FK_STRATEGIES),
   loadMode: z.enum(LOAD_MODES),
+  /** `--replace`: load even when planned target tables already hold rows (issue 16). */
+  replace: z.boolean(),
   /** The `.env` file that was read, if any. */
   envFile: z.string().nullable(),
   /** Every password seen in any layer: masked in all output. */
@@ -387,6 +390,7 @@ export function loadConfig(options: {
     verifyMode: setting('verifyMode', flags.verifyMode, '--verify-mode', ['CONV_VERIFY_MODE'], 'full'),
     fkStrategy: setting('fkStrategy', flags.fkStrategy, '--fk-strategy', ['CONV_FK_STRATEGY'], 'auto'),
     loadMode: setting('loadMode', flags.loadMode, '--load-mode', ['CONV_LOAD_MODE'], 'single-transaction'),
+    replace: flags.replace === true,
     envFile: dotenv.file,
     secrets: [...secrets],
     origins,

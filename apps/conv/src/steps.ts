@@ -96,6 +96,7 @@ export async function importStep(
       schema: ctx.config.pgSchema,
       fkStrategy: ctx.config.fkStrategy,
       mode: ctx.config.loadMode,
+      replace: ctx.config.replace,
       progress,
       ...(options.includeHistory !== undefined ? { includeHistory: options.includeHistory } : {}),
       ...(options.tables ? { tables: options.tables } : {}),
@@ -161,7 +162,11 @@ export function formatImport(result: ImportResult): string {
     `Imported ${result.loaded.length} tables, ${rows} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${(result.ms / 1000).toFixed(1)} s`,
     `  foreign keys: ${result.strategyReason ?? result.strategy}`,
   ];
-  if (result.sequences.length > 0) lines.push(`  sequences reset: ${result.sequences.length}`);
+  if (result.sequences.length > 0) {
+    const each = result.sequences.map((s) => `${s.sequence} → ${s.value}`).join(', ');
+    lines.push(`  sequences reset: ${result.sequences.length} (next value: ${each})`);
+  }
+  for (const r of result.replaced ?? []) lines.push(`  replaced: ${r.rows} rows that ${r.table} held before`);
   for (const s of result.skipped) lines.push(`  not loaded: ${s.table} (${s.reason})`);
   lines.push(`  import script: ${result.scriptFile}`, `  import log:    ${result.logFile}`);
   return lines.join('\n');

@@ -26,6 +26,7 @@ import {
   validateConstraint,
 } from './foreign-keys.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
+import { type Occupied, rowsToReplace } from './occupied.js';
 import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
@@ -53,6 +54,8 @@ export interface ImportOptions {
    * COMMIT: one read instead of two). Presence, sizes and headers are always checked before any write.
    */
   contentCheck?: ContentCheck;
+  /** Load even when planned target tables already hold rows (they are replaced, and reported). */
+  replace?: boolean;
   /** Clock for the artifact names (tests). */
   now?: Date;
 }
@@ -68,6 +71,8 @@ export interface ImportResult {
   truncated: string[];
   /** Next value each reset sequence hands out (bigint as text). */
   sequences: { sequence: string; value: string }[];
+  /** Planned tables that held rows before the load, and how many were replaced (`replace`). */
+  replaced: Occupied[];
   /** Foreign keys checked after the load (replica, drop-recreate). */
   checkedForeignKeys: number;
   /** per-table mode: tables found committed by an earlier run and not loaded again. */
@@ -241,7 +246,24 @@ async function runImport(
       `also truncated (empty tables outside the export whose foreign keys point at loaded tables): ${extra.map((t) => t.name).join(', ')}`,
     );
   }
-  const truncated = [...order.map((t) => ({ schema: t.schema, name: t.target })), ...extra];
+  const truncated = [
+    ...order.map((t) => ({
+      schema: t.schema,
+      name: t.target,
+      only: !(t.schema === live.schema && live.tables.get(t.target)?.partitioned),
+    })),
+    // Checked empty, children included: a plain TRUNCATE loses nothing (and works on partitioned ones).
+    ...extra.map((t) => ({ ...t, only: false })),
+  ];
+  // A resumed per-table import finds its own committed tables full: not rows to protect.
+  const replaced = state
+    ? []
+    : await rowsToReplace(client, truncated.slice(0, order.length), !!options.replace, ctx.target);
+  if (replaced.length) {
+    ctx.say(
+      `replacing rows already in the target: ${replaced.map((r) => `${r.table} ${r.rows}`).join(', ')}`,
+    );
+  }
   const outcome: RunOutcome = {
     strategy: choice.strategy,
     strategyReason: choice.reason,
@@ -250,6 +272,7 @@ async function runImport(
     skipped: plan.skipped,
     truncated: truncated.map((t) => (t.schema === ctx.schema ? t.name : `${t.schema}.${t.name}`)),
     sequences: [],
+    replaced,
     checkedForeignKeys: 0,
     resumed: [],
   };
@@ -426,7 +449,7 @@ async function prepare(
   strategy: FkStrategy,
   fks: LiveForeignKey[],
   droppable: LiveForeignKey[],
-  truncated: { schema: string; name: string }[],
+  truncated: { schema: string; name: string; only?: boolean }[],
   scope: 'local' | 'session',
 ): Promise<void> {
   // per-table sessions set it once for the whole session (see runPerTable).
@@ -545,7 +568,7 @@ interface PerTableInput {
   order: LoadTable[];
   fks: LiveForeignKey[];
   droppable: LiveForeignKey[];
-  truncated: { schema: string; name: string }[];
+  truncated: { schema: string; name: string; only?: boolean }[];
   live: LiveTarget;
 }
 
