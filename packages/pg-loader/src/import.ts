@@ -309,7 +309,7 @@ function noTables(skipped: SkippedLoad[], target: string): ConvError {
     'nothing-to-load',
     ExitCode.badInput,
     {},
-    'Check the target schema name (--schema) and that the application migrations created its tables.',
+    'Check the target schema name (--pg-schema) and that the application migrations created its tables.',
   );
 }
 
