@@ -97,6 +97,7 @@ export async function importStep(
       fkStrategy: ctx.config.fkStrategy,
       mode: ctx.config.loadMode,
       replace: ctx.config.replace,
+      triggers: ctx.config.triggers,
       progress,
       ...(options.includeHistory !== undefined ? { includeHistory: options.includeHistory } : {}),
       ...(options.tables ? { tables: options.tables } : {}),
@@ -166,6 +167,7 @@ export function formatImport(result: ImportResult): string {
     const each = result.sequences.map((s) => `${s.sequence} → ${s.value}`).join(', ');
     lines.push(`  sequences reset: ${result.sequences.length} (next value: ${each})`);
   }
+  for (const t of result.triggers ?? []) lines.push(`  trigger ${t.trigger} on ${t.table}: ${t.action}`);
   for (const r of result.replaced ?? []) lines.push(`  replaced: ${r.rows} rows that ${r.table} held before`);
   for (const s of result.skipped) lines.push(`  not loaded: ${s.table} (${s.reason})`);
   lines.push(`  import script: ${result.scriptFile}`, `  import log:    ${result.logFile}`);

@@ -30,3 +30,37 @@ describe('an empty (unmigrated) PostgreSQL database (item 7)', () => {
     expect(existsSync(join(cwd, 'csv_exports'))).toBe(false);
   });
 });
+
+describe('target triggers (item 4)', () => {
+  const source = useMysqlDatabase(async (db) => {
+    await db.conn.query(`
+      CREATE TABLE doc (id int PRIMARY KEY, body text);
+      INSERT INTO doc VALUES (1, 'hello world'), (2, NULL);`);
+  });
+  const target = usePgDatabase(async (db) => {
+    await db.client.query(`
+      CREATE TABLE doc (id int PRIMARY KEY, body text, search tsvector NOT NULL);
+      CREATE FUNCTION doc_search() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN NEW.search := to_tsvector('simple', coalesce(NEW.body, '')); RETURN NEW; END $$;
+      CREATE TRIGGER doc_search BEFORE INSERT OR UPDATE ON doc FOR EACH ROW EXECUTE FUNCTION doc_search();`);
+  });
+  const urls = () => ['--mysql-url', source.url, '--pg-url', target.url];
+
+  it('check lists the trigger and what the load does with it; a column it fills is not an error', async () => {
+    const res = await cli(['check', ...urls()], { cwd: tempDir() });
+    expect(res.code, res.all).toBe(ExitCode.ok);
+    expect(res.stdout).toContain('doc has user trigger doc_search: it fires during the load');
+    expect(res.stdout).toContain('only trigger doc_search can fill it');
+  });
+
+  it('run fires it by default (search filled), and --triggers skip is refused by the NOT NULL column', async () => {
+    const res = await cli(['run', ...urls()], { cwd: tempDir() });
+    expect(res.code, res.all).toBe(ExitCode.ok);
+    expect(res.stdout).toContain('trigger doc_search on doc: fired');
+    const rows = await target.query<{ search: string }>('SELECT search::text AS search FROM doc ORDER BY id');
+    expect(rows.map((r) => r.search)).toEqual(["'hello':1 'world':2", '']);
+    const skip = await cli(['run', ...urls(), '--replace', '--triggers', 'skip'], { cwd: tempDir() });
+    expect(skip.code, skip.all).toBe(ExitCode.loadFailed);
+    expect(skip.stderr).toContain('search');
+  });
+});

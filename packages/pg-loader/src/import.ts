@@ -30,6 +30,7 @@ import { type Occupied, rowsToReplace } from './occupied.js';
 import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
+import { planTriggers, type TableTriggers, type TriggerAction, type TriggerMode } from './triggers.js';
 import { type ContentCheck, validateExportDirectory } from './validate.js';
 
 export type ImportMode = 'single-transaction' | 'per-table';
@@ -56,6 +57,8 @@ export interface ImportOptions {
   contentCheck?: ContentCheck;
   /** Load even when planned target tables already hold rows (they are replaced, and reported). */
   replace?: boolean;
+  /** User triggers of the loaded tables during the COPY (default `auto`, see TriggerMode). */
+  triggers?: TriggerMode;
   /** Clock for the artifact names (tests). */
   now?: Date;
 }
@@ -73,6 +76,8 @@ export interface ImportResult {
   sequences: { sequence: string; value: string }[];
   /** Planned tables that held rows before the load, and how many were replaced (`replace`). */
   replaced: Occupied[];
+  /** Every user trigger of a loaded table, and whether it fired during the load. */
+  triggers: TriggerAction[];
   /** Foreign keys checked after the load (replica, drop-recreate). */
   checkedForeignKeys: number;
   /** per-table mode: tables found committed by an earlier run and not loaded again. */
@@ -197,6 +202,8 @@ interface RunContext {
   progress: ProgressReporter;
   target: string;
   say(line: string): void;
+  /** Trigger switches around each table's COPY. */
+  triggers?: Map<string, TableTriggers>;
 }
 
 type RunOutcome = Omit<ImportResult, 'scriptFile' | 'logFile' | 'ms'>;
@@ -264,6 +271,9 @@ async function runImport(
       `replacing rows already in the target: ${replaced.map((r) => `${r.table} ${r.rows}`).join(', ')}`,
     );
   }
+  ctx.triggers = await planTriggers(client, live, order, options.triggers ?? 'auto', choice.strategy);
+  const triggers = [...ctx.triggers.values()].flatMap((t) => t.actions);
+  for (const t of triggers) ctx.say(`trigger ${t.trigger} on ${t.table}: ${t.action} during the load`);
   const outcome: RunOutcome = {
     strategy: choice.strategy,
     strategyReason: choice.reason,
@@ -273,6 +283,7 @@ async function runImport(
     truncated: truncated.map((t) => (t.schema === ctx.schema ? t.name : `${t.schema}.${t.name}`)),
     sequences: [],
     replaced,
+    triggers,
     checkedForeignKeys: 0,
     resumed: [],
   };
@@ -467,6 +478,8 @@ async function loadOne(
   table: LoadTable,
   ctx: RunContext,
 ): Promise<{ table: string; rows: number; bytes: number; ms: number }> {
+  const switches = ctx.triggers?.get(table.target);
+  for (const sql of switches?.before ?? []) await session.run(sql);
   session.artifacts.statement(psqlCopyLine(table.schema, table.target, table.columns, table.file));
   ctx.progress.start(table.target, { rows: table.rows, bytes: table.bytes });
   const { rows, bytes, ms } = await copyTable(
@@ -479,6 +492,7 @@ async function loadOne(
     { hash: ctx.content === 'while-loading' },
   );
   ctx.progress.finish(table.target, rows, bytes);
+  for (const sql of switches?.after ?? []) await session.run(sql);
   session.artifacts.info(
     `loaded ${table.schema}.${table.target} from ${table.file}: ${rows} rows, ${bytes} bytes in ${ms} ms (${ms > 0 ? ((bytes / 1048576) * (1000 / ms)).toFixed(1) : '-'} MB/s)`,
   );

@@ -5,4 +5,5 @@ export type { Occupied } from './occupied.js';
 export { parseCsvRecord, readCsvHeader, sha256OfFile } from './scan.js';
 export { pgLiteral } from './sql.js';
 export { type ImportState, STATE_FILE } from './state.js';
+export { TRIGGER_MODES, type TriggerAction, type TriggerMode } from './triggers.js';
 export { type ContentCheck, readManifest, validateExportDirectory } from './validate.js';
