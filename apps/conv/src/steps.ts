@@ -11,6 +11,7 @@ import {
   introspectMysql,
   introspectPg,
   planMigration,
+  selectExpressionFor,
   type VerifyReport,
   validateExportDirectory,
   verifyMigration,
@@ -56,6 +57,7 @@ export async function checkStep(ctx: StepContext, planned: Planned): Promise<Che
     plan: planned.plan,
     source: planned.source,
     target: planned.target,
+    valueExpression: selectExpressionFor,
   });
 }
 

@@ -64,3 +64,36 @@ describe('target triggers (item 4)', () => {
     expect(skip.stderr).toContain('search');
   });
 });
+
+describe('columns with a profile transform (item 8)', () => {
+  const VC = '11111111-2222-4333-8444-555555555555';
+  const source = useMysqlDatabase(async (db) => {
+    await db.conn.query(`
+      CREATE TABLE vc (id char(36) PRIMARY KEY, nameID varchar(50) NOT NULL);
+      CREATE TABLE interaction (id int PRIMARY KEY, vcId varchar(50) NOT NULL);
+      INSERT INTO vc VALUES ('${VC}', 'helper-bot');
+      INSERT INTO interaction VALUES (1, 'helper-bot'), (2, '${VC}'), (3, 'ghost-bot');`);
+  });
+  const target = usePgDatabase(async (db) => {
+    await db.client.query(`
+      CREATE TABLE vc (id uuid PRIMARY KEY, "nameID" text NOT NULL);
+      CREATE TABLE interaction (id int PRIMARY KEY, "vcId" uuid NOT NULL);`);
+  });
+  const profile = {
+    name: 'conv',
+    transforms: {
+      'interaction.vcId': { kind: 'lookup' as const, table: 'vc', matchColumn: 'nameID', valueColumn: 'id' },
+    },
+  };
+
+  it('check scans the transformed value: a nameID that matches nothing is an error naming the row', async () => {
+    const res = await cli(['check', '--mysql-url', source.url, '--pg-url', target.url], {
+      cwd: tempDir(),
+      profile,
+    });
+    expect(res.code, res.all).toBe(ExitCode.checkFailed);
+    expect(res.stdout).toContain('interaction.vcId');
+    expect(res.stdout).toContain('ghost-bot');
+    expect(res.stdout).toContain('after the profile transform');
+  });
+});

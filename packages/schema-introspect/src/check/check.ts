@@ -1,4 +1,5 @@
 import {
+  type ColumnPair,
   ExitCode,
   type Finding,
   FindingSchema,
@@ -34,6 +35,8 @@ export interface CheckOptions {
   /** Skip the data scan: schema diff only. */
   schemaOnly?: boolean;
   onTable?: (table: string) => void;
+  /** The export's SELECT expression of a column: transformed columns are scanned through it. */
+  valueExpression?: (pair: ColumnPair, database: string) => string;
 }
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
@@ -50,6 +53,7 @@ export async function checkMigration(options: CheckOptions): Promise<CheckReport
       scanData(conn, options.plan, options.source, options.target, {
         sampleSize,
         ...(options.onTable ? { onTable: options.onTable } : {}),
+        ...(options.valueExpression ? { valueExpression: options.valueExpression } : {}),
       }),
     );
     findings.push(...data);
