@@ -97,3 +97,48 @@ describe('columns with a profile transform (item 8)', () => {
     expect(res.stdout).toContain('after the profile transform');
   });
 });
+
+describe('CamelCase MySQL names against a snake_case PostgreSQL schema (item 9)', () => {
+  const source = useMysqlDatabase(async (db) => {
+    await db.conn.query(`
+      CREATE TABLE Album (AlbumId int PRIMARY KEY, Title varchar(50) NOT NULL, ArtistId int NOT NULL);
+      CREATE TABLE MediaType (MediaTypeId int PRIMARY KEY, Name varchar(20));
+      INSERT INTO Album VALUES (1, 'For Those About To Rock', 1), (2, 'Balls to the Wall', 2);
+      INSERT INTO MediaType VALUES (1, 'MPEG audio file');`);
+  });
+  const target = usePgDatabase(async (db) => {
+    await db.client.query(`
+      CREATE TABLE album (album_id int PRIMARY KEY, title text NOT NULL, artist_id int NOT NULL);
+      CREATE TABLE media_type (media_type_id int PRIMARY KEY, name text);`);
+  });
+  const urls = () => ['--mysql-url', source.url, '--pg-url', target.url];
+
+  it('plan matches the tables and columns after snake_case folding, and says so', async () => {
+    const res = await cli(['plan', ...urls(), '--json'], { cwd: tempDir() });
+    expect(res.code, res.all).toBe(ExitCode.ok);
+    const plan = JSON.parse(res.stdout) as {
+      tables: {
+        source: string;
+        target: string;
+        action: string;
+        columns: { target: string; match: string }[];
+      }[];
+      issues: { code: string; message: string }[];
+    };
+    const album = plan.tables.find((t) => t.source === 'Album');
+    expect(album).toMatchObject({ target: 'album', action: 'load' });
+    expect(album?.columns.map((c) => [c.target, c.match])).toEqual([
+      ['album_id', 'snake-case'],
+      ['title', 'case-insensitive'],
+      ['artist_id', 'snake-case'],
+    ]);
+    expect(plan.issues.find((i) => i.code === 'name-folded')?.message).toContain('as snake_case');
+  });
+
+  it('run loads and verifies them (exit 0)', async () => {
+    const res = await cli(['run', ...urls()], { cwd: tempDir() });
+    expect(res.code, res.all).toBe(ExitCode.ok);
+    const rows = await target.query<{ title: string }>('SELECT title FROM album ORDER BY album_id');
+    expect(rows.map((r) => r.title)).toEqual(['For Those About To Rock', 'Balls to the Wall']);
+  });
+});

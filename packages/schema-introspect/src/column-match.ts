@@ -10,6 +10,7 @@ import type {
   Transform,
 } from '@conv/core';
 import { conversionFor, conversionForTarget, naturalTargetFor } from './conversions.js';
+import { foldedMatch } from './name-fold.js';
 
 export interface MatchedColumns {
   columns: ColumnPair[];
@@ -83,21 +84,27 @@ export function matchColumns(
     let target = tgt.columns.find((c) => c.name === s.name);
     let match: ColumnPair['match'] = 'exact';
     if (!target) {
-      const candidates = tgt.columns.filter((c) => c.name.toLowerCase() === s.name.toLowerCase());
+      // Ignoring case, or as snake_case (`AlbumId` → `album_id`, an ORM-made PostgreSQL schema).
+      const candidates = tgt.columns.filter((c) => !used.has(c.name) && foldedMatch(s.name, c.name));
       if (candidates.length > 1) {
         const names = candidates.map((c) => c.name).join(', ');
         out.omitted.push({
           column: s.name,
           side: 'source',
           reason: 'ambiguous',
-          detail: `matches ${names} in ${tgt.name} ignoring case`,
+          detail: `matches ${names} in ${tgt.name} ignoring case or as snake_case`,
         });
-        issue('error', 'ambiguous-column', s.name, `${src.name}.${s.name} matches ${names} ignoring case`);
+        issue(
+          'error',
+          'ambiguous-column',
+          s.name,
+          `${src.name}.${s.name} matches ${names} ignoring case or as snake_case`,
+        );
         for (const c of candidates) used.add(c.name);
         continue;
       }
       target = candidates[0];
-      match = 'case-insensitive';
+      match = target ? foldedMatch(s.name, target.name)! : 'case-insensitive';
     }
     if (!target) {
       out.omitted.push({
