@@ -91,7 +91,9 @@ function mysqlNonZeroDate(x: string, then: string): string {
 export function mysqlCanonical(pair: ColumnPair, database?: string): string {
   const x = selectExpressionFor(pair, database);
   if (isFloat(pair) && pair.transform === null) {
-    return floatCanonical(`CAST(CAST(${x} AS DOUBLE) AS CHAR)`, MYSQL_TEXT_FNS);
+    // A DOUBLE is already selected as the server's text (see selectExpressionFor): no second round.
+    const text = pair.sourceDataType === 'double' ? x : `CAST(CAST(${x} AS DOUBLE) AS CHAR)`;
+    return floatCanonical(text, MYSQL_TEXT_FNS);
   }
   switch (pair.conversion) {
     case 'uuid':
