@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   await generate();
   const digits = await onSource(async (conn) => {
     const [r] = await conn.query(
-      `SELECT SUM(LENGTH(REPLACE(REPLACE(TRIM(LEADING '-' FROM SUBSTRING_INDEX(CAST(a AS CHAR), 'e', 1)), '.', ''), '0', '')) >= 16) AS n FROM d`,
+      `SELECT SUM(LENGTH(TRIM(TRAILING '0' FROM TRIM(LEADING '0' FROM REPLACE(TRIM(LEADING '-' FROM SUBSTRING_INDEX(CAST(a AS CHAR), 'e', 1)), '.', '')))) >= 16) AS n FROM d`,
     );
     return Number((r as { n: string }[])[0]!.n);
   });
