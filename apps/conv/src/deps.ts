@@ -2,7 +2,12 @@
 // that the commands read as the runbook and not as import lists.
 export { type AuditEventInput, type AuditLog, newRunId, openAuditLog, type RunStatus } from '@conv/audit-log';
 export { exportDatabase, selectExpressionFor } from '@conv/mysql-export';
-export { type ImportResult, importDirectory, validateExportDirectory } from '@conv/pg-loader';
+export {
+  type ImportResult,
+  importDirectory,
+  refuseOccupiedTarget,
+  validateExportDirectory,
+} from '@conv/pg-loader';
 export {
   type CheckReport,
   checkExitCode,

@@ -1,4 +1,6 @@
 // Issue 16 items 2, 3, 5 through `run`: what a full run does to the target beyond the planned rows.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ExitCode } from '@conv/core';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { describe, expect, it } from 'vitest';
@@ -45,8 +47,11 @@ describe('run over inheritance, partitions, free sequences and a live target', (
   });
 
   it('refuses to run over rows already in the target (exit 3) unless --replace, then reports them', async () => {
-    const refused = await cli(['run', ...urls()], { cwd: tempDir() });
+    const refusedCwd = tempDir();
+    const refused = await cli(['run', ...urls()], { cwd: refusedCwd });
     expect(refused.code, refused.all).toBe(ExitCode.checkFailed);
+    // Refused before the export: nothing exported either.
+    expect(existsSync(join(refusedCwd, 'csv_exports'))).toBe(false);
     expect(refused.stderr).toContain('payment (1 rows)');
     expect(refused.stderr).toContain('measure (2 rows)');
     expect(refused.stderr).toContain('--replace');

@@ -1,7 +1,7 @@
 export type { FkStrategy, FkStrategyOption } from './foreign-keys.js';
 export { type ImportMode, type ImportOptions, type ImportResult, importDirectory } from './import.js';
 export { buildLoadPlan, type LoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
-export type { Occupied } from './occupied.js';
+export { type Occupied, refuseOccupiedTarget } from './occupied.js';
 export { parseCsvRecord, readCsvHeader, sha256OfFile } from './scan.js';
 export { pgLiteral } from './sql.js';
 export { type ImportState, STATE_FILE } from './state.js';

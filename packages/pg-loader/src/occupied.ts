@@ -1,5 +1,12 @@
-import { ConvError, ExitCode, quotePgQualified } from '@conv/core';
-import type pg from 'pg';
+import {
+  ConvError,
+  connectionError,
+  ExitCode,
+  type MigrationPlan,
+  quotePgQualified,
+  serverOf,
+} from '@conv/core';
+import pg from 'pg';
 
 /** A planned table that already holds rows, and how many (those the TRUNCATE would remove). */
 export interface Occupied {
@@ -36,4 +43,39 @@ export async function rowsToReplace(
     );
   }
   return out;
+}
+
+/**
+ * The same refusal before an export (`run` calls it after check): the planned `load` tables of `plan`
+ * that already hold rows, counted on the live target; throws `target-not-empty` unless `replace`.
+ */
+export async function refuseOccupiedTarget(
+  pgUrl: string,
+  plan: MigrationPlan,
+  replace: boolean,
+): Promise<Occupied[]> {
+  const client = new pg.Client({ connectionString: pgUrl, application_name: 'conv check' });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw connectionError('PostgreSQL', pgUrl, err, 'pg-connection', {
+      location: { server: serverOf(pgUrl) },
+    });
+  }
+  client.on('error', () => {});
+  try {
+    const partitioned = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relkind = 'p'`,
+      [plan.target.schema],
+    );
+    const isPartitioned = new Set(partitioned.rows.map((r) => r.name));
+    const tables = plan.tables
+      .filter((t) => t.action === 'load')
+      .map((t) => ({ schema: t.targetSchema, name: t.target, only: !isPartitioned.has(t.target) }));
+    const target = `${serverOf(pgUrl)}/${plan.target.database} schema ${plan.target.schema}`;
+    return await rowsToReplace(client, tables, replace, target);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
