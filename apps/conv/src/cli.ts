@@ -9,6 +9,7 @@ import {
   FK_STRATEGIES,
   LOAD_MODES,
   loadConfig,
+  TRIGGER_MODES,
   VERIFY_MODES,
 } from './config.js';
 import {
@@ -117,6 +118,15 @@ function importOptions(y: Argv): Argv {
     .option('load-mode', {
       choices: LOAD_MODES,
       describe: 'one transaction for everything (default), or one per table',
+    })
+    .option('replace', {
+      type: 'boolean',
+      describe: 'load even when planned target tables already hold rows (they are replaced and counted)',
+    })
+    .option('triggers', {
+      choices: TRIGGER_MODES,
+      describe:
+        'user triggers of loaded tables: fire, skip, or auto (default: fire where the load leaves columns out)',
     });
 }
 

@@ -32,11 +32,14 @@ export interface ConfigFlags {
   verifyMode?: string;
   fkStrategy?: string;
   loadMode?: string;
+  replace?: boolean;
+  triggers?: string;
 }
 
 export const VERIFY_MODES = ['counts', 'full', 'sample'] as const;
 export const FK_STRATEGIES = ['auto', 'replica', 'drop-recreate', 'ordered'] as const;
 export const LOAD_MODES = ['single-transaction', 'per-table'] as const;
+export const TRIGGER_MODES = ['auto', 'fire', 'skip'] as const;
 
 const MYSQL_PROTOCOLS = ['mysql:', 'mariadb:'];
 const PG_PROTOCOLS = ['postgres:', 'postgresql:'];
@@ -82,6 +85,10 @@ export const ConfigSchema = z.object({
   verifyMode: z.enum(VERIFY_MODES),
   fkStrategy: z.enum(FK_STRATEGIES),
   loadMode: z.enum(LOAD_MODES),
+  /** `--replace`: load even when planned target tables already hold rows (issue 16). */
+  replace: z.boolean(),
+  /** `--triggers`: user triggers of the loaded tables during the load (issue 16). */
+  triggers: z.enum(TRIGGER_MODES),
   /** The `.env` file that was read, if any. */
   envFile: z.string().nullable(),
   /** Every password seen in any layer: masked in all output. */
@@ -387,6 +394,8 @@ export function loadConfig(options: {
     verifyMode: setting('verifyMode', flags.verifyMode, '--verify-mode', ['CONV_VERIFY_MODE'], 'full'),
     fkStrategy: setting('fkStrategy', flags.fkStrategy, '--fk-strategy', ['CONV_FK_STRATEGY'], 'auto'),
     loadMode: setting('loadMode', flags.loadMode, '--load-mode', ['CONV_LOAD_MODE'], 'single-transaction'),
+    replace: flags.replace === true,
+    triggers: setting('triggers', flags.triggers, '--triggers', ['CONV_TRIGGERS'], 'auto'),
     envFile: dotenv.file,
     secrets: [...secrets],
     origins,

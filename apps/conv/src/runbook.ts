@@ -10,6 +10,7 @@ import {
   formatVerifyReport,
   newRunId,
   openAuditLog,
+  refuseOccupiedTarget,
   type VerifyReport,
   verifyExitCode,
 } from './deps.js';
@@ -162,6 +163,9 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
       durationMs: checkMs,
       message: `check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes`,
     });
+
+    // Rows already in the target are refused before the export, not after it (issue 16).
+    await refuseOccupiedTarget(config.pgUrl, planned.plan, config.replace);
 
     step = 'export';
     stopIfInterrupted(ctx, step);

@@ -11,6 +11,7 @@ import {
   introspectMysql,
   introspectPg,
   planMigration,
+  selectExpressionFor,
   type VerifyReport,
   validateExportDirectory,
   verifyMigration,
@@ -56,6 +57,7 @@ export async function checkStep(ctx: StepContext, planned: Planned): Promise<Che
     plan: planned.plan,
     source: planned.source,
     target: planned.target,
+    valueExpression: selectExpressionFor,
   });
 }
 
@@ -96,6 +98,8 @@ export async function importStep(
       schema: ctx.config.pgSchema,
       fkStrategy: ctx.config.fkStrategy,
       mode: ctx.config.loadMode,
+      replace: ctx.config.replace,
+      triggers: ctx.config.triggers,
       progress,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(options.includeHistory !== undefined ? { includeHistory: options.includeHistory } : {}),
@@ -162,7 +166,12 @@ export function formatImport(result: ImportResult): string {
     `Imported ${result.loaded.length} tables, ${rows} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${(result.ms / 1000).toFixed(1)} s`,
     `  foreign keys: ${result.strategyReason ?? result.strategy}`,
   ];
-  if (result.sequences.length > 0) lines.push(`  sequences reset: ${result.sequences.length}`);
+  if (result.sequences.length > 0) {
+    const each = result.sequences.map((s) => `${s.sequence} → ${s.value}`).join(', ');
+    lines.push(`  sequences reset: ${result.sequences.length} (next value: ${each})`);
+  }
+  for (const t of result.triggers ?? []) lines.push(`  trigger ${t.trigger} on ${t.table}: ${t.action}`);
+  for (const r of result.replaced ?? []) lines.push(`  replaced: ${r.rows} rows that ${r.table} held before`);
   for (const s of result.skipped) lines.push(`  not loaded: ${s.table} (${s.reason})`);
   lines.push(`  import script: ${result.scriptFile}`, `  import log:    ${result.logFile}`);
   return lines.join('\n');

@@ -1,5 +1,5 @@
 import { ConvError, ExitCode, type ProgressReporter } from '@conv/core';
-import { resetOwnedSequences } from '@conv/pg-loader';
+import { resetTableSequences } from '@conv/pg-loader';
 import { type VerifyMode, type VerifyReport, verifyExitCode, verifyMigration } from '@conv/verify';
 import pg from 'pg';
 import { type BinlogPosition, formatPosition } from './position.js';
@@ -78,7 +78,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverResult
     await client.connect();
     try {
       const loaded = options.manifest.plan.tables.filter((t) => t.action === 'load').map((t) => t.target);
-      sequences = await resetOwnedSequences(client, options.manifest.plan.target.schema, loaded);
+      sequences = await resetTableSequences(client, options.manifest.plan.target.schema, loaded);
     } finally {
       await client.end().catch(() => {});
     }

@@ -59,14 +59,19 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
   const progress = options.progress ?? silentProgress;
   const startedAt = new Date();
   const database = databaseOf(mysqlUrl) ?? plan.source.database;
-  const dir = join(options.outDir, app, options.dirName ?? exportStamp(options.now ?? startedAt));
   const written: string[] = [];
   let createdDir = false;
-
+  let dir: string;
   try {
-    createdDir = await prepareDirectory(dir);
+    if (options.dirName) {
+      dir = join(options.outDir, app, options.dirName);
+      createdDir = await prepareDirectory(dir);
+    } else {
+      dir = await createOwnDirectory(join(options.outDir, app), exportStamp(options.now ?? startedAt));
+      createdDir = true;
+    }
   } catch (err) {
-    throw err instanceof ConvError ? err : writeError(err, dir);
+    throw err instanceof ConvError ? err : writeError(err, join(options.outDir, app));
   }
 
   const conns: mysql.Connection[] = [];
@@ -249,6 +254,24 @@ async function prepareDirectory(dir: string): Promise<boolean> {
   const existed = existsSync(dir);
   await mkdir(dir, { recursive: true });
   return !existed;
+}
+
+/**
+ * A directory no other export uses: `<stamp>`, else `<stamp>_2`, `_3`, … — created with a plain (not
+ * recursive) mkdir, which fails on an existing name, so two exports started in the same second cannot
+ * both take one and delete each other's files on cleanup.
+ */
+async function createOwnDirectory(base: string, stamp: string): Promise<string> {
+  await mkdir(base, { recursive: true });
+  for (let i = 1; ; i++) {
+    const dir = join(base, i === 1 ? stamp : `${stamp}_${i}`);
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i >= 1000) throw err;
+    }
+  }
 }
 
 async function removeFiles(files: string[], dir: string | undefined): Promise<void> {

@@ -41,6 +41,9 @@ export function selectExpressionFor(pair: ColumnPair, database?: string): string
   if (pair.conversion === 'float' || pair.sourceDataType === 'float') return mysqlDouble(col);
   if (pair.sourceDataType === 'bit' && pair.conversion === 'integer') return mysqlBitInteger(col);
   if (isSpatialType(pair.sourceDataType)) return mysqlSpatialWkb(col);
+  // mysql2's text-protocol parser rounds some 16-17 digit doubles (95.29497715889039 → 95.2949771588904);
+  // the server's own text is the shortest exact one, so DOUBLE travels as that text.
+  if (pair.sourceDataType === 'double') return `CAST(${col} AS CHAR)`;
   return col;
 }
 

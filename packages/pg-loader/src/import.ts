@@ -32,12 +32,14 @@ import {
   interruptedError,
 } from './liveness.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
+import { type Occupied, rowsToReplace } from './occupied.js';
 import { forgetForeignKeys, readSavedForeignKeys, saveForeignKeys } from './saved-constraints.js';
 import { restartSequences } from './sequences.js';
-import { psqlCopyLine, type Statement, truncateAll } from './sql.js';
+import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
 import { lockDirectory, lockTarget } from './target-lock.js';
+import { planTriggers, type TableTriggers, type TriggerAction, type TriggerMode } from './triggers.js';
 import { type ContentCheck, validateExportDirectory } from './validate.js';
 
 export type ImportMode = 'single-transaction' | 'per-table';
@@ -62,6 +64,10 @@ export interface ImportOptions {
    * COMMIT: one read instead of two). Presence, sizes and headers are always checked before any write.
    */
   contentCheck?: ContentCheck;
+  /** Load even when planned target tables already hold rows (they are replaced, and reported). */
+  replace?: boolean;
+  /** User triggers of the loaded tables during the COPY (default `auto`, see TriggerMode). */
+  triggers?: TriggerMode;
   /** Clock for the artifact names (tests). */
   now?: Date;
   /** Bounds on connecting, on a COPY that moves nothing, on lock waits (see liveness.ts). */
@@ -81,6 +87,10 @@ export interface ImportResult {
   truncated: string[];
   /** Next value each reset sequence hands out (bigint as text). */
   sequences: { sequence: string; value: string }[];
+  /** Planned tables that held rows before the load, and how many were replaced (`replace`). */
+  replaced: Occupied[];
+  /** Every user trigger of a loaded table, and whether it fired during the load. */
+  triggers: TriggerAction[];
   /** Foreign keys checked after the load (replica, drop-recreate). */
   checkedForeignKeys: number;
   /** per-table mode: tables found committed by an earlier run and not loaded again. */
@@ -240,6 +250,8 @@ interface RunContext {
   progress: ProgressReporter;
   target: string;
   say(line: string): void;
+  /** Trigger switches around each table's COPY. */
+  triggers?: Map<string, TableTriggers>;
 }
 
 type RunOutcome = Omit<ImportResult, 'scriptFile' | 'logFile' | 'ms'>;
@@ -298,7 +310,27 @@ async function runImport(
       `also truncated (empty tables outside the export whose foreign keys point at loaded tables): ${extra.map((t) => t.name).join(', ')}`,
     );
   }
-  const truncated = [...order.map((t) => ({ schema: t.schema, name: t.target })), ...extra];
+  const truncated = [
+    ...order.map((t) => ({
+      schema: t.schema,
+      name: t.target,
+      only: !(t.schema === live.schema && live.tables.get(t.target)?.partitioned),
+    })),
+    // Checked empty, children included: a plain TRUNCATE loses nothing (and works on partitioned ones).
+    ...extra.map((t) => ({ ...t, only: false })),
+  ];
+  // A resumed per-table import finds its own committed tables full: not rows to protect.
+  const replaced = state
+    ? []
+    : await rowsToReplace(client, truncated.slice(0, order.length), !!options.replace, ctx.target);
+  if (replaced.length) {
+    ctx.say(
+      `replacing rows already in the target: ${replaced.map((r) => `${r.table} ${r.rows}`).join(', ')}`,
+    );
+  }
+  ctx.triggers = await planTriggers(client, live, order, options.triggers ?? 'auto', choice.strategy);
+  const triggers = [...ctx.triggers.values()].flatMap((t) => t.actions);
+  for (const t of triggers) ctx.say(`trigger ${t.trigger} on ${t.table}: ${t.action} during the load`);
   const outcome: RunOutcome = {
     strategy: choice.strategy,
     strategyReason: choice.reason,
@@ -307,6 +339,8 @@ async function runImport(
     skipped: plan.skipped,
     truncated: truncated.map((t) => (t.schema === ctx.schema ? t.name : `${t.schema}.${t.name}`)),
     sequences: [],
+    replaced,
+    triggers,
     checkedForeignKeys: 0,
     resumed: [],
   };
@@ -346,7 +380,7 @@ function noTables(skipped: SkippedLoad[], target: string): ConvError {
     'nothing-to-load',
     ExitCode.badInput,
     {},
-    'Check the target schema name (--schema) and that the application migrations created its tables.',
+    'Check the target schema name (--pg-schema) and that the application migrations created its tables.',
   );
 }
 
@@ -486,7 +520,7 @@ async function prepare(
   strategy: FkStrategy,
   fks: LiveForeignKey[],
   droppable: LiveForeignKey[],
-  truncated: { schema: string; name: string }[],
+  truncated: { schema: string; name: string; only?: boolean }[],
   scope: 'local' | 'session',
   schema = 'public',
 ): Promise<void> {
@@ -507,6 +541,8 @@ async function loadOne(
   table: LoadTable,
   ctx: RunContext,
 ): Promise<{ table: string; rows: number; bytes: number; ms: number }> {
+  const switches = ctx.triggers?.get(table.target);
+  for (const sql of switches?.before ?? []) await session.run(sql);
   session.artifacts.statement(psqlCopyLine(table.schema, table.target, table.columns, table.file));
   ctx.progress.start(table.target, { rows: table.rows, bytes: table.bytes });
   const { rows, bytes, ms } = await copyTable(
@@ -519,6 +555,7 @@ async function loadOne(
     { hash: ctx.content === 'while-loading', stall: ctx.stall },
   );
   ctx.progress.finish(table.target, rows, bytes);
+  for (const sql of switches?.after ?? []) await session.run(sql);
   session.artifacts.info(
     `loaded ${table.schema}.${table.target} from ${table.file}: ${rows} rows, ${bytes} bytes in ${ms} ms (${ms > 0 ? ((bytes / 1048576) * (1000 / ms)).toFixed(1) : '-'} MB/s)`,
   );
@@ -602,7 +639,7 @@ interface PerTableInput {
   order: LoadTable[];
   fks: LiveForeignKey[];
   droppable: LiveForeignKey[];
-  truncated: { schema: string; name: string }[];
+  truncated: { schema: string; name: string; only?: boolean }[];
   live: LiveTarget;
 }
 

@@ -13,7 +13,7 @@ export interface LoadTable {
   rows: number;
   bytes: number;
   sha256: string;
-  /** Sequences (serial or identity) owned by the loaded columns. */
+  /** Sequences owned by the loaded columns (serial, identity) or called by their defaults. */
   sequences: { column: string; sequence: string }[];
 }
 
@@ -136,8 +136,7 @@ function toLoadTable(
   }
   const sequences: LoadTable['sequences'] = [];
   for (const column of entry.columns) {
-    const sequence = live.columns.get(column)?.sequence;
-    if (sequence) sequences.push({ column, sequence });
+    for (const sequence of live.columns.get(column)?.sequences ?? []) sequences.push({ column, sequence });
   }
   return {
     table: entry.table,

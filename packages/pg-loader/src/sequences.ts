@@ -64,11 +64,11 @@ export async function restartSequences(
 }
 
 /**
- * Restarts every sequence owned by a column of `tables` (serial and identity) in `schema`, as the import
+ * Restarts every sequence a column of `tables` uses (serial, identity, or a default calling nextval) in `schema`, as the import
  * does after a load — for callers that changed the tables after the import (binlog catch-up, cut-over).
  * Same rule as the import (`restartSequences`), run on `client` (inside the caller's transaction, if any).
  */
-export async function resetOwnedSequences(
+export async function resetTableSequences(
   client: pg.ClientBase,
   schema: string,
   tables: readonly string[],
@@ -78,9 +78,9 @@ export async function resetOwnedSequences(
   for (const name of tables) {
     const table = live.tables.get(name);
     if (!table) continue;
-    const sequences = [...table.columns]
-      .filter(([, info]) => info.sequence)
-      .map(([column, info]) => ({ column, sequence: info.sequence as string }));
+    const sequences = [...table.columns].flatMap(([column, info]) =>
+      info.sequences.map((sequence) => ({ column, sequence })),
+    );
     withSequences.push({ schema, target: name, sequences });
   }
   const run: RunStatement = async <R extends Record<string, unknown>>(stmt: Statement | string) => {

@@ -35,7 +35,12 @@ export function psqlCopyLine(
   return `\\copy ${quotePgQualified(schema, table)} (${columnList(columns)}) from ${pgLiteral(file)} with (format csv, header true)`;
 }
 
-/** `TRUNCATE TABLE a, b, …` — every table in one statement, so no table can be emptied after it was loaded. */
-export function truncateAll(tables: readonly { schema: string; name: string }[]): string {
-  return `TRUNCATE TABLE ${tables.map((t) => quotePgQualified(t.schema, t.name)).join(', ')}`;
+/**
+ * `TRUNCATE TABLE ONLY a, ONLY b, …` — every table in one statement, so no table can be emptied after it
+ * was loaded. ONLY keeps the rows of inheritance children that are not themselves listed; a partitioned
+ * table (`only: false`) refuses ONLY and its partitions are its own rows.
+ */
+export function truncateAll(tables: readonly { schema: string; name: string; only?: boolean }[]): string {
+  const list = tables.map((t) => `${t.only === false ? '' : 'ONLY '}${quotePgQualified(t.schema, t.name)}`);
+  return `TRUNCATE TABLE ${list.join(', ')}`;
 }

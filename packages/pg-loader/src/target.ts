@@ -6,7 +6,13 @@ export interface LiveTable {
   name: string;
   /** The connected role owns it (directly or through a role it inherits). */
   owned: boolean;
-  columns: Map<string, { generated: boolean; sequence: string | null }>;
+  /** Declaratively partitioned (relkind `p`): TRUNCATE cannot take ONLY, its partitions are its rows. */
+  partitioned: boolean;
+  /**
+   * `sequences`: every sequence the column owns (serial, identity) or its default calls (`DEFAULT
+   * nextval('free_seq')` on a sequence owned by nothing, common in hand-written and ported schemas).
+   */
+  columns: Map<string, { generated: boolean; sequences: string[] }>;
 }
 
 /** A foreign key touching the target schema (on either side), with what re-creating it requires. */
@@ -48,8 +54,9 @@ export async function readLiveTarget(client: pg.ClientBase, schema: string): Pro
   await client.query('BEGIN READ ONLY');
   try {
     await client.query("SELECT set_config('search_path', '', true)");
-    const tables = await client.query<{ oid: number; name: string; owned: boolean }>(
-      `SELECT c.oid::int AS oid, c.relname AS name, pg_catalog.pg_has_role(c.relowner, 'USAGE') AS owned
+    const tables = await client.query<{ oid: number; name: string; owned: boolean; partitioned: boolean }>(
+      `SELECT c.oid::int AS oid, c.relname AS name, pg_catalog.pg_has_role(c.relowner, 'USAGE') AS owned,
+              c.relkind = 'p' AS partitioned
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')`,
       [schema],
@@ -58,18 +65,27 @@ export async function readLiveTarget(client: pg.ClientBase, schema: string): Pro
       oid: number;
       name: string;
       generated: boolean;
-      sequence: string | null;
+      sequences: string[];
     }>(
       `SELECT a.attrelid::int AS oid, a.attname AS name, a.attgenerated <> '' AS generated,
-              (SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(s.relname)
-                 FROM pg_catalog.pg_depend d
-                 JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-                 JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
-                WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                  AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum
-                  AND d.deptype IN ('a', 'i')
-                LIMIT 1) AS sequence
+              ARRAY(SELECT DISTINCT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(s.relname)
+                      FROM pg_catalog.pg_depend d
+                      JOIN pg_catalog.pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+                      JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+                     WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                       AND d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                       AND d.objid = (SELECT ad.oid FROM pg_catalog.pg_attrdef ad
+                                       WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum)
+                    UNION
+                    SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(s.relname)
+                      FROM pg_catalog.pg_depend d
+                      JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+                      JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+                     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                       AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                       AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum
+                       AND d.deptype IN ('a', 'i')
+                     ORDER BY 1)::text[] AS sequences
          FROM pg_catalog.pg_attribute a
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -105,12 +121,18 @@ export async function readLiveTarget(client: pg.ClientBase, schema: string): Pro
     const byOid = new Map<number, LiveTable>();
     const out = new Map<string, LiveTable>();
     for (const t of tables.rows) {
-      const table: LiveTable = { schema, name: t.name, owned: t.owned, columns: new Map() };
+      const table: LiveTable = {
+        schema,
+        name: t.name,
+        owned: t.owned,
+        partitioned: t.partitioned,
+        columns: new Map(),
+      };
       byOid.set(t.oid, table);
       out.set(t.name, table);
     }
     for (const c of columns.rows) {
-      byOid.get(c.oid)?.columns.set(c.name, { generated: c.generated, sequence: c.sequence });
+      byOid.get(c.oid)?.columns.set(c.name, { generated: c.generated, sequences: c.sequences });
     }
     return {
       schema,

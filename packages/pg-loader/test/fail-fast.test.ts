@@ -36,7 +36,7 @@ async function snapshot() {
 
 async function expectRejected(dir: string) {
   const before = await snapshot();
-  const err = await importDirectory({ pgUrl: db.url, dir }).catch((e: unknown) => e);
+  const err = await importDirectory({ replace: true, pgUrl: db.url, dir }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ConvError);
   expect((err as ConvError).exitCode).toBe(ExitCode.loadFailed);
   // Default mode: one transaction, rolled back — the target is exactly as before, author included.

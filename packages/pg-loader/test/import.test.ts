@@ -75,7 +75,12 @@ describe('importDirectory as a superuser (auto → replica)', () => {
   it('loads every value exactly, skips what it must, resets sequences, writes script and log', async () => {
     const dir = writeExport(SPECS);
     dirs.push(dir);
-    const result = await importDirectory({ pgUrl: db.url, dir, now: new Date('2026-01-02T03:04:05Z') });
+    const result = await importDirectory({
+      replace: true,
+      pgUrl: db.url,
+      dir,
+      now: new Date('2026-01-02T03:04:05Z'),
+    });
 
     expect(result.strategy).toBe('replica');
     expect(result.mode).toBe('single-transaction');
@@ -114,7 +119,9 @@ describe('importDirectory as a superuser (auto → replica)', () => {
     const script = readFileSync(result.scriptFile, 'utf8');
     // One TRUNCATE listing every planned table, before the first \copy.
     const truncates = script.split('\n').filter((l) => l.startsWith('TRUNCATE'));
-    expect(truncates).toEqual(['TRUNCATE TABLE "public"."parent", "public"."empty_one", "public"."child";']);
+    expect(truncates).toEqual([
+      'TRUNCATE TABLE ONLY "public"."parent", ONLY "public"."empty_one", ONLY "public"."child";',
+    ]);
     expect(script.indexOf('TRUNCATE')).toBeLessThan(script.indexOf('\\copy'));
     expect(script).toContain(
       `\\copy "public"."child" ("id", "parentId", "rowId", "body") from 'child.csv' with (format csv, header true)`,
@@ -128,7 +135,7 @@ describe('importDirectory as a superuser (auto → replica)', () => {
   it('writes a script that psql replays to the same content', async () => {
     const dir = writeExport(SPECS);
     dirs.push(dir);
-    const result = await importDirectory({ pgUrl: db.url, dir });
+    const result = await importDirectory({ replace: true, pgUrl: db.url, dir });
     const before = await contents();
     await db.query(`DELETE FROM child; UPDATE parent SET name = 'changed'`);
     await promisify(execFile)('psql', ['-X', '-q', '-d', db.url, '-f', basename(result.scriptFile)], {
@@ -149,7 +156,9 @@ describe('importDirectory as a superuser (auto → replica)', () => {
     dirs.push(dir);
     await db.query('CREATE TABLE self (id int PRIMARY KEY, up int REFERENCES self(id))');
     const before = await contents();
-    const err = await importDirectory({ pgUrl: db.url, dir, fkStrategy: 'ordered' }).catch((e) => e);
+    const err = await importDirectory({ replace: true, pgUrl: db.url, dir, fkStrategy: 'ordered' }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(ConvError);
     expect(err.exitCode).toBe(ExitCode.usage);
     expect(err.message).toContain('ordered cannot load self');
@@ -160,12 +169,12 @@ describe('importDirectory as a superuser (auto → replica)', () => {
   it('a table outside the export that references a loaded table: refused when it has rows, truncated with the rest when empty', async () => {
     const dir = writeExport(SPECS);
     dirs.push(dir);
-    await importDirectory({ pgUrl: db.url, dir });
+    await importDirectory({ replace: true, pgUrl: db.url, dir });
     await db.query(`CREATE TABLE audit_ref (id int PRIMARY KEY, "parentId" uuid REFERENCES parent(id));
       CREATE TABLE audit_ref2 (id int PRIMARY KEY, ref int REFERENCES audit_ref(id));
       INSERT INTO audit_ref VALUES (1, '${P1}')`);
     const before = await contents();
-    const err = await importDirectory({ pgUrl: db.url, dir }).catch((e) => e);
+    const err = await importDirectory({ replace: true, pgUrl: db.url, dir }).catch((e) => e);
     expect(err).toBeInstanceOf(ConvError);
     expect(err.exitCode).toBe(ExitCode.checkFailed);
     expect(err.message).toContain(
@@ -176,7 +185,7 @@ describe('importDirectory as a superuser (auto → replica)', () => {
     expect(await db.query('SELECT count(*)::int AS n FROM audit_ref')).toEqual([{ n: 1 }]);
 
     await db.query('DELETE FROM audit_ref');
-    const result = await importDirectory({ pgUrl: db.url, dir });
+    const result = await importDirectory({ replace: true, pgUrl: db.url, dir });
     expect(result.truncated).toEqual(['parent', 'empty_one', 'child', 'audit_ref', 'audit_ref2']);
     expect(await contents()).toEqual(before);
     await db.query('DROP TABLE audit_ref2, audit_ref');

@@ -133,7 +133,12 @@ describe('a non-superuser role', () => {
     const dir = exportDir(specs(missing));
     const before = await content();
     const keys = await constraints();
-    const err = await importDirectory({ pgUrl: owner.urlFor(db.name), dir, schema: 'app' }).catch((e) => e);
+    const err = await importDirectory({
+      replace: true,
+      pgUrl: owner.urlFor(db.name),
+      dir,
+      schema: 'app',
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(ConvError);
     expect(err.exitCode).toBe(ExitCode.loadFailed);
     expect(err.message).toContain('foreign key member_orgId_fkey of app.member (orgId) → app.org (id)');
@@ -159,6 +164,7 @@ describe('a non-superuser role', () => {
     bad[0]!.rows[1]![0] = 'x'; // note.id is an int: the last table in load order fails
     const dir = exportDir(bad);
     const err = await importDirectory({
+      replace: true,
       pgUrl: owner.urlFor(db.name),
       dir,
       schema: 'app',
@@ -184,6 +190,7 @@ describe('a non-superuser role', () => {
     writeExport(fixed, dir);
     writeManifestFor(dir, fixed);
     const result = await importDirectory({
+      replace: true,
       pgUrl: owner.urlFor(db.name),
       dir,
       schema: 'app',
@@ -205,6 +212,7 @@ describe('a non-superuser role', () => {
     // tables still full. The re-run drops what is present, truncates, loads everything, re-adds the keys.
     writeFileSync(join(dir, STATE_FILE), JSON.stringify({ ...state, phase: 'preparing', done: [] }));
     const again = await importDirectory({
+      replace: true,
       pgUrl: owner.urlFor(db.name),
       dir,
       schema: 'app',

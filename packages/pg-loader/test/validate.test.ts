@@ -47,7 +47,7 @@ function editManifest(dir: string, edit: (m: Manifest) => void) {
 async function expectRefused(dir: string, fileInMessage: string, detail: RegExp) {
   const before = await db.query('SELECT * FROM item ORDER BY id');
   const beforeTags = await db.query('SELECT * FROM tag ORDER BY id');
-  const err = await importDirectory({ pgUrl: db.url, dir }).catch((e: unknown) => e);
+  const err = await importDirectory({ replace: true, pgUrl: db.url, dir }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ConvError);
   expect((err as ConvError).exitCode).toBe(ExitCode.badInput);
   expect((err as ConvError).message).toContain(join(dir, fileInMessage));
@@ -117,7 +117,7 @@ describe('validateExportDirectory', () => {
       m.totals.rows -= 1;
     });
     const before = await db.query('SELECT * FROM item ORDER BY id');
-    const err = await importDirectory({ pgUrl: db.url, dir }).catch((e: unknown) => e);
+    const err = await importDirectory({ replace: true, pgUrl: db.url, dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConvError);
     expect((err as ConvError).exitCode).toBe(ExitCode.loadFailed);
     expect((err as ConvError).message).toBe(
@@ -131,9 +131,12 @@ describe('validateExportDirectory', () => {
     const file = join(dir, 'item.csv');
     writeFileSync(file, readFileSync(file, 'utf8').replace('plain', 'PLAIN'));
     const before = await db.query('SELECT * FROM item ORDER BY id');
-    const err = await importDirectory({ pgUrl: db.url, dir, contentCheck: 'while-loading' }).catch(
-      (e: unknown) => e,
-    );
+    const err = await importDirectory({
+      replace: true,
+      pgUrl: db.url,
+      dir,
+      contentCheck: 'while-loading',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConvError);
     expect((err as ConvError).exitCode).toBe(ExitCode.badInput);
     expect((err as ConvError).message).toMatch(

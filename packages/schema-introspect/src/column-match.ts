@@ -10,6 +10,7 @@ import type {
   Transform,
 } from '@conv/core';
 import { conversionFor, conversionForTarget, naturalTargetFor, sourceKind } from './conversions.js';
+import { foldedMatch } from './name-fold.js';
 
 export interface MatchedColumns {
   columns: ColumnPair[];
@@ -83,21 +84,27 @@ export function matchColumns(
     let target = tgt.columns.find((c) => c.name === s.name);
     let match: ColumnPair['match'] = 'exact';
     if (!target) {
-      const candidates = tgt.columns.filter((c) => c.name.toLowerCase() === s.name.toLowerCase());
+      // Ignoring case, or as snake_case (`AlbumId` → `album_id`, an ORM-made PostgreSQL schema).
+      const candidates = tgt.columns.filter((c) => !used.has(c.name) && foldedMatch(s.name, c.name));
       if (candidates.length > 1) {
         const names = candidates.map((c) => c.name).join(', ');
         out.omitted.push({
           column: s.name,
           side: 'source',
           reason: 'ambiguous',
-          detail: `matches ${names} in ${tgt.name} ignoring case`,
+          detail: `matches ${names} in ${tgt.name} ignoring case or as snake_case`,
         });
-        issue('error', 'ambiguous-column', s.name, `${src.name}.${s.name} matches ${names} ignoring case`);
+        issue(
+          'error',
+          'ambiguous-column',
+          s.name,
+          `${src.name}.${s.name} matches ${names} ignoring case or as snake_case`,
+        );
         for (const c of candidates) used.add(c.name);
         continue;
       }
       target = candidates[0];
-      match = 'case-insensitive';
+      match = target ? foldedMatch(s.name, target.name)! : 'case-insensitive';
     }
     if (!target) {
       out.omitted.push({
@@ -182,16 +189,38 @@ export function matchColumns(
       detail: `${src.name} has no column ${t.name}: PostgreSQL fills it (default, identity or NULL)`,
     });
     const filled = t.nullable || t.default !== null || t.identity !== null || t.generated;
+    // A trigger may fill it: by default (--triggers auto) they fire on a table with columns the load leaves out.
+    const triggers = userTriggers(tgt);
     issue(
-      filled ? 'info' : 'error',
+      filled ? 'info' : triggers ? 'warning' : 'error',
       'column-missing-in-source',
       t.name,
       filled
         ? `${tgt.name}.${t.name} has no source column: filled by PostgreSQL`
-        : `${tgt.name}.${t.name} is NOT NULL without default and has no source column: the load would fail`,
+        : triggers
+          ? `${tgt.name}.${t.name} is NOT NULL without default and has no source column: only trigger ${triggers} can fill it — it fires during the load by default (not with --triggers skip)`
+          : `${tgt.name}.${t.name} is NOT NULL without default and has no source column: the load would fail`,
+    );
+  }
+  const triggers = userTriggers(tgt);
+  if (triggers) {
+    const leftOut = out.omitted.some((o) => o.side === 'target');
+    issue(
+      'info',
+      'target-triggers',
+      null,
+      `${tgt.name} has user trigger ${triggers}: ${leftOut ? 'it fires during the load' : 'it does not fire during the load (every column comes from MySQL)'} with --triggers auto (the default); --triggers fire|skip decides for every table`,
     );
   }
   return out;
+}
+
+/** The enabled user (non-internal) triggers of a target table, for messages; '' when none. */
+function userTriggers(tgt: TargetTable): string {
+  return tgt.triggers
+    .filter((t) => t.enabled && !t.internal)
+    .map((t) => t.name)
+    .join(', ');
 }
 
 /** Export-only tables: every column paired with its natural PostgreSQL type, so the CSV is an exact archive. */

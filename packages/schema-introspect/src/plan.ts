@@ -39,8 +39,17 @@ export function planMigration(
 
   for (const src of source.tables) {
     const excluded = exclusionOf(src.name, profile);
-    const { target: tgt, issue } = matches.get(src.name) ?? {};
+    const { target: tgt, issue, folded } = matches.get(src.name) ?? {};
     if (tgt) matchedTargets.add(tgt.name);
+    if (tgt && folded === 'snake-case') {
+      issues.push({
+        severity: 'info',
+        code: 'name-folded',
+        table: src.name,
+        column: null,
+        message: `${src.name} is loaded into PostgreSQL table ${tgt.name} (names matched as snake_case; columns too where unambiguous)`,
+      });
+    }
     if (excluded) {
       skipped.push({ table: src.name, side: 'source', ...excluded });
       issues.push({

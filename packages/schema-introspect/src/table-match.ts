@@ -1,13 +1,16 @@
 import type { PlanIssue, SourceTable, TargetTable } from '@conv/core';
+import { foldedMatch } from './name-fold.js';
 
 export interface TableMatch {
   target?: TargetTable;
   issue?: PlanIssue;
+  /** How the names matched when not exactly (the plan says so). */
+  folded?: 'case-insensitive' | 'snake-case';
 }
 
 /**
- * Source table → target table: exact name first, then ignoring case among the target tables no source
- * table names exactly. Two candidates for one source, or two sources for one target (MySQL on Linux can
+ * Source table → target table: exact name first, then ignoring case or as snake_case (`AlbumId` →
+ * `album_id`) among the target tables no source table names exactly. Two candidates for one source, or two sources for one target (MySQL on Linux can
  * hold both `User` and `user`), is an `ambiguous-table` error and no match.
  */
 export function matchTables(
@@ -27,7 +30,7 @@ export function matchTables(
   const claims = new Map<string, string[]>();
   const pending = sources.filter((s) => !out.has(s.name));
   for (const s of pending) {
-    for (const t of free.filter((x) => x.name.toLowerCase() === s.name.toLowerCase())) {
+    for (const t of free.filter((x) => foldedMatch(s.name, x.name))) {
       claims.set(t.name, [...(claims.get(t.name) ?? []), s.name]);
     }
   }
@@ -35,7 +38,7 @@ export function matchTables(
     issue: { severity: 'error', code: 'ambiguous-table', table, column: null, message },
   });
   for (const s of pending) {
-    const candidates = free.filter((t) => t.name.toLowerCase() === s.name.toLowerCase());
+    const candidates = free.filter((t) => foldedMatch(s.name, t.name));
     if (candidates.length === 0) {
       out.set(s.name, {});
     } else if (candidates.length > 1) {
@@ -44,7 +47,7 @@ export function matchTables(
         s.name,
         ambiguous(
           s.name,
-          `${s.name} matches ${names} in PostgreSQL ignoring case: rename one or exclude the table`,
+          `${s.name} matches ${names} in PostgreSQL ignoring case or as snake_case: rename one or exclude the table`,
         ),
       );
     } else {
@@ -54,9 +57,9 @@ export function matchTables(
         rivals.length > 1
           ? ambiguous(
               s.name,
-              `${rivals.join(', ')} all match PostgreSQL table ${candidates[0]!.name} ignoring case: exclude all but one`,
+              `${rivals.join(', ')} all match PostgreSQL table ${candidates[0]!.name} ignoring case or as snake_case: exclude all but one`,
             )
-          : { target: candidates[0]! },
+          : { target: candidates[0]!, folded: foldedMatch(s.name, candidates[0]!.name)! },
       );
     }
   }

@@ -1,6 +1,7 @@
 import type { ColumnPair } from '@conv/core';
 import { CONVERSION_TRAITS, quotePgIdent } from '@conv/core';
 import { isSpatialType, mysqlDouble, selectExpressionFor } from '@conv/mysql-export';
+import { pgFloatCanonical } from './pg-float-text.js';
 
 /**
  * The canonical text of a value, written as SQL for each engine so that both print the same bytes for
@@ -77,7 +78,9 @@ function mysqlNonZeroDate(x: string, then: string): string {
 export function mysqlCanonical(pair: ColumnPair, database?: string): string {
   const x = selectExpressionFor(pair, database);
   if (isFloat(pair) && pair.transform === null) {
-    return floatCanonical(`CAST(${mysqlDouble(x)} AS CHAR)`, MYSQL_TEXT_FNS);
+    // A DOUBLE is already selected as the server's text (see selectExpressionFor): no second round.
+    const text = pair.sourceDataType === 'double' ? x : `CAST(${mysqlDouble(x)} AS CHAR)`;
+    return floatCanonical(text, MYSQL_TEXT_FNS);
   }
   switch (pair.conversion) {
     case 'uuid':
@@ -123,7 +126,7 @@ export function pgCanonical(pair: ColumnPair): string {
   const c = quotePgIdent(pair.target);
   if (isFloat(pair)) {
     // Through float8 also for a numeric target, which holds the text JavaScript printed for the double.
-    return floatCanonical(`${c}::float8::text`, PG_TEXT_FNS);
+    return pgFloatCanonical(`${c}::float8`);
   }
   const base = pair.targetBaseType.toLowerCase();
   switch (pair.conversion) {
@@ -168,17 +171,6 @@ const MYSQL_TEXT_FNS: TextFns = {
   length: (s) => `CHAR_LENGTH(${s})`,
   toInt: (s) => `CAST(${s} AS SIGNED)`,
   concat: (parts) => `CONCAT(${parts.join(', ')})`,
-};
-
-const PG_TEXT_FNS: TextFns = {
-  ltrim: (s, ch) => `ltrim(${s}, '${ch}')`,
-  rtrim: (s, ch) => `rtrim(${s}, '${ch}')`,
-  before: (s, sep) => `split_part(${s}, '${sep}', 1)`,
-  after: (s, sep) => `split_part(${s}, '${sep}', 2)`,
-  position: (needle, s) => `strpos(${s}, '${needle}')`,
-  length: (s) => `length(${s})`,
-  toInt: (s) => `(${s})::int`,
-  concat: (parts) => `(${parts.join(' || ')})`,
 };
 
 /**

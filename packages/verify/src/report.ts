@@ -120,7 +120,8 @@ export function formatVerifyReport(report: VerifyReport, options: { color?: bool
             : 'only in PostgreSQL';
       out.push(`  ${keyText(m.key)}: ${what}`);
     }
-    if (t.mismatchesTruncated) out.push('  … more rows differ (raise --max-mismatches to list them)');
+    if (t.mismatchesTruncated)
+      out.push(`  … more rows differ (only the first ${t.mismatches.length} are listed)`);
   }
   for (const p of report.constraints ?? []) {
     out.push('');

@@ -60,7 +60,8 @@ function rangeSafe(key: ColumnPair[]): boolean {
   return k.conversion === 'uuid' && ['char', 'varchar', 'binary'].includes(k.sourceDataType.toLowerCase());
 }
 
-export function buildTableSql(table: PlannedTable, database: string): TableSql {
+/** `onlyParent`: the target table has inheritance children outside the plan; read its own rows only. */
+export function buildTableSql(table: PlannedTable, database: string, onlyParent = false): TableSql {
   const plain = table.columns.filter((p) => !isJsonb(p));
   const jsonb = table.columns.filter(isJsonb);
   const byName = new Map(table.columns.map((p) => [p.source, p]));
@@ -100,7 +101,7 @@ export function buildTableSql(table: PlannedTable, database: string): TableSql {
     param: () => '?',
   };
   const pg: SideSql = {
-    from: quotePgQualified(table.targetSchema, table.target),
+    from: `${onlyParent ? 'ONLY ' : ''}${quotePgQualified(table.targetSchema, table.target)}`,
     rowText: pgRowText,
     hash60: (t) => `('x' || substr(md5(${t}), 1, 15))::bit(60)::bigint`,
     md5: (t) => `md5(${t})`,

@@ -12,8 +12,9 @@ import { connectMysql, databaseOf } from '@conv/mysql-export';
 import pg from 'pg';
 import { type ConstraintProblem, checkConstraints } from './constraints.js';
 import { mysqlAll, pgAll } from './db.js';
+import { inheritanceParents } from './inheritance.js';
 import { type TableVerifyResult, tableOk, type VerifyMode, type VerifyReport } from './report.js';
-import { buildTableSql } from './table-sql.js';
+import { buildTableSql, type TableSql } from './table-sql.js';
 import {
   bucketChunks,
   type Chunk,
@@ -132,8 +133,7 @@ function sampleOf(chunks: Chunk[], percent: number, random: () => number): Chunk
   return shuffled.slice(0, want).sort((a, b) => a.index - b.index);
 }
 
-async function countBoth(w: Worker, table: PlannedTable, database: string): Promise<[number, number]> {
-  const sql = buildTableSql(table, database);
+async function countBoth(w: Worker, sql: TableSql): Promise<[number, number]> {
   const [[source], [target]] = [
     ...(await Promise.all([
       mysqlAll(w.mysql, `SELECT COUNT(*) FROM ${sql.mysql.from}`),
@@ -149,10 +149,11 @@ async function verifyTable(
   database: string,
   options: Required<
     Pick<VerifyOptions, 'mode' | 'samplePercent' | 'chunkRows' | 'maxMismatches' | 'hashIn' | 'random'>
-  >,
+  > & { parents: Set<string> },
 ): Promise<TableVerifyResult> {
   const started = Date.now();
-  const [sourceRows, targetRows] = await countBoth(w, table, database);
+  const sql = buildTableSql(table, database, options.parents.has(`${table.targetSchema}.${table.target}`));
+  const [sourceRows, targetRows] = await countBoth(w, sql);
   const result: TableVerifyResult = {
     table: table.source,
     target: table.target,
@@ -166,7 +167,6 @@ async function verifyTable(
     ms: 0,
   };
   if (options.mode !== 'counts') {
-    const sql = buildTableSql(table, database);
     const all =
       sql.chunking === 'range'
         ? await rangeChunks(w, sql, options.chunkRows)
@@ -240,12 +240,13 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   let constraints: ConstraintProblem[] = [];
   try {
     for (let i = 0; i < jobs; i++) workers.push(await openWorker(options.mysqlUrl, options.pgUrl));
+    const parents = await inheritanceParents(workers[0]!.pg);
     await Promise.all(
       workers.map(async (w) => {
         for (let table = queue.shift(); table; table = queue.shift()) {
           progress.start(table.source, { rows: table.approxRows });
           try {
-            const r = await verifyTable(w, table, database, settings);
+            const r = await verifyTable(w, table, database, { ...settings, parents });
             results.set(table.source, r);
             progress.finish(table.source, r.sourceRows, 0);
           } catch (err) {

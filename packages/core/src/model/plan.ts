@@ -68,7 +68,7 @@ export const ColumnPairSchema = z.object({
   targetEnumLabels: z.array(z.string()).nullable(),
   transform: TransformSchema.nullable(),
   /** How the name matched: exactly, or ignoring case. */
-  match: z.enum(['exact', 'case-insensitive']),
+  match: z.enum(['exact', 'case-insensitive', 'snake-case']),
 });
 export type ColumnPair = z.infer<typeof ColumnPairSchema>;
 

@@ -1,4 +1,5 @@
 import {
+  type ColumnPair,
   ExitCode,
   type Finding,
   FindingSchema,
@@ -9,6 +10,7 @@ import {
 import { z } from 'zod';
 import { type MysqlSource, withMysql } from '../connect.js';
 import { scanData } from './data-scan.js';
+import { emptyTargetFinding } from './empty-target.js';
 import { schemaDiff } from './schema-diff.js';
 
 /** The machine-readable result of `check` (`--json` prints it as is). */
@@ -33,6 +35,8 @@ export interface CheckOptions {
   /** Skip the data scan: schema diff only. */
   schemaOnly?: boolean;
   onTable?: (table: string) => void;
+  /** The export's SELECT expression of a column: transformed columns are scanned through it. */
+  valueExpression?: (pair: ColumnPair, database: string) => string;
 }
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
@@ -43,12 +47,13 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
  */
 export async function checkMigration(options: CheckOptions): Promise<CheckReport> {
   const sampleSize = Math.max(1, Math.floor(options.sampleSize ?? 5));
-  const findings = schemaDiff(options.plan, options.source);
+  const findings = [...emptyTargetFinding(options.plan), ...schemaDiff(options.plan, options.source)];
   if (!options.schemaOnly) {
     const data = await withMysql(options.mysql, (conn) =>
       scanData(conn, options.plan, options.source, options.target, {
         sampleSize,
         ...(options.onTable ? { onTable: options.onTable } : {}),
+        ...(options.valueExpression ? { valueExpression: options.valueExpression } : {}),
       }),
     );
     findings.push(...data);

@@ -1,4 +1,5 @@
 import type {
+  ColumnPair,
   Finding,
   MigrationPlan,
   PlannedTable,
@@ -11,7 +12,7 @@ import { ConvError, ExitCode, quoteMysqlIdent } from '@conv/core';
 import type mysql from 'mysql2/promise';
 import { naturalTargetFor, sourceKind } from '../conversions.js';
 import { orphanChecks, orphanRule } from './orphans.js';
-import { rulesFor, type ScanRule } from './rules.js';
+import { rulesFor, type ScanRule, transformedRules } from './rules.js';
 import { keyText, printable } from './values.js';
 
 type Row = Record<string, unknown>;
@@ -20,6 +21,11 @@ export interface DataScanOptions {
   sampleSize: number;
   /** Called before each table is scanned (progress). */
   onTable?: (table: string) => void;
+  /**
+   * The export's SELECT expression of a column (mysql-export's selectExpressionFor, table alias `src`):
+   * columns with a profile transform are scanned through it, so check sees the value the export writes.
+   */
+  valueExpression?: (pair: ColumnPair, database: string) => string;
 }
 
 /**
@@ -57,7 +63,11 @@ export async function scanData(
         table.action === 'load'
           ? tgt?.columns.find((c) => c.name === pair.target)
           : column && naturalTargetFor(column);
-      return column && targetColumn ? rulesFor(pair, column, targetColumn, ctx) : [];
+      if (!column || !targetColumn) return [];
+      if (!pair.transform) return rulesFor(pair, column, targetColumn, ctx);
+      return options.valueExpression
+        ? transformedRules(pair, column, targetColumn, ctx, options.valueExpression(pair, db))
+        : [];
     });
     for (const check of orphans) if (check.table === table) rules.push(orphanRule(check, db));
     if (rules.length === 0) continue;

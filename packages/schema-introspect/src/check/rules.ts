@@ -60,15 +60,45 @@ export interface RuleContext {
   targetSchema: string;
 }
 
-/** The scan rules for one planned column pair. */
+/**
+ * The scan rules of a column with a profile transform, run on the transformed value (the export's SELECT
+ * expression `expression`, written for the table alias `src`; the scan's alias is `c`): a lookup that
+ * finds nothing leaves the original value, which must still suit the target. Fixes point at the source
+ * rows or the transform, not at an UPDATE of the expression.
+ */
+export function transformedRules(
+  pair: ColumnPair,
+  column: SourceColumn,
+  target: TargetColumn,
+  ctx: RuleContext,
+  expression: string,
+): ScanRule[] {
+  const value = `(${expression.replaceAll(`${quoteMysqlIdent('src')}.`, 'c.')})`;
+  const asText: SourceColumn = {
+    ...column,
+    nullable: true,
+    dataType: 'longtext',
+    columnType: 'longtext',
+    charMaxLength: null,
+  };
+  return rulesFor({ ...pair, transform: null }, asText, target, ctx, value).map((r) => ({
+    ...r,
+    message: (n, m) => `${r.message(n, m)} (after the profile transform)`,
+    fix: () =>
+      `fix those rows of ${ctx.tableName} in MySQL, or the profile transform "${ctx.tableName}.${pair.source}"`,
+  }));
+}
+
+/** The scan rules for one planned column pair (`value`: the expression scanned, default the column). */
 export function rulesFor(
   pair: ColumnPair,
   column: SourceColumn,
   target: TargetColumn,
   ctx: RuleContext,
+  value?: string,
 ): ScanRule[] {
   if (pair.transform) return []; // the exported value is the transform's, not the column's
-  const q = quoteMysqlIdent(pair.source);
+  const q = value ?? quoteMysqlIdent(pair.source);
   const kind = sourceKind(column);
   const where = `${ctx.tableName}.${pair.source}`;
   const pgCol = `${quotePgIdent(ctx.targetSchema)}.${quotePgIdent(ctx.targetTable)}`;
