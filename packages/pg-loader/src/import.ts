@@ -35,7 +35,7 @@ import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js'
 import { type Occupied, rowsToReplace } from './occupied.js';
 import { forgetForeignKeys, readSavedForeignKeys, saveForeignKeys } from './saved-constraints.js';
 import { restartSequences } from './sequences.js';
-import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
+import { psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
 import { lockDirectory, lockTarget } from './target-lock.js';
