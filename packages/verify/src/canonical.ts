@@ -96,13 +96,16 @@ export function mysqlCanonical(pair: ColumnPair, database?: string): string {
     case 'uuid':
       if (binarySource(pair) && pair.sourceType.toLowerCase().startsWith('binary')) {
         const h = `LOWER(HEX(${x}))`;
-        return `CONCAT_WS('-', SUBSTRING(${h},1,8), SUBSTRING(${h},9,4), SUBSTRING(${h},13,4), SUBSTRING(${h},17,4), SUBSTRING(${h},21,12))`;
+        // CONCAT_WS skips NULL arguments: a NULL value would print '' (and differ from PostgreSQL's NULL).
+        return `CASE WHEN ${x} IS NULL THEN NULL ELSE CONCAT_WS('-', SUBSTRING(${h},1,8), SUBSTRING(${h},9,4), SUBSTRING(${h},13,4), SUBSTRING(${h},17,4), SUBSTRING(${h},21,12)) END`;
       }
       return `LOWER(NULLIF(CAST(${x} AS CHAR), ''))`;
     case 'boolean':
       return `CASE ${x} + 0 WHEN 0 THEN 'f' WHEN 1 THEN 't' ELSE CONCAT('?', ${x} + 0) END`;
-    case 'integer':
     case 'year':
+      // MySQL prints YEAR 0 as `0000`; the loaded number prints `0`.
+      return `CAST(${x} + 0 AS CHAR)`;
+    case 'integer':
     case 'numeric':
       return `CAST(${x} AS CHAR)`;
     case 'timestamp':
