@@ -5,6 +5,7 @@ import { ConvError, ExitCode } from '@conv/core';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { LoadTable } from './load-plan.js';
+import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { copyFromStdin } from './sql.js';
 
 /** Chunks large enough that the per-message overhead of COPY data stays negligible, small enough to stay flat. */
@@ -89,6 +90,14 @@ export function parseCopyContext(where: string | undefined): { line?: number; co
 }
 
 function copyError(err: unknown, table: LoadTable): ConvError {
+  if (isLostConnection(err)) {
+    return lostConnectionError(
+      err,
+      `while loading ${table.file} into ${table.schema}.${table.target}`,
+      { table: table.target, file: table.path },
+      'its open transaction ended with the session (PostgreSQL rolls it back)',
+    );
+  }
   const e = err as PgError;
   if (!e || typeof e.message !== 'string' || !e.code) {
     return new ConvError(

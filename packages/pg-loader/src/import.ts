@@ -26,6 +26,7 @@ import {
   validateConstraint,
 } from './foreign-keys.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
+import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
@@ -171,6 +172,14 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     artifacts.info(`FAILED: ${message}`);
     artifacts.comment(`ERROR: ${message}`);
     if (isConvError(err)) throw err;
+    if (isLostConnection(err)) {
+      throw lostConnectionError(
+        err,
+        `during the import into ${target}`,
+        { server: serverOf(options.pgUrl) },
+        'its open transaction ended with the session (PostgreSQL rolls it back)',
+      );
+    }
     throw new ConvError(
       `import into ${target} failed: ${message}`,
       'import-failed',
