@@ -1,4 +1,4 @@
-import { ConvError, ExitCode, writeFileAtomic as writeAtomic } from '@conv/core';
+import { type ConvError, fileWriteError, writeFileAtomic as writeAtomic } from '@conv/core';
 
 /** `YYYYmmdd_HHMMSS` in UTC, the directory name the old export scripts used. */
 export function exportStamp(date: Date): string {
@@ -23,25 +23,13 @@ export function fileNameFor(table: string, taken: Set<string>): string {
   return name;
 }
 
-/** ConvError for a failed write, naming the file and what to do. */
+/** ConvError for a failed write, naming the file and what to do (disk full, read-only: exit 2). */
 export function writeError(err: unknown, file: string, table?: string): ConvError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'ENOSPC' || code === 'EDQUOT'
-      ? 'the disk is full'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? 'the output directory is not writable'
-        : code === 'ENOTDIR' || code === 'ENOENT'
-          ? 'the output path is not a directory'
-          : (err as Error).message;
-  return new ConvError(
-    `cannot write ${file}${table ? ` (table ${table})` : ''}: ${reason} [${code ?? 'error'}]`,
-    'export.write',
-    ExitCode.unexpected,
-    { file, ...(table ? { table } : {}) },
-    'free space or choose another --out directory; the export directory was left without a manifest',
-    { cause: err },
-  );
+  return fileWriteError(err, file, {
+    code: 'export.write',
+    ...(table ? { table } : {}),
+    hint: 'free space or choose another --out directory; the export directory was left without a manifest',
+  });
 }
 
 /** Writes a file atomically (see writeFileAtomic in core); failures name the file. */

@@ -87,7 +87,10 @@ class Session {
 
   async run<R extends pg.QueryResultRow = pg.QueryResultRow>(stmt: Statement | string): Promise<R[]> {
     const s = typeof stmt === 'string' ? { text: stmt } : stmt;
+    this.artifacts.check();
     this.artifacts.statement(s.script ?? s.text);
+    // Nothing is committed whose script and log could not be written (disk full, read-only).
+    if (s.text === 'COMMIT') await this.artifacts.sync();
     const res = await this.client.query<R>(s.text, s.values);
     return res.rows;
   }
@@ -145,7 +148,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   try {
     await client.connect();
   } catch (err) {
-    await artifacts.close();
+    await artifacts.close().catch(() => {});
     throw connectionError('PostgreSQL', options.pgUrl, err, 'pg-connection', {
       secrets,
       location: { server: serverOf(options.pgUrl) },
@@ -166,11 +169,18 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     say(
       `import done: ${result.loaded.length} tables, ${result.loaded.reduce((s, t) => s + t.rows, 0)} rows in ${ms} ms (strategy ${result.strategy})`,
     );
+    await client.end().catch(() => {});
+    // A log that could not be written fails the command (the data was committed: say so).
+    await artifacts.close().catch((err: ConvError) => {
+      throw Object.assign(err, { message: `${err.message} (after the import was committed)` });
+    });
     return { ...result, scriptFile: artifacts.scriptFile, logFile: artifacts.logFile, ms };
   } catch (err) {
+    await client.end().catch(() => {});
     const message = redactText(err instanceof Error ? err.message : String(err), secrets);
     artifacts.info(`FAILED: ${message}`);
     artifacts.comment(`ERROR: ${message}`);
+    await artifacts.close().catch(() => {});
     if (isConvError(err)) throw err;
     if (isLostConnection(err)) {
       throw lostConnectionError(
@@ -188,9 +198,6 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
       undefined,
       { cause: err },
     );
-  } finally {
-    await client.end().catch(() => {});
-    await artifacts.close();
   }
 }
 
