@@ -57,7 +57,7 @@ export async function copyTable(
   const rows = copy.rowCount;
   if (rows !== table.rows) {
     throw new ConvError(
-      `${table.schema}.${table.target}: PostgreSQL loaded ${rows} rows from ${table.file}, the manifest says ${table.rows}; nothing was committed`,
+      `${table.schema}.${table.target}: PostgreSQL loaded ${rows} rows from ${table.file}, the manifest says ${table.rows}; this table's load was rolled back`,
       'row-count-mismatch',
       ExitCode.loadFailed,
       { table: table.target, file: table.path },

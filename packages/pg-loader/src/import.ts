@@ -469,7 +469,8 @@ async function loadOne(
       const estimate = table.bytes > 0 ? Math.floor((table.rows * moved) / table.bytes) : 0;
       ctx.progress.update(table.target, estimate, moved);
     },
-    { hash: ctx.content === 'while-loading' },
+    // Always: what is committed must be the bytes that were hashed (the file may change after validation).
+    { hash: true },
   );
   ctx.progress.finish(table.target, rows, bytes);
   session.artifacts.info(
