@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConvError, ExitCode, redactUrl } from '@conv/core';
-import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { parseEnvFile } from './env-file.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -123,7 +123,7 @@ function readEnvFile(flags: ConfigFlags, env: Env, cwd: string): { file: string 
     return { file: null, vars: {} };
   }
   try {
-    return { file, vars: parseDotenv(readFileSync(file)) };
+    return { file, vars: parseEnvFile(readFileSync(file, 'utf8')) };
   } catch (err) {
     throw new ConvError(
       `configuration: cannot read the env file ${file}: ${(err as Error).message}`,
