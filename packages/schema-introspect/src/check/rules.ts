@@ -3,6 +3,7 @@ import { quoteMysqlIdent, quotePgIdent } from '@conv/core';
 import mysql from 'mysql2/promise';
 import { sourceKind } from '../conversions.js';
 import { mysqlIntRange, PG_INT_RANGES } from './ranges.js';
+import { valueBoundRules } from './value-bounds.js';
 
 /** One kind of dirty value in one column, as a SQL condition evaluated on the source rows. */
 export interface ScanRule {
@@ -380,5 +381,6 @@ export function rulesFor(
         `ALTER TABLE ${pgCol} ALTER COLUMN ${quotePgIdent(pair.target)} TYPE interval -- in PostgreSQL`,
     });
   }
+  rules.push(...valueBoundRules(pair, column, ctx));
   return rules;
 }
