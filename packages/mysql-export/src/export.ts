@@ -82,7 +82,7 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
     const version = String((versionRows as unknown[][])[0]![0]);
     const mariadb = /mariadb/i.test(version);
 
-    let snapshot = await openSnapshot(conns, mariadb);
+    let snapshot = await openSnapshot(conns, mariadb, () => connectMysql(mysqlUrl, database));
     if ('lockRefused' in snapshot) {
       const refused = snapshot.lockRefused;
       for (const extra of conns.splice(1)) await extra.end().catch(() => {});
