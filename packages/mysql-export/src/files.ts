@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type ConvError, fileWriteError, writeFileAtomic as writeAtomic } from '@conv/core';
 
 /** `YYYYmmdd_HHMMSS` in UTC, the directory name the old export scripts used. */
@@ -9,14 +10,22 @@ export function exportStamp(date: Date): string {
   );
 }
 
+const MAX_BASE = 200;
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
 /**
  * A file name for a table: the table name when it is a plain name, else a safe spelling of it. Unique
  * ignoring case (macOS and Windows file systems fold case, MySQL table names need not).
  */
 export function fileNameFor(table: string, taken: Set<string>): string {
-  const base = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(table)
+  let base = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(table)
     ? table
     : encodeURIComponent(table).replaceAll('%', '@');
+  // File names hold 255 bytes; `.csv.partial` and `~N` must still fit (28 CJK characters encode to 252).
+  if (base.length > MAX_BASE) base = `${base.slice(0, MAX_BASE - 17)}~${sha256Hex(table).slice(0, 16)}`;
   let name = `${base}.csv`;
   for (let i = 2; taken.has(name.toLowerCase()); i++) name = `${base}~${i}.csv`;
   taken.add(name.toLowerCase());
