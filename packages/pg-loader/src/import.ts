@@ -378,7 +378,9 @@ async function chooseStrategy(
       'fk-strategy-unavailable',
       ExitCode.usage,
       {},
-      'Connect as the owner of the tables (drop-recreate) or as a superuser (replica), or choose --fk-strategy auto.',
+      wanted === 'auto'
+        ? `No strategy is open to role ${live.role}: connect as the owner of the tables (drop-recreate) or as a superuser (replica), or make the foreign keys of the cycle DEFERRABLE (ordered).`
+        : 'Connect as the owner of the tables (drop-recreate) or as a superuser (replica), or choose --fk-strategy auto.',
     );
   if (wanted === 'replica') {
     if (!replica) throw refuse(why.replica);
