@@ -276,6 +276,8 @@ export function loadConfig(options: {
   app: AppDefaults;
   /** false: no server is needed (the `log` command); a missing database is then not an error. */
   servers?: boolean;
+  /** The command never talks to MySQL (`import`): a missing MySQL database is not an error. */
+  noMysql?: boolean;
 }): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -320,7 +322,7 @@ export function loadConfig(options: {
           ? { value: fromUrl, from: origins[side === 'mysql' ? 'mysqlUrl' : 'pgUrl'] ?? 'URL' }
           : (lookup(layers, keys) ??
             (app.database ? { value: app.database, from: `default of ${app.name}` } : undefined));
-    if (!found && options.servers === false) return '(none)';
+    if (!found && (options.servers === false || (side === 'mysql' && options.noMysql))) return '(none)';
     if (!found) {
       problems.push({
         from: flagName,

@@ -55,6 +55,14 @@ describe('import when its files cannot be written', () => {
     return { res, last: log.migration_runs.at(-1), posts: Number(row?.n) };
   }
 
+  it('import asks for no MySQL setting (it never connects to MySQL)', async () => {
+    const dir = tempDir('conv-nomysql-');
+    cpSync(exportDir, dir, { recursive: true });
+    await target.query('TRUNCATE post, account');
+    const res = await cli(['import', dir, '--pg-url', target.url], { cwd: tempDir() });
+    expect(res.code, res.all).toBe(ExitCode.ok);
+  }, 60_000);
+
   it('script/log names taken between the check and the open (EEXIST): the next free name, exit 0', async () => {
     const dir = tempDir('conv-eexist-');
     cpSync(exportDir, dir, { recursive: true });
