@@ -40,6 +40,9 @@ function coreOf(conn: mysql.Connection): CoreConnection {
 }
 
 /** ConvError for a failed read of a table. */
+/** Errors that say the server (or an operator on it) ended the query: exit 5, not "unexpected". */
+const STOPPED_BY_SERVER = new Set(['ER_QUERY_INTERRUPTED', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN']);
+
 export function readError(err: unknown, table: string): ConvError {
   if (err instanceof ConvError) return err;
   const e = err as { code?: string; message?: string };
@@ -50,6 +53,16 @@ export function readError(err: unknown, table: string): ConvError {
       ExitCode.unexpected,
       { table },
       'someone altered or dropped the table while it was exported: re-plan (conv plan) and export again',
+      { cause: err },
+    );
+  }
+  if (e.code && STOPPED_BY_SERVER.has(e.code)) {
+    return new ConvError(
+      `reading table ${table} failed: the server stopped the export's query (${e.code}: ${e.message})`,
+      'export.interrupted',
+      ExitCode.connection,
+      { table },
+      'a KILL / KILL QUERY, a server shutdown or a lost connection ended it (the data is not at fault): nothing was kept; export again',
       { cause: err },
     );
   }
