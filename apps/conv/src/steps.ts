@@ -97,6 +97,7 @@ export async function importStep(
       fkStrategy: ctx.config.fkStrategy,
       mode: ctx.config.loadMode,
       progress,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(options.includeHistory !== undefined ? { includeHistory: options.includeHistory } : {}),
       ...(options.tables ? { tables: options.tables } : {}),
     });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ConvError,
   connectionError,
@@ -13,6 +15,7 @@ import {
   silentProgress,
 } from '@conv/core';
 import pg from 'pg';
+import { cancelOnAbort, interruptedError } from './abort.js';
 import { ImportArtifacts } from './artifacts.js';
 import { copyTable } from './copy.js';
 import {
@@ -28,7 +31,7 @@ import {
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
 import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { pgLiteral, psqlCopyLine, type Statement, truncateAll } from './sql.js';
-import { type ImportState, readState, writeState } from './state.js';
+import { type ImportState, readState, STATE_FILE, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
 import { type ContentCheck, validateExportDirectory } from './validate.js';
 
@@ -56,6 +59,8 @@ export interface ImportOptions {
   contentCheck?: ContentCheck;
   /** Clock for the artifact names (tests). */
   now?: Date;
+  /** The operator's stop: the running statement is cancelled, the import rolls back (exit 130). */
+  signal?: AbortSignal;
 }
 
 export interface ImportResult {
@@ -83,10 +88,13 @@ class Session {
   constructor(
     readonly client: pg.ClientBase,
     readonly artifacts: ImportArtifacts,
+    readonly signal?: AbortSignal,
   ) {}
 
   async run<R extends pg.QueryResultRow = pg.QueryResultRow>(stmt: Statement | string): Promise<R[]> {
     const s = typeof stmt === 'string' ? { text: stmt } : stmt;
+    // Stopped by the operator: nothing new starts (ROLLBACK still runs).
+    if (this.signal?.aborted && s.text !== 'ROLLBACK') throw new Error('interrupted by the operator');
     this.artifacts.check();
     this.artifacts.statement(s.script ?? s.text);
     // Nothing is committed whose script and log could not be written (disk full, read-only).
@@ -155,7 +163,8 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     });
   }
   client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
-  const session = new Session(client, artifacts);
+  const session = new Session(client, artifacts, options.signal);
+  const unwatch = cancelOnAbort(client, options.pgUrl, options.signal);
   try {
     const result = await runImport(session, manifest, options, {
       schema,
@@ -181,6 +190,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     artifacts.info(`FAILED: ${message}`);
     artifacts.comment(`ERROR: ${message}`);
     await artifacts.close().catch(() => {});
+    if (options.signal?.aborted) throw interruptedError(mode, committedOf(options.dir));
     if (isConvError(err)) throw err;
     if (isLostConnection(err)) {
       throw lostConnectionError(
@@ -198,6 +208,18 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
       undefined,
       { cause: err },
     );
+  } finally {
+    unwatch();
+  }
+}
+
+/** Tables a per-table import committed, from its state file (best effort, for the message). */
+function committedOf(dir: string): string {
+  try {
+    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as { done?: string[] };
+    return state.done?.join(', ') || '(none)';
+  } catch {
+    return '(none)';
   }
 }
 
