@@ -319,6 +319,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
       flags: args,
       // `log` talks to no server: it must work without connection settings.
       servers: cmd !== 'log',
+      noMysql: cmd === 'import',
       env,
       cwd: options.cwd ?? process.cwd(),
       app: {

@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConvError, ExitCode, redactUrl } from '@conv/core';
-import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { parseEnvFile } from './env-file.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -130,7 +130,7 @@ function readEnvFile(flags: ConfigFlags, env: Env, cwd: string): { file: string 
     return { file: null, vars: {} };
   }
   try {
-    return { file, vars: parseDotenv(readFileSync(file)) };
+    return { file, vars: parseEnvFile(readFileSync(file, 'utf8')) };
   } catch (err) {
     throw new ConvError(
       `configuration: cannot read the env file ${file}: ${(err as Error).message}`,
@@ -283,6 +283,8 @@ export function loadConfig(options: {
   app: AppDefaults;
   /** false: no server is needed (the `log` command); a missing database is then not an error. */
   servers?: boolean;
+  /** The command never talks to MySQL (`import`): a missing MySQL database is not an error. */
+  noMysql?: boolean;
 }): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -327,7 +329,7 @@ export function loadConfig(options: {
           ? { value: fromUrl, from: origins[side === 'mysql' ? 'mysqlUrl' : 'pgUrl'] ?? 'URL' }
           : (lookup(layers, keys) ??
             (app.database ? { value: app.database, from: `default of ${app.name}` } : undefined));
-    if (!found && options.servers === false) return '(none)';
+    if (!found && (options.servers === false || (side === 'mysql' && options.noMysql))) return '(none)';
     if (!found) {
       problems.push({
         from: flagName,

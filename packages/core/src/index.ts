@@ -1,5 +1,6 @@
 export * from './atomic-file.js';
 export * from './errors.js';
+export * from './file-error.js';
 export * from './hash.js';
 export * from './model/conversion-traits.js';
 export * from './model/finding.js';

@@ -20,6 +20,7 @@ import {
 import type mysql from 'mysql2/promise';
 import { connectMysql, databaseOf } from './connect.js';
 import { exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
+import { findOrphanPartials, orphanNote } from './orphans.js';
 import { nonTransactionalTables, openSnapshot, type SnapshotInfo } from './snapshot.js';
 import { countRows, exportTableFile, type TableExportResult } from './table-export.js';
 
@@ -87,7 +88,7 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
     const version = String((versionRows as unknown[][])[0]![0]);
     const mariadb = /mariadb/i.test(version);
 
-    let snapshot = await openSnapshot(conns, mariadb);
+    let snapshot = await openSnapshot(conns, mariadb, () => connectMysql(mysqlUrl, database));
     if ('lockRefused' in snapshot) {
       const refused = snapshot.lockRefused;
       for (const extra of conns.splice(1)) await extra.end().catch(() => {});
@@ -103,6 +104,8 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
       snapshot.consistent = false;
       snapshot.notes.push(`not covered by the snapshot (non-transactional engine): ${loose.join(', ')}`);
     }
+    for (const o of await findOrphanPartials(join(options.outDir, app), dir))
+      snapshot.notes.push(orphanNote(o));
     for (const note of snapshot.notes) progress.log(`export: ${note}`);
 
     // Largest first, so that a big table does not start last and finish alone.

@@ -1,4 +1,5 @@
-import { ConvError, ExitCode, writeFileAtomic as writeAtomic } from '@conv/core';
+import { createHash } from 'node:crypto';
+import { type ConvError, fileWriteError, writeFileAtomic as writeAtomic } from '@conv/core';
 
 /** `YYYYmmdd_HHMMSS` in UTC, the directory name the old export scripts used. */
 export function exportStamp(date: Date): string {
@@ -9,39 +10,35 @@ export function exportStamp(date: Date): string {
   );
 }
 
+const MAX_BASE = 200;
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
 /**
  * A file name for a table: the table name when it is a plain name, else a safe spelling of it. Unique
  * ignoring case (macOS and Windows file systems fold case, MySQL table names need not).
  */
 export function fileNameFor(table: string, taken: Set<string>): string {
-  const base = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(table)
+  let base = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(table)
     ? table
     : encodeURIComponent(table).replaceAll('%', '@');
+  // File names hold 255 bytes; `.csv.partial` and `~N` must still fit (28 CJK characters encode to 252).
+  if (base.length > MAX_BASE) base = `${base.slice(0, MAX_BASE - 17)}~${sha256Hex(table).slice(0, 16)}`;
   let name = `${base}.csv`;
   for (let i = 2; taken.has(name.toLowerCase()); i++) name = `${base}~${i}.csv`;
   taken.add(name.toLowerCase());
   return name;
 }
 
-/** ConvError for a failed write, naming the file and what to do. */
+/** ConvError for a failed write, naming the file and what to do (disk full, read-only: exit 2). */
 export function writeError(err: unknown, file: string, table?: string): ConvError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'ENOSPC' || code === 'EDQUOT'
-      ? 'the disk is full'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? 'the output directory is not writable'
-        : code === 'ENOTDIR' || code === 'ENOENT'
-          ? 'the output path is not a directory'
-          : (err as Error).message;
-  return new ConvError(
-    `cannot write ${file}${table ? ` (table ${table})` : ''}: ${reason} [${code ?? 'error'}]`,
-    'export.write',
-    ExitCode.unexpected,
-    { file, ...(table ? { table } : {}) },
-    'free space or choose another --out directory; the export directory was left without a manifest',
-    { cause: err },
-  );
+  return fileWriteError(err, file, {
+    code: 'export.write',
+    ...(table ? { table } : {}),
+    hint: 'free space or choose another --out directory; the export directory was left without a manifest',
+  });
 }
 
 /** Writes a file atomically (see writeFileAtomic in core); failures name the file. */

@@ -1,5 +1,6 @@
 import { quoteMysqlIdent } from '@conv/core';
 import type mysql from 'mysql2/promise';
+import { freezeCommits } from './snapshot-lock.js';
 
 export interface SnapshotInfo {
   consistent: boolean;
@@ -51,13 +52,16 @@ async function gtidPosition(conn: mysql.Connection, mariadb: boolean): Promise<s
  * Opens one consistent snapshot over all `conns`.
  * - One connection: START TRANSACTION WITH CONSISTENT SNAPSHOT is consistent by itself; MariaDB also
  *   reports the binlog position of that snapshot (binlog_snapshot_file/position) without any lock.
- * - Several: FLUSH TABLES WITH READ LOCK (needs RELOAD) for the moment it takes to start a snapshot on each
- *   and read the binlog/GTID position, then UNLOCK TABLES. When the lock is refused the caller gets
- *   `lockRefused` and falls back to one connection.
+ * - Several: commits frozen (BACKUP STAGE BLOCK_COMMIT on MariaDB, else FTWRL taken only when no long
+ *   statement runs; needs RELOAD) for the moment it takes to start a snapshot on each and read the
+ *   binlog/GTID position. When no lock can be had the caller gets `lockRefused` and falls back to one
+ *   connection.
  */
 export async function openSnapshot(
   conns: mysql.Connection[],
   mariadb: boolean,
+  /** A connection of its own for the lock: BACKUP STAGE END commits the holder's transaction. */
+  openLockConn?: () => Promise<mysql.Connection>,
 ): Promise<SnapshotInfo | { lockRefused: string }> {
   const first = conns[0]!;
   if (conns.length === 1) {
@@ -85,15 +89,15 @@ export async function openSnapshot(
     }
     return info;
   }
-  try {
-    // FTWRL waits for running statements and blocks every writer while it waits: give up after a few
-    // seconds (then one connection, no lock) rather than stall a production server.
-    await first.query('SET SESSION lock_wait_timeout = 10');
-    await first.query('FLUSH TABLES WITH READ LOCK');
-  } catch (err) {
-    return { lockRefused: (err as Error).message };
-  } finally {
-    await first.query('SET SESSION lock_wait_timeout = DEFAULT').catch(() => {});
+  // Never stall the server's writers behind a long statement (see snapshot-lock.ts).
+  const lockConn = openLockConn ? await openLockConn() : first;
+  const endLockConn = async () => {
+    if (lockConn !== first) await lockConn.end().catch(() => {});
+  };
+  const lock = await freezeCommits(lockConn, mariadb && lockConn !== first);
+  if (typeof lock === 'string') {
+    await endLockConn();
+    return { lockRefused: lock };
   }
   try {
     for (const conn of conns) await startSnapshot(conn);
@@ -104,10 +108,11 @@ export async function openSnapshot(
       binlogFile: pos?.file ?? null,
       binlogPosition: pos?.position ?? null,
       gtid: await gtidPosition(first, mariadb),
-      notes: [],
+      notes: [`snapshots started under ${lock.how}`],
     };
   } finally {
-    await first.query('UNLOCK TABLES');
+    await lock.release();
+    await endLockConn();
   }
 }
 

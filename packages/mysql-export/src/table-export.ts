@@ -47,10 +47,10 @@ const LOST = new Set([
   'ETIMEDOUT',
   'ER_CONNECTION_KILLED',
   'ER_SERVER_SHUTDOWN',
-  'ER_QUERY_INTERRUPTED',
 ]);
 
 /** ConvError for a failed read of a table. */
+
 export function readError(err: unknown, table: string): ConvError {
   if (err instanceof ConvError) return err;
   const e = err as { code?: string; message?: string };
@@ -61,6 +61,16 @@ export function readError(err: unknown, table: string): ConvError {
       ExitCode.unexpected,
       { table },
       'someone altered or dropped the table while it was exported: re-plan (conv plan) and export again',
+      { cause: err },
+    );
+  }
+  if (e.code === 'ER_QUERY_INTERRUPTED') {
+    return new ConvError(
+      `reading table ${table} failed: the server stopped the export's query (${e.code}: ${e.message})`,
+      'export.interrupted',
+      ExitCode.connection,
+      { table },
+      'a KILL QUERY or a statement timeout on the server ended it (the data is not at fault): nothing was kept; export again',
       { cause: err },
     );
   }

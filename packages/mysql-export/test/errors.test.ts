@@ -117,6 +117,8 @@ describe('export errors', () => {
     expect(err.code).toBe('export.write');
     expect(err.message).toMatch(/cannot write .*doomed\.csv \(table doomed\): the disk is full \[ENOSPC\]/);
     expect(err.location).toMatchObject({ table: 'doomed' });
+    // The operator's to fix (issue 13 item 15): a configuration-of-the-machine exit, not "unexpected".
+    expect(err.exitCode).toBe(ExitCode.usage);
     expect(readdirSync(dir)).toEqual([]);
   });
 

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { cutConnection, stalledError, stallWatch } from './liveness.js';
 import type { LoadTable } from './load-plan.js';
+import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { copyFromStdin } from './sql.js';
 
 /** Chunks large enough that the per-message overhead of COPY data stays negligible, small enough to stay flat. */
@@ -68,7 +69,7 @@ export async function copyTable(
   const rows = copy.rowCount;
   if (rows !== table.rows) {
     throw new ConvError(
-      `${table.schema}.${table.target}: PostgreSQL loaded ${rows} rows from ${table.file}, the manifest says ${table.rows}; nothing was committed`,
+      `${table.schema}.${table.target}: PostgreSQL loaded ${rows} rows from ${table.file}, the manifest says ${table.rows}; this table's load was rolled back`,
       'row-count-mismatch',
       ExitCode.loadFailed,
       { table: table.target, file: table.path },
@@ -101,6 +102,14 @@ export function parseCopyContext(where: string | undefined): { line?: number; co
 }
 
 function copyError(err: unknown, table: LoadTable): ConvError {
+  if (isLostConnection(err)) {
+    return lostConnectionError(
+      err,
+      `while loading ${table.file} into ${table.schema}.${table.target}`,
+      { table: table.target, file: table.path },
+      'its open transaction ended with the session (PostgreSQL rolls it back)',
+    );
+  }
   const e = err as PgError;
   if (!e || typeof e.message !== 'string' || !e.code) {
     return new ConvError(

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ConvError,
   connectionError,
@@ -32,11 +34,12 @@ import {
   interruptedError,
 } from './liveness.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
+import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { type Occupied, rowsToReplace } from './occupied.js';
 import { forgetForeignKeys, readSavedForeignKeys, saveForeignKeys } from './saved-constraints.js';
 import { restartSequences } from './sequences.js';
 import { psqlCopyLine, type Statement, truncateAll } from './sql.js';
-import { type ImportState, readState, writeState } from './state.js';
+import { type ImportState, readState, STATE_FILE, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
 import { lockDirectory, lockTarget } from './target-lock.js';
 import { planTriggers, type TableTriggers, type TriggerAction, type TriggerMode } from './triggers.js';
@@ -107,11 +110,17 @@ class Session {
   constructor(
     readonly client: pg.ClientBase,
     readonly artifacts: ImportArtifacts,
+    readonly signal?: AbortSignal,
   ) {}
 
   async run<R extends pg.QueryResultRow = pg.QueryResultRow>(stmt: Statement | string): Promise<R[]> {
     const s = typeof stmt === 'string' ? { text: stmt } : stmt;
+    // Stopped by the operator: nothing new starts (ROLLBACK still runs).
+    if (this.signal?.aborted && s.text !== 'ROLLBACK') throw new Error('interrupted by the operator');
+    this.artifacts.check();
     this.artifacts.statement(s.script ?? s.text);
+    // Nothing is committed whose script and log could not be written (disk full, read-only).
+    if (s.text === 'COMMIT') await this.artifacts.sync();
     const res = await this.client.query<R>(s.text, s.values);
     return res.rows;
   }
@@ -178,7 +187,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   try {
     await client.connect();
   } catch (err) {
-    await artifacts.close();
+    await artifacts.close().catch(() => {});
     unlockDir();
     throw connectionError('PostgreSQL', options.pgUrl, err, 'pg-connection', {
       secrets,
@@ -186,11 +195,15 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     });
   }
   client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
-  const session = new Session(client, artifacts);
-  const onAbort = () => cutConnection(client, interruptedError(target));
+  const session = new Session(client, artifacts, options.signal);
+  const onAbort = () =>
+    cutConnection(
+      client,
+      interruptedError(target, mode, () => committedOf(options.dir)),
+    );
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    if (options.signal?.aborted) throw interruptedError(target);
+    if (options.signal?.aborted) throw interruptedError(target, mode, () => committedOf(options.dir));
     await lockTarget(client, schema, target);
     await session.run(`SET lock_timeout = ${Math.max(1, Math.floor(timeouts.lockMs))}`);
     const result = await runImport(session, manifest, options, {
@@ -206,13 +219,28 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     say(
       `import done: ${result.loaded.length} tables, ${result.loaded.reduce((s, t) => s + t.rows, 0)} rows in ${ms} ms (strategy ${result.strategy})`,
     );
+    await client.end().catch(() => {});
+    // A log that could not be written fails the command (the data was committed: say so).
+    await artifacts.close().catch((err: ConvError) => {
+      throw Object.assign(err, { message: `${err.message} (after the import was committed)` });
+    });
     return { ...result, scriptFile: artifacts.scriptFile, logFile: artifacts.logFile, ms };
   } catch (caught) {
-    const err = options.signal?.aborted ? interruptedError(target) : caught;
+    const err = caught;
     const message = redactText(err instanceof Error ? err.message : String(err), secrets);
     artifacts.info(`FAILED: ${message}`);
     artifacts.comment(`ERROR: ${message}`);
+    await artifacts.close().catch(() => {});
+    if (options.signal?.aborted) throw interruptedError(target, mode, () => committedOf(options.dir));
     if (isConvError(err)) throw err;
+    if (isLostConnection(err)) {
+      throw lostConnectionError(
+        err,
+        `during the import into ${target}`,
+        { server: serverOf(options.pgUrl) },
+        'its open transaction ended with the session (PostgreSQL rolls it back)',
+      );
+    }
     throw new ConvError(
       `import into ${target} failed: ${message}`,
       'import-failed',
@@ -226,6 +254,16 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     await endClient(client);
     await artifacts.close();
     unlockDir();
+  }
+}
+
+/** Tables a per-table import committed, from its state file (best effort, for the message). */
+function committedOf(dir: string): string {
+  try {
+    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as { done?: string[] };
+    return state.done?.join(', ') || '(none)';
+  } catch {
+    return '(none)';
   }
 }
 
@@ -456,7 +494,9 @@ async function chooseStrategy(
       'fk-strategy-unavailable',
       ExitCode.usage,
       {},
-      'Connect as the owner of the tables (drop-recreate) or as a superuser (replica), or choose --fk-strategy auto.',
+      wanted === 'auto'
+        ? `No strategy is open to role ${live.role}: connect as the owner of the tables (drop-recreate) or as a superuser (replica), or make the foreign keys of the cycle DEFERRABLE (ordered).`
+        : 'Connect as the owner of the tables (drop-recreate) or as a superuser (replica), or choose --fk-strategy auto.',
     );
   if (wanted === 'replica') {
     if (!replica) throw refuse(why.replica);
@@ -552,7 +592,7 @@ async function loadOne(
       const estimate = table.bytes > 0 ? Math.floor((table.rows * moved) / table.bytes) : 0;
       ctx.progress.update(table.target, estimate, moved);
     },
-    { hash: ctx.content === 'while-loading', stall: ctx.stall },
+    { hash: true, stall: ctx.stall },
   );
   ctx.progress.finish(table.target, rows, bytes);
   for (const sql of switches?.after ?? []) await session.run(sql);

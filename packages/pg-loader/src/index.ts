@@ -3,7 +3,7 @@ export { type ImportMode, type ImportOptions, type ImportResult, importDirectory
 export type { ImportTimeouts } from './liveness.js';
 export { buildLoadPlan, type LoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
 export { type Occupied, refuseOccupiedTarget } from './occupied.js';
-export { parseCsvRecord, readCsvHeader, sha256OfFile } from './scan.js';
+export { parseCsvRecord, readCsvHeader, scanCsvFile, sha256OfFile } from './scan.js';
 export { resetTableSequences } from './sequences.js';
 export { pgLiteral } from './sql.js';
 export { type ImportState, STATE_FILE } from './state.js';

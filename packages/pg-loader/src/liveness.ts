@@ -72,12 +72,14 @@ export function stalledError(server: string, table: string, stallMs: number): Co
   );
 }
 
-export function interruptedError(target: string): ConvError {
+export function interruptedError(target: string, mode: string, committed: () => string): ConvError {
   return new ConvError(
-    `import into ${target} interrupted by the operator (SIGINT/SIGTERM): the open transaction was rolled back by PostgreSQL`,
+    `import into ${target} interrupted by the operator (SIGINT/SIGTERM): ${mode === 'per-table' ? `the table being loaded was rolled back; committed so far: ${committed()}` : 'rolled back, the target is as it was'}`,
     'interrupted',
     ExitCode.interrupted,
     {},
-    'Run the import again when ready (single-transaction: nothing was kept; per-table: it resumes after the last committed table).',
+    mode === 'per-table'
+      ? 'Run the import again to resume after the committed tables.'
+      : 'Run the import again when ready: nothing was kept.',
   );
 }

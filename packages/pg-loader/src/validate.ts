@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   ConvError,
@@ -9,7 +9,7 @@ import {
   ManifestSchema,
   type ManifestTable,
 } from '@conv/core';
-import { readCsvHeader, sha256OfFile } from './scan.js';
+import { readCsvHeader, scanCsvFile } from './scan.js';
 
 function bad(message: string, file: string, hint: string, table?: string): ConvError {
   return new ConvError(message, 'bad-export-directory', ExitCode.badInput, { file, table }, hint);
@@ -131,7 +131,7 @@ export async function validateTableFile(
     );
   }
   if (content === 'while-loading') return;
-  const { sha256, bytes } = await sha256OfFile(path);
+  const { sha256, bytes, records } = await scanCsvFile(path);
   if (bytes !== table.bytes) {
     throw bad(`${path}: changed while it was read (${bytes} bytes read)`, path, RE_EXPORT, table.table);
   }
@@ -143,6 +143,22 @@ export async function validateTableFile(
       table.table,
     );
   }
+  // The file is the one hashed at export; an edited `rows` is found here, before any table is written.
+  if (records - 1 !== table.rows) {
+    throw bad(
+      `${path}: ${records - 1} rows (CSV records after the header), the manifest says ${table.rows} for table ${table.table} (edited manifest?)`,
+      path,
+      RE_EXPORT,
+      table.table,
+    );
+  }
+}
+
+/** `.csv` files in the directory that the manifest does not list: data nobody would load. */
+async function unlistedCsvFiles(dir: string, manifest: Manifest): Promise<string[]> {
+  const listed = new Set(manifest.tables.map((t) => t.file));
+  const names = await readdir(dir);
+  return names.filter((n) => n.toLowerCase().endsWith('.csv') && !listed.has(n)).sort();
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -162,15 +178,24 @@ function describeDiff(header: readonly string[], columns: readonly string[]): st
 /**
  * Validates an export directory against its manifest before anything is written anywhere:
  * manifest schema, totals and plan hash, then every listed file (present, size, header, sha256).
- * Throws a ConvError (ExitCode.badInput) naming the first file that does not match. Row counts are
- * compared with what PostgreSQL reports for each COPY (counting CSV records here would mean a
- * byte-by-byte pass over every file, several times slower than hashing).
+ * Throws a ConvError (ExitCode.badInput) naming the first file that does not match. `before-load` also
+ * counts the CSV records in the same read (memchr jumps, no byte loop) against the manifest's rows;
+ * PostgreSQL's count for each COPY is compared again before its COMMIT. A `.csv` the manifest does not
+ * list is refused.
  */
 export async function validateExportDirectory(
   dir: string,
   options: { tables?: string[]; content?: ContentCheck } = {},
 ): Promise<Manifest> {
   const manifest = await readManifest(dir);
+  const extra = await unlistedCsvFiles(dir, manifest);
+  if (extra.length) {
+    throw bad(
+      `${dir}: ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} not listed in ${MANIFEST_FILE}: ${extra.length === 1 ? 'it' : 'they'} would not be loaded`,
+      join(dir, extra[0] as string),
+      'An export writes every file it lists; a CSV added later is not part of it. Remove or move it (or re-run the export), then import again.',
+    );
+  }
   const only = options.tables ? new Set(options.tables) : null;
   const tables = manifest.tables.filter((t) => !only || only.has(t.table) || only.has(t.target));
   // Cheap checks of every file first: a missing file is reported before gigabytes are hashed.

@@ -110,18 +110,32 @@ describe('validateExportDirectory', () => {
     );
   });
 
-  it('an edited row count is caught by the COPY count and rolled back', async () => {
+  it('an edited row count is refused by validation (records counted with the hash), nothing written', async () => {
+    const dir = fresh();
+    editManifest(dir, (m) => {
+      m.tables[0]!.rows = 3;
+      m.totals.rows -= 1;
+    });
+    await expectRefused(dir, 'item.csv', /4 rows \(CSV records after the header\), the manifest says 3/);
+  });
+
+  it('while-loading: an edited row count is caught by the COPY count and rolled back', async () => {
     const dir = fresh();
     editManifest(dir, (m) => {
       m.tables[0]!.rows = 3;
       m.totals.rows -= 1;
     });
     const before = await db.query('SELECT * FROM item ORDER BY id');
-    const err = await importDirectory({ replace: true, pgUrl: db.url, dir }).catch((e: unknown) => e);
+    const err = await importDirectory({
+      replace: true,
+      pgUrl: db.url,
+      dir,
+      contentCheck: 'while-loading',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConvError);
     expect((err as ConvError).exitCode).toBe(ExitCode.loadFailed);
     expect((err as ConvError).message).toBe(
-      'public.item: PostgreSQL loaded 4 rows from item.csv, the manifest says 3; nothing was committed',
+      "public.item: PostgreSQL loaded 4 rows from item.csv, the manifest says 3; this table's load was rolled back",
     );
     expect(await db.query('SELECT * FROM item ORDER BY id')).toEqual(before);
   });

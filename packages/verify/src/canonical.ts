@@ -86,7 +86,8 @@ export function mysqlCanonical(pair: ColumnPair, database?: string): string {
     case 'uuid':
       if (binarySource(pair) && pair.sourceType.toLowerCase().startsWith('binary')) {
         const h = `LOWER(HEX(${x}))`;
-        return `CONCAT_WS('-', SUBSTRING(${h},1,8), SUBSTRING(${h},9,4), SUBSTRING(${h},13,4), SUBSTRING(${h},17,4), SUBSTRING(${h},21,12))`;
+        // CONCAT_WS skips NULL arguments: a NULL value would print '' (and differ from PostgreSQL's NULL).
+        return `CASE WHEN ${x} IS NULL THEN NULL ELSE CONCAT_WS('-', SUBSTRING(${h},1,8), SUBSTRING(${h},9,4), SUBSTRING(${h},13,4), SUBSTRING(${h},17,4), SUBSTRING(${h},21,12)) END`;
       }
       return `LOWER(NULLIF(CAST(${x} AS CHAR), ''))`;
     case 'boolean':

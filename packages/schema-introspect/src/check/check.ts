@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { type MysqlSource, withMysql } from '../connect.js';
 import { scanData } from './data-scan.js';
 import { emptyTargetFinding } from './empty-target.js';
+import { longNameFindings } from './identifiers.js';
 import { schemaDiff } from './schema-diff.js';
 
 /** The machine-readable result of `check` (`--json` prints it as is). */
@@ -48,6 +49,7 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 export async function checkMigration(options: CheckOptions): Promise<CheckReport> {
   const sampleSize = Math.max(1, Math.floor(options.sampleSize ?? 5));
   const findings = [...emptyTargetFinding(options.plan), ...schemaDiff(options.plan, options.source)];
+  findings.push(...longNameFindings(options.source, options.target));
   if (!options.schemaOnly) {
     const data = await withMysql(options.mysql, (conn) =>
       scanData(conn, options.plan, options.source, options.target, {

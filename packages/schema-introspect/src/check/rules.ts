@@ -10,6 +10,7 @@ import {
   swappedUuidCondition,
   zeroDateReplacement,
 } from './source-dialect.js';
+import { valueBoundRules } from './value-bounds.js';
 
 /** One kind of dirty value in one column, as a SQL condition evaluated on the source rows. */
 export interface ScanRule {
@@ -430,5 +431,6 @@ export function rulesFor(
   }
   const headroom = sequenceHeadroomRule(pair, target, ctx, q, shown);
   if (headroom) rule(headroom);
+  rules.push(...valueBoundRules(pair, column, ctx));
   return rules;
 }
