@@ -1,6 +1,6 @@
 // The command line: yargs parses, the commands run the steps, every error becomes a message, a fix and
 // an exit code (ExitCode in @conv/core). Nothing here calls process.exit: bin.ts does, with our result.
-import { ConvError, ExitCode, type ProfileInput, ProfileSchema } from '@conv/core';
+import { CONV_VERSION, ConvError, ExitCode, type ProfileInput, ProfileSchema } from '@conv/core';
 import yargs, { type Argv } from 'yargs';
 import {
   type ConfigFlags,
@@ -22,6 +22,7 @@ import {
 } from './deps.js';
 import { formatError, toConvError } from './errors.js';
 import { type CliIo, Output } from './output.js';
+import { processIo } from './process-io.js';
 import { RunLog, runbook } from './runbook.js';
 import {
   checkStep,
@@ -241,7 +242,8 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
     .exitProcess(false)
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'print the version of conv', CONV_VERSION)
+    .alias('V', 'version')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .epilogue(
       'Exit codes: 0 ok · 1 unexpected error · 2 usage/configuration · 3 check found blocking problems · ' +
@@ -271,6 +273,8 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
   const json = argv.includes('--json');
   const out = new Output(io, json && !usageError, argv.includes('--quiet'));
   if (usageError) {
+    // A bare `conv`: the help, then the error (exit 2).
+    if (!argv.some((a) => !a.startsWith('-'))) io.stderr.write(await helpOf(options.name));
     out.error(
       `error: ${usageError.message}\n  fix: see \`${options.name} --help\` (or \`${options.name} <command> --help\`)`,
     );
@@ -339,6 +343,14 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     });
     return convErr.exitCode;
   }
+}
+
+async function helpOf(name: string): Promise<string> {
+  let text = '';
+  await buildParser(name, ['--help'], () => {}).parseAsync(['--help'], {}, (_e, _a, output) => {
+    text = output;
+  });
+  return text.endsWith('\n') ? text : `${text}\n`;
 }
 
 type Handler = (ctx: StepContext, args: Parsed) => Promise<number>;
@@ -519,7 +531,7 @@ export async function runMain(argv: string[], options: Omit<CliOptions, 'signal'
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const code = await runCli(argv, { ...options, signal: controller.signal });
+  const code = await runCli(argv, { ...options, io: processIo(), signal: controller.signal });
   process.exitCode = code;
   // Let stdout drain; a connection pool left open by a library must not keep the process alive.
   setTimeout(() => process.exit(code), 2000).unref();

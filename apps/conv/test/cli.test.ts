@@ -39,6 +39,7 @@ describe('conv command line', () => {
     expect(badStatus.stderr).toContain('finished');
     const none = await cli([]);
     expect(none.code).toBe(ExitCode.usage);
+    expect(none.stderr).toContain('Commands:');
   });
 
   it('reports invalid configuration with exit 2, naming the variable and its source', async () => {
