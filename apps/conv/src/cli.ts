@@ -144,6 +144,10 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
     .option('json', { type: 'boolean', describe: 'machine-readable result on stdout' })
     .option('quiet', { type: 'boolean', describe: 'no progress lines on stderr' })
     .option('debug', { type: 'boolean', describe: 'print stack traces of unexpected errors' })
+    .option('run-id', {
+      type: 'string',
+      describe: 'add this command to a run started earlier (CONV_RUN_ID; `log started` prints it)',
+    })
     .command(
       'check',
       'find schema gaps and dirty values that would break or damage the load; writes nothing',
@@ -322,7 +326,14 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     });
     out.addSecrets(config.secrets);
     urls = { mysqlUrl: config.mysqlUrl, pgUrl: config.pgUrl };
-    const ctx: StepContext = { config, profile, out, ...(options.signal ? { signal: options.signal } : {}) };
+    const runId = args.runId ?? env['CONV_RUN_ID'];
+    const ctx: StepContext = {
+      config,
+      profile,
+      out,
+      ...(runId ? { runId } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
     return await COMMANDS[cmd](ctx, args);
   } catch (err) {
     const convErr = toConvError(err, urls);
@@ -360,6 +371,9 @@ const COMMANDS: Record<Command, Handler> = {
     const planned = await planStep(ctx);
     const report = await checkStep(ctx, planned);
     const code = checkExitCode(report);
+    await noteStep(ctx, 'check', code === 0 ? 'in_progress' : 'failed', {
+      message: `check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes`,
+    });
     ctx.out.report(formatCheckReport(report, { color: ctx.out.color }));
     ctx.out.report(formatSkipped(skippedTables(planned.plan, ctx.profile)));
     ctx.out.result({
@@ -440,18 +454,35 @@ const COMMANDS: Record<Command, Handler> = {
   },
 
   async verify(ctx, args) {
-    let plan: Awaited<ReturnType<typeof planStep>>['plan'];
-    if (args.planFrom) plan = (await validateExportDirectory(args.planFrom)).plan;
-    else plan = (await planStep(ctx)).plan;
-    const report = await verifyStep(ctx, plan);
-    const code = verifyExitCode(report);
-    ctx.out.report(formatVerifyReport(report, { color: ctx.out.color }));
-    ctx.out.result({ exitCode: code, ...report });
-    return code;
+    return single(ctx, 'verify', async (log) => {
+      let plan: Awaited<ReturnType<typeof planStep>>['plan'];
+      if (args.planFrom) plan = (await validateExportDirectory(args.planFrom)).plan;
+      else plan = (await planStep(ctx)).plan;
+      const began = Date.now();
+      const report = await verifyStep(ctx, plan);
+      const code = verifyExitCode(report);
+      const differing = report.tables.filter((t) => !t.countMatch || t.checksumMatch === false);
+      await log.event({
+        status: 'in_progress',
+        step: 'verify',
+        tables: report.tables.length,
+        durationMs: Date.now() - began,
+        message: `verify (${report.mode}): ${report.tables.length - differing.length} of ${report.tables.length} tables equal`,
+      });
+      ctx.out.report(formatVerifyReport(report, { color: ctx.out.color }));
+      ctx.out.result({ exitCode: code, ...report });
+      return {
+        code,
+        message:
+          code === 0
+            ? `verify: ${report.tables.length} tables equal`
+            : `verify found differences in ${differing.length} table(s): ${differing.map((t) => t.table).join(', ')}`,
+      };
+    });
   },
 
   async log(ctx, args) {
-    const log = RunLog.open(ctx, args.runId);
+    const log = await RunLog.open(ctx);
     try {
       await log.event({
         status: args.status as RunStatus,
@@ -462,6 +493,10 @@ const COMMANDS: Record<Command, Handler> = {
       await log.close();
     }
     ctx.out.report(`logged ${args.status} for run ${log.runId} in ${ctx.config.auditLogFile}`);
+    if (!log.joined)
+      ctx.out.report(
+        `run id: ${log.runId} — pass it to the next commands: --run-id ${log.runId}, or export CONV_RUN_ID=${log.runId}`,
+      );
     ctx.out.result({
       ok: true,
       exitCode: 0,
@@ -497,12 +532,19 @@ async function single(
   step: string,
   body: (log: RunLog) => Promise<{ code: number; message: string }>,
 ): Promise<number> {
-  const log = RunLog.open(ctx);
+  const log = await RunLog.open(ctx);
+  log.step = step;
   const began = Date.now();
-  await log.event({ status: 'started', step, message: `${ctx.config.app} ${step}` });
+  // Part of a run started earlier: the step's events are `in_progress`; the run is closed by `log completed`.
+  await log.event({
+    status: log.joined ? 'in_progress' : 'started',
+    step,
+    message: `${ctx.config.app} ${step}`,
+  });
   try {
     const { code, message } = await body(log);
-    await log.event({ status: 'completed', step, message, durationMs: Date.now() - began });
+    const status = code !== ExitCode.ok ? 'failed' : log.joined ? 'in_progress' : 'completed';
+    await log.event({ status, step, message, durationMs: Date.now() - began });
     return code;
   } catch (err) {
     const convErr = toConvError(err, ctx.config);
@@ -510,6 +552,22 @@ async function single(
       await log.event({ status: 'failed', step, message: convErr.message, durationMs: Date.now() - began });
     }
     throw convErr;
+  } finally {
+    await log.close();
+  }
+}
+
+/** A read-only step (check) leaves an event only when it belongs to a run (`--run-id` / `CONV_RUN_ID`). */
+async function noteStep(
+  ctx: StepContext,
+  step: string,
+  status: RunStatus,
+  event: { message: string },
+): Promise<void> {
+  if (!ctx.runId) return;
+  const log = await RunLog.open(ctx);
+  try {
+    await log.event({ status, step, ...event });
   } finally {
     await log.close();
   }
@@ -523,7 +581,12 @@ async function single(
 export async function runMain(argv: string[], options: Omit<CliOptions, 'signal'>): Promise<never> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    if (controller.signal.aborted) {
+      // Second signal: stop now, but first give every open run its closing event (bounded wait).
+      setTimeout(() => process.exit(ExitCode.interrupted), 3000).unref();
+      void RunLog.abandonAll(signal).finally(() => process.exit(ExitCode.interrupted));
+      return;
+    }
     process.stderr.write(
       `\n${options.name}: ${signal} — stopping after the current step (again to stop at once)\n`,
     );

@@ -10,6 +10,7 @@ import {
   formatVerifyReport,
   newRunId,
   openAuditLog,
+  readAuditLog,
   type VerifyReport,
   verifyExitCode,
 } from './deps.js';
@@ -43,25 +44,97 @@ export interface RunResult {
 
 /** An audit log bound to one run: every event carries the run id and the app. */
 export class RunLog {
+  /** Runs with an open story in this process: a second Ctrl-C closes them before exiting. */
+  private static readonly active = new Set<RunLog>();
+  /** The step under way (for the reason logged on an abrupt stop). */
+  step: string | undefined;
+  private closed = false;
+
   private constructor(
     private readonly log: AuditLog,
     readonly runId: string,
     private readonly app: string,
     private readonly redact: (text: string) => string,
+    /** A run started earlier (`--run-id` / `CONV_RUN_ID`): this command adds steps to its story. */
+    readonly joined: boolean,
+    private readonly loadMode: string,
   ) {}
 
-  static open(ctx: StepContext, runId?: string): RunLog {
+  /**
+   * The run of this command: the one named by `--run-id` / `CONV_RUN_ID` (it must exist in the audit log
+   * and belong to this app), else a new one.
+   */
+  static async open(ctx: StepContext): Promise<RunLog> {
     const log = openAuditLog({ file: ctx.config.auditLogFile });
-    return new RunLog(log, runId ?? newRunId(), ctx.config.app, (t) => ctx.out.redact(t));
+    const given = ctx.runId;
+    if (given) await assertKnownRun(ctx, given);
+    const run = new RunLog(
+      log,
+      given ?? newRunId(),
+      ctx.config.app,
+      (t) => ctx.out.redact(t),
+      Boolean(given),
+      ctx.config.loadMode,
+    );
+    RunLog.active.add(run);
+    return run;
   }
 
   async event(event: Omit<AuditEventInput, 'runId' | 'app'>): Promise<void> {
     const message = event.message === undefined ? {} : { message: this.redact(event.message) };
     await this.log.append({ ...event, ...message, runId: this.runId, app: this.app });
+    if (event.status === 'completed' || event.status === 'failed' || event.status === 'rolled_back')
+      this.closed = true;
   }
 
-  /** Nothing to release today (every append is a complete, locked write); kept so callers stay correct. */
-  async close(): Promise<void> {}
+  /** The run's story is over in this process (the closing event is written by then). */
+  async close(): Promise<void> {
+    RunLog.active.delete(this);
+  }
+
+  /**
+   * A second Ctrl-C: every run still open gets its closing event before the process exits — `rolled_back`
+   * during a one-transaction import (PostgreSQL drops the open transaction), `failed` otherwise.
+   */
+  static async abandonAll(signal: string): Promise<void> {
+    await Promise.all(
+      [...RunLog.active].map(async (run) => {
+        if (run.closed) return;
+        const rolledBack = run.step === 'import' && run.loadMode === 'single-transaction';
+        await run
+          .event({
+            status: rolledBack ? 'rolled_back' : 'failed',
+            ...(run.step ? { step: run.step } : {}),
+            message: `interrupted at once by the operator (second ${signal})${run.step ? ` during ${run.step}` : ''}${rolledBack ? ': the load transaction was rolled back' : ''}`,
+          })
+          .catch(() => {});
+      }),
+    );
+  }
+}
+
+/** Refuses a run id that the audit log does not know, or that belongs to another app. */
+async function assertKnownRun(ctx: StepContext, runId: string): Promise<void> {
+  const file = ctx.config.auditLogFile;
+  const events = (await readAuditLog(file)).migration_runs.filter((e) => e.runId === runId);
+  const hint = `start a run with \`${ctx.config.app} log started "…"\` and pass the id it prints (--run-id or CONV_RUN_ID), or leave both out for a new run`;
+  if (events.length === 0)
+    throw new ConvError(
+      `unknown run id ${runId}: no event of it in ${file}`,
+      'run-id',
+      ExitCode.usage,
+      { file },
+      hint,
+    );
+  const app = events.find((e) => e.app)?.app;
+  if (app && app !== ctx.config.app)
+    throw new ConvError(
+      `run ${runId} belongs to ${app}, not ${ctx.config.app}`,
+      'run-id',
+      ExitCode.usage,
+      { file },
+      `continue it with \`${app}\`, or ${hint}`,
+    );
 }
 
 /** Between steps: an operator's Ctrl-C ends the run here, with its reason in the audit log. */
@@ -87,7 +160,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 export async function runbook(ctx: StepContext): Promise<RunResult> {
   const { config, out } = ctx;
-  const log = RunLog.open(ctx);
+  const log = await RunLog.open(ctx);
   const began = Date.now();
   const result: RunResult = {
     ok: false,
@@ -111,11 +184,14 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
   };
 
   await log.event({
-    status: 'started',
+    // Joined to a run started by `log started`: `run` is a step of that story.
+    status: log.joined ? 'in_progress' : 'started',
+    ...(log.joined ? { step: 'run' } : {}),
     message: `${config.app}: MySQL ${serverOf(config.mysqlUrl)}/${config.mysqlDatabase} → PostgreSQL ${serverOf(config.pgUrl)}/${config.pgDatabase} (schema ${config.pgSchema})`,
   });
-  out.info(`run ${log.runId} started; audit log ${config.auditLogFile}`);
+  out.info(`run ${log.runId} ${log.joined ? 'continued' : 'started'}; audit log ${config.auditLogFile}`);
   let step = 'plan';
+  log.step = step;
   try {
     const [planned, planMs] = await timed(() => planStep(ctx));
     const loadTables = planned.plan.tables.filter((t) => t.action === 'load').length;
@@ -130,6 +206,8 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.report(formatSkipped(result.skipped));
 
     step = 'check';
+
+    log.step = step;
     stopIfInterrupted(ctx, step);
     const [report, checkMs] = await timed(() => checkStep(ctx, planned));
     result.check = report.counts;
@@ -164,6 +242,8 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     });
 
     step = 'export';
+
+    log.step = step;
     stopIfInterrupted(ctx, step);
     const [{ dir, manifest, notes }, exportMs] = await timed(() => exportStep(ctx, planned.plan));
     result.exportDir = dir;
@@ -179,6 +259,8 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.report(formatExport(dir, manifest, notes));
 
     step = 'import';
+
+    log.step = step;
     stopIfInterrupted(ctx, step);
     let imported: Awaited<ReturnType<typeof importStep>>;
     let importMs: number;
@@ -210,6 +292,8 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.report(formatImport(imported.result));
 
     step = 'verify';
+
+    log.step = step;
     stopIfInterrupted(ctx, step);
     const [verified, verifyMs] = await timed(() => verifyStep(ctx, planned.plan));
     result.verify = verified;

@@ -21,6 +21,8 @@ export interface StepContext {
   config: Config;
   profile: ProfileInput;
   out: Output;
+  /** The run this command belongs to (`--run-id` / `CONV_RUN_ID`); a new one when absent. */
+  runId?: string;
   /** Aborted by SIGINT/SIGTERM: the export stops, `run` stops before its next step. */
   signal?: AbortSignal;
 }
