@@ -30,6 +30,7 @@ import {
   formatExport,
   formatImport,
   formatSkipped,
+  importSkipped,
   importStep,
   planStep,
   type StepContext,
@@ -275,13 +276,15 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     usageError = err as Error;
   }
   const json = argv.includes('--json');
-  const out = new Output(io, json && !usageError, argv.includes('--quiet'));
+  const out = new Output(io, json, argv.includes('--quiet'));
+  if (chosen) out.command = chosen.cmd;
   if (usageError) {
     // A bare `conv`: the help, then the error (exit 2).
     if (!argv.some((a) => !a.startsWith('-'))) io.stderr.write(await helpOf(options.name));
     out.error(
       `error: ${usageError.message}\n  fix: see \`${options.name} --help\` (or \`${options.name} <command> --help\`)`,
     );
+    out.result(usageResult(usageError, options.name));
     return ExitCode.usage;
   }
   if (!chosen) {
@@ -324,7 +327,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
         ...(profile.targetSchema ? { schema: profile.targetSchema } : {}),
       },
     });
-    out.addSecrets(config.secrets);
+    out.addSecrets(config.secrets, Output.namesOf(config));
     urls = { mysqlUrl: config.mysqlUrl, pgUrl: config.pgUrl };
     const runId = args.runId ?? env['CONV_RUN_ID'];
     const ctx: StepContext = {
@@ -354,6 +357,18 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     });
     return convErr.exitCode;
   }
+}
+
+function usageResult(err: Error, name: string): Record<string, unknown> {
+  return {
+    exitCode: ExitCode.usage,
+    error: {
+      code: 'usage',
+      message: err.message,
+      hint: `see \`${name} --help\` (or \`${name} <command> --help\`)`,
+      location: {},
+    },
+  };
 }
 
 async function helpOf(name: string): Promise<string> {
@@ -412,7 +427,14 @@ const COMMANDS: Record<Command, Handler> = {
       });
       ctx.out.report(formatExport(dir, manifest, notes));
       ctx.out.report(formatSkipped(skippedTables(plan, ctx.profile)));
-      ctx.out.result({ ok: true, exitCode: 0, dir, totals: manifest.totals, tables: manifest.tables });
+      ctx.out.result({
+        runId: log.runId,
+        exitCode: 0,
+        dir,
+        totals: manifest.totals,
+        tables: manifest.tables,
+        skipped: skippedTables(plan, ctx.profile),
+      });
       return { code: ExitCode.ok, message: `export written to ${dir}` };
     });
   },
@@ -448,7 +470,13 @@ const COMMANDS: Record<Command, Handler> = {
         message: `import of ${dir}: FK strategy ${result.strategy}`,
       });
       ctx.out.report(formatImport(result));
-      ctx.out.result({ ok: true, exitCode: 0, ...result });
+      ctx.out.result({
+        runId: log.runId,
+        exitCode: 0,
+        dir,
+        ...result,
+        skipped: importSkipped(result, ctx.profile),
+      });
       return { code: ExitCode.ok, message: `imported ${result.loaded.length} tables, ${rows} rows` };
     });
   },
@@ -470,7 +498,7 @@ const COMMANDS: Record<Command, Handler> = {
         message: `verify (${report.mode}): ${report.tables.length - differing.length} of ${report.tables.length} tables equal`,
       });
       ctx.out.report(formatVerifyReport(report, { color: ctx.out.color }));
-      ctx.out.result({ exitCode: code, ...report });
+      ctx.out.result({ runId: log.runId, exitCode: code, ...report });
       return {
         code,
         message:

@@ -1,5 +1,6 @@
 // Everything the CLI prints goes through here, so that no password can reach the terminal.
 import { createProgress, type ProgressReporter, redactText, silentProgress } from '@conv/core';
+import { type ConvResult, envelope } from './result-schema.js';
 
 /** Where the CLI writes (process streams by default; tests pass their own). */
 export interface CliStream {
@@ -14,6 +15,10 @@ export interface CliIo {
 
 export class Output {
   private secrets: string[] = [];
+  private names: string[] = [];
+  /** The command whose document `result` prints (null: the command line did not parse). */
+  command: ConvResult['command'] = null;
+  private printed = false;
 
   constructor(
     readonly io: CliIo,
@@ -21,13 +26,17 @@ export class Output {
     readonly quiet = false,
   ) {}
 
-  /** Passwords to mask in everything printed from now on. */
-  addSecrets(secrets: readonly string[]): void {
+  /**
+   * Passwords to mask in everything printed from now on. `names` are the users, databases and hosts in
+   * use: a password equal to one of them is masked where it stands as a password, not as the name.
+   */
+  addSecrets(secrets: readonly string[], names: readonly string[] = []): void {
     for (const s of secrets) if (s && !this.secrets.includes(s)) this.secrets.push(s);
+    for (const n of names) if (n && !this.names.includes(n)) this.names.push(n);
   }
 
   redact(text: string): string {
-    return redactText(text, this.secrets);
+    return redactText(text, this.secrets, { names: this.names });
   }
 
   /** The command's report on stdout (skipped with --json: the JSON document is the report). */
@@ -44,9 +53,43 @@ export class Output {
     this.io.stderr.write(this.redact(`${text}\n`));
   }
 
-  /** The machine-readable result, on stdout, once per command. */
-  result(value: unknown): void {
-    if (this.json) this.io.stdout.write(`${this.redact(JSON.stringify(value, null, 2))}\n`);
+  /**
+   * The machine-readable result on stdout: the envelope (ok, exitCode, versions, command) and the payload,
+   * exactly once per command (a later call, e.g. from an error after the result, is dropped).
+   */
+  result(value: Record<string, unknown>): void {
+    if (!this.json || this.printed) return;
+    this.printed = true;
+    const exitCode = typeof value['exitCode'] === 'number' ? value['exitCode'] : 0;
+    const doc = { ...envelope(this.command, exitCode), ...value, ok: exitCode === 0, exitCode };
+    this.io.stdout.write(`${this.redact(JSON.stringify(doc, null, 2))}\n`);
+  }
+
+  /** The ordinary names of a configuration (users, hosts, databases, schema, app), for addSecrets. */
+  static namesOf(config: {
+    app: string;
+    mysqlUrl: string;
+    pgUrl: string;
+    mysqlDatabase: string;
+    pgDatabase: string;
+    pgSchema: string;
+  }): string[] {
+    const fromUrl = (url: string) => {
+      try {
+        const u = new URL(url);
+        return [decodeURIComponent(u.username), u.hostname];
+      } catch {
+        return [];
+      }
+    };
+    return [
+      config.app,
+      config.mysqlDatabase,
+      config.pgDatabase,
+      config.pgSchema,
+      ...fromUrl(config.mysqlUrl),
+      ...fromUrl(config.pgUrl),
+    ].filter(Boolean);
   }
 
   get color(): boolean {

@@ -36,6 +36,8 @@ export interface Planned {
 /** A table that is not loaded, and why (profile exclusions, history, cache, missing in the target). */
 export interface SkippedReport {
   table: string;
+  /** `source`: a MySQL table not loaded; `target`: a PostgreSQL table nothing feeds. */
+  side: 'source' | 'target' | 'both';
   reason: string;
   detail: string;
   /** The operator expected it (profile `expectedMissingInTarget`, history or cache tables). */
@@ -123,19 +125,25 @@ export async function verifyStep(ctx: StepContext, plan: MigrationPlan): Promise
   }
 }
 
-/** Every table that the plan does not load, with the reason. */
-export function skippedTables(plan: MigrationPlan, profile: ProfileInput): SkippedReport[] {
-  const expected = new Set([
+/** Tables the profile expects not to load (history, cache, excluded, expected missing in the target). */
+function expectedSkips(profile: ProfileInput): Set<string> {
+  return new Set([
     ...(profile.expectedMissingInTarget ?? []),
     ...(profile.historyTables ?? []),
     ...(profile.cacheTables ?? []),
     ...(profile.exclude ?? []),
   ]);
+}
+
+/** Every table that the plan does not load, with the reason. */
+export function skippedTables(plan: MigrationPlan, profile: ProfileInput): SkippedReport[] {
+  const expected = expectedSkips(profile);
   const out: SkippedReport[] = [];
   for (const t of plan.tables) {
     if (t.action === 'load') continue;
     out.push({
       table: t.source,
+      side: 'source',
       reason: t.skipReason ?? 'export-only',
       detail: 'exported to CSV, not loaded',
       expected: expected.has(t.source),
@@ -143,9 +151,27 @@ export function skippedTables(plan: MigrationPlan, profile: ProfileInput): Skipp
   }
   for (const s of plan.skipped) {
     if (out.some((o) => o.table === s.table)) continue;
-    out.push({ table: s.table, reason: s.reason, detail: s.detail, expected: expected.has(s.table) });
+    out.push({
+      table: s.table,
+      side: s.side,
+      reason: s.reason,
+      detail: s.detail,
+      expected: expected.has(s.table),
+    });
   }
   return out.sort((a, b) => a.table.localeCompare(b.table));
+}
+
+/** The tables an import left alone, in the same shape as skippedTables (the manifest's source tables). */
+export function importSkipped(result: ImportResult, profile: ProfileInput): SkippedReport[] {
+  const expected = expectedSkips(profile);
+  return result.skipped.map((s) => ({
+    table: s.table,
+    side: 'source' as const,
+    reason: s.reason,
+    detail: s.detail,
+    expected: expected.has(s.table),
+  }));
 }
 
 export function formatSkipped(skipped: SkippedReport[]): string {

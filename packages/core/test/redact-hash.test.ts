@@ -98,3 +98,24 @@ describe('line progress (not a TTY)', () => {
     expect(out).toMatch(/^export users: done, 10 rows, 2\.0 MB in \d+s \(.* MB\/s\)\nnote\n$/);
   });
 });
+
+describe('redaction of a password that is also a name', () => {
+  it('masks it where it stands as a password, not where it is the role or database name', () => {
+    const text =
+      'PostgreSQL postgres://postgres:postgres@127.0.0.1:5432/postgres as role postgres; POSTGRES_PASSWORD=postgres';
+    expect(redactText(text, ['postgres'], { names: ['postgres'] })).toBe(
+      'PostgreSQL postgres://postgres:***@127.0.0.1:5432/postgres as role postgres; POSTGRES_PASSWORD=***',
+    );
+    // Without the names, every occurrence goes (the safe default for libraries).
+    expect(redactText('role postgres', ['postgres'])).toBe('role ***');
+  });
+
+  it('masks password pairs in any spelling, and leaves the driver’s "using password: YES" alone', () => {
+    expect(redactText('MYSQL_ROOT_PASSWORD=s3 and "password":"x y" and ?password=z&a=1')).toBe(
+      'MYSQL_ROOT_PASSWORD=*** and "password":*** and ?password=***&a=1',
+    );
+    expect(redactText("Access denied for user 'root'@'h' (using password: YES)")).toContain(
+      'using password: YES',
+    );
+  });
+});

@@ -92,10 +92,16 @@ class Session {
   }
 }
 
+/**
+ * The password to mask in every line. One equal to the user, host or database name (`postgres`) is left to
+ * the URL and `password=` masking, so that role and database names stay readable.
+ */
 function secretOf(url: string): string[] {
   try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password ? [password] : [];
+    const u = new URL(url);
+    const password = decodeURIComponent(u.password);
+    const names = [decodeURIComponent(u.username), u.hostname, decodeURIComponent(u.pathname.slice(1))];
+    return password && !names.includes(password) ? [password] : [];
   } catch {
     return [];
   }
