@@ -24,6 +24,7 @@ import { formatError, toConvError } from './errors.js';
 import { type CliIo, Output } from './output.js';
 import { processIo } from './process-io.js';
 import { RunLog, runbook } from './runbook.js';
+import { formatShow, readManifest, showPayload } from './show.js';
 import {
   checkStep,
   exportStep,
@@ -37,6 +38,7 @@ import {
   skippedTables,
   verifyStep,
 } from './steps.js';
+import { whereLine } from './where.js';
 
 /** An app over the generic commands: its name, its default database, its profile (data only). */
 export interface CliOptions {
@@ -57,7 +59,7 @@ export interface CliOptions {
 
 const RUN_STATUSES: RunStatus[] = ['started', 'in_progress', 'completed', 'rolled_back', 'failed'];
 
-type Command = 'check' | 'plan' | 'export' | 'import' | 'verify' | 'log' | 'run';
+type Command = 'check' | 'plan' | 'export' | 'import' | 'verify' | 'log' | 'run' | 'show';
 
 interface Parsed extends ConfigFlags {
   json?: boolean;
@@ -239,6 +241,15 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
           .epilogue('Stops before writing anything when check finds blocking problems (exit 3).'),
       (a) => choose('run', a as Parsed),
     )
+    .command(
+      'show <dir>',
+      'summarise an export directory from its manifest: source, snapshot, totals, rows and size per table',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', describe: 'export directory (holds migration_manifest.json)' })
+          .example('$0 show csv_exports/alkemio/20250101_120000', 'what that export holds'),
+      (a) => choose('show', a as Parsed),
+    )
     .example('$0 check', 'find what would break the load (reads ./.env), before the maintenance window')
     .example('$0 run --env-file prod.env', 'the whole migration, logged step by step in migration_log.json')
     .example('$0 <command> --help', 'options and examples of one command')
@@ -318,7 +329,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     const config = loadConfig({
       flags: args,
       // `log` talks to no server: it must work without connection settings.
-      servers: cmd !== 'log',
+      servers: cmd !== 'log' && cmd !== 'show',
       env,
       cwd: options.cwd ?? process.cwd(),
       app: {
@@ -337,6 +348,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
       ...(runId ? { runId } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     };
+    out.info(whereLine(cmd, config, args.dir));
     return await COMMANDS[cmd](ctx, args);
   } catch (err) {
     const convErr = toConvError(err, urls);
@@ -535,6 +547,14 @@ const COMMANDS: Record<Command, Handler> = {
     return ExitCode.ok;
   },
 
+  async show(ctx, args) {
+    const dir = args.dir as string;
+    const manifest = await readManifest(dir);
+    ctx.out.report(formatShow(dir, manifest));
+    ctx.out.result({ exitCode: 0, ...showPayload(dir, manifest) });
+    return ExitCode.ok;
+  },
+
   async run(ctx) {
     const result = await runbook(ctx);
     ctx.out.report(
@@ -543,6 +563,7 @@ const COMMANDS: Record<Command, Handler> = {
         `Run ${result.runId}: ${result.ok ? 'completed' : 'stopped'} (exit ${result.exitCode})`,
         `  export:    ${result.exportDir ?? '(none: stopped before export)'}`,
         `  audit log: ${result.auditLog}`,
+        ...(result.report ? [`  report:    ${result.report.html} (and .md)`] : []),
       ].join('\n'),
     );
     if (result.error)

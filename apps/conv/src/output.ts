@@ -1,5 +1,6 @@
 // Everything the CLI prints goes through here, so that no password can reach the terminal.
 import { createProgress, type ProgressReporter, redactText, silentProgress } from '@conv/core';
+import type { TimelineEntry } from './report.js';
 import { type ConvResult, envelope } from './result-schema.js';
 
 /** Where the CLI writes (process streams by default; tests pass their own). */
@@ -19,6 +20,9 @@ export class Output {
   /** The command whose document `result` prints (null: the command line did not parse). */
   command: ConvResult['command'] = null;
   private printed = false;
+  /** Every table each step started and finished, for the run report (ms since this Output was made). */
+  readonly timeline: TimelineEntry[] = [];
+  private readonly began = Date.now();
 
   constructor(
     readonly io: CliIo,
@@ -98,6 +102,30 @@ export class Output {
 
   /** A progress reporter on stderr (redacted), or silence when quiet. */
   progress(label: string, totalBytes?: number): ProgressReporter {
+    return this.recorded(label, this.display(label, totalBytes));
+  }
+
+  /** Notes when each table of a step starts and finishes (the report's timeline), then passes it on. */
+  private recorded(step: string, inner: ProgressReporter): ProgressReporter {
+    const starts = new Map<string, number>();
+    const now = () => Date.now() - this.began;
+    return {
+      start: (table, expected) => {
+        starts.set(table, now());
+        inner.start(table, expected);
+      },
+      update: (table, rows, bytes) => inner.update(table, rows, bytes),
+      finish: (table, rows, bytes) => {
+        const end = now();
+        this.timeline.push({ step, table, start: starts.get(table) ?? end, end, rows, bytes });
+        inner.finish(table, rows, bytes);
+      },
+      log: (line) => inner.log(line),
+      close: () => inner.close(),
+    };
+  }
+
+  private display(label: string, totalBytes?: number): ProgressReporter {
     if (this.quiet) return silentProgress;
     const stderr = this.io.stderr;
     // Bars only on a real terminal (they print table names and counts, nothing secret);

@@ -1,6 +1,7 @@
 // `run`: the maintenance-window runbook. Every step leaves its event in the audit log, and a failure
 // leaves the reason: check problems stop the run before anything is written.
-import { ConvError, ExitCode, serverOf } from '@conv/core';
+import { dirname, join } from 'node:path';
+import { CONV_VERSION, ConvError, ExitCode, type Finding, MANIFEST_FILE, serverOf } from '@conv/core';
 import {
   type AuditEventInput,
   type AuditLog,
@@ -15,6 +16,7 @@ import {
   verifyExitCode,
 } from './deps.js';
 import { toConvError } from './errors.js';
+import { type ReportFiles, type StepSummary, writeRunReport } from './report.js';
 import {
   checkStep,
   exportStep,
@@ -35,6 +37,8 @@ export interface RunResult {
   runId: string;
   auditLog: string;
   exportDir: string | null;
+  /** The run report (HTML + Markdown) next to the export, or next to the audit log without one. */
+  report: ReportFiles | null;
   skipped: SkippedReport[];
   check: CheckReport['counts'] | null;
   imported: { tables: number; rows: number; bytes: number; strategy: string } | null;
@@ -158,7 +162,56 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [value, Date.now() - began];
 }
 
+/** What the report needs beyond the result: step times, check findings, import artifacts. */
+interface RunRecord {
+  startedAt: Date;
+  steps: StepSummary[];
+  findings: Finding[];
+  artifacts: { label: string; path: string }[];
+}
+
+/** `run`, then its report (written whatever the outcome; a failure to write it is only a warning). */
 export async function runbook(ctx: StepContext): Promise<RunResult> {
+  const rec: RunRecord = { startedAt: new Date(), steps: [], findings: [], artifacts: [] };
+  const result = await runSteps(ctx, rec);
+  const { config, out } = ctx;
+  try {
+    result.report = await writeRunReport(result.exportDir ?? dirname(config.auditLogFile), {
+      runId: result.runId,
+      app: config.app,
+      status: result.ok ? 'completed' : result.error?.code === 'interrupted' ? 'interrupted' : 'failed',
+      exitCode: result.exitCode,
+      startedAt: rec.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      convVersion: CONV_VERSION,
+      mysql: { server: serverOf(config.mysqlUrl), database: config.mysqlDatabase },
+      pg: { server: serverOf(config.pgUrl), database: config.pgDatabase, schema: config.pgSchema },
+      steps: rec.steps,
+      findings: rec.findings,
+      checkCounts: result.check,
+      skipped: result.skipped,
+      timeline: out.timeline,
+      verify: result.verify,
+      artifacts: [
+        ...(result.exportDir
+          ? [
+              { label: 'export directory', path: result.exportDir },
+              { label: 'manifest', path: join(result.exportDir, MANIFEST_FILE) },
+            ]
+          : []),
+        ...rec.artifacts,
+        { label: 'audit log', path: config.auditLogFile },
+      ],
+      error: result.error ? { message: result.error.message, hint: result.error.hint } : null,
+    });
+    out.info(`report: ${result.report.html} (and .md)`);
+  } catch (err) {
+    out.info(`warning: the run report could not be written: ${(err as Error).message}`);
+  }
+  return result;
+}
+
+async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
   const { config, out } = ctx;
   const log = await RunLog.open(ctx);
   const began = Date.now();
@@ -168,6 +221,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     runId: log.runId,
     auditLog: config.auditLogFile,
     exportDir: null,
+    report: null,
     skipped: [],
     check: null,
     imported: null,
@@ -196,6 +250,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     const [planned, planMs] = await timed(() => planStep(ctx));
     const loadTables = planned.plan.tables.filter((t) => t.action === 'load').length;
     result.skipped = skippedTables(planned.plan, ctx.profile);
+    rec.steps.push({ step: 'plan', ms: planMs, tables: loadTables });
     await log.event({
       status: 'in_progress',
       step,
@@ -211,6 +266,8 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     stopIfInterrupted(ctx, step);
     const [report, checkMs] = await timed(() => checkStep(ctx, planned));
     result.check = report.counts;
+    rec.steps.push({ step: 'check', ms: checkMs });
+    rec.findings = report.findings;
     const blocking = checkExitCode(report) !== 0;
     // The full report when it blocks; otherwise the counts (warnings are for `check`, before the window).
     out.report(
@@ -247,6 +304,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     stopIfInterrupted(ctx, step);
     const [{ dir, manifest, notes }, exportMs] = await timed(() => exportStep(ctx, planned.plan));
     result.exportDir = dir;
+    rec.steps.push({ step: 'export', ms: exportMs, ...manifest.totals });
     await log.event({
       status: 'in_progress',
       step,
@@ -280,6 +338,11 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
       bytes,
       strategy: imported.result.strategy,
     };
+    rec.steps.push({ step: 'import', ms: importMs, tables: result.imported.tables, rows, bytes });
+    rec.artifacts.push(
+      { label: 'import script', path: imported.result.scriptFile },
+      { label: 'import log', path: imported.result.logFile },
+    );
     await log.event({
       status: 'in_progress',
       step,
@@ -297,6 +360,12 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     stopIfInterrupted(ctx, step);
     const [verified, verifyMs] = await timed(() => verifyStep(ctx, planned.plan));
     result.verify = verified;
+    rec.steps.push({
+      step: 'verify',
+      ms: verifyMs,
+      tables: verified.tables.length,
+      rows: verified.totals.sourceRows,
+    });
     out.report(formatVerifyReport(verified, { color: out.color }));
     const differing = verified.tables.filter((t) => !t.countMatch || t.checksumMatch === false);
     if (verifyExitCode(verified) !== 0) {
