@@ -101,8 +101,8 @@ export class Output {
   }
 
   /** A progress reporter on stderr (redacted), or silence when quiet. */
-  progress(label: string, totalBytes?: number): ProgressReporter {
-    return this.recorded(label, this.display(label, totalBytes));
+  progress(label: string, totals: { bytes?: number; rows?: number; tables?: number } = {}): ProgressReporter {
+    return this.recorded(label, this.display(label, totals));
   }
 
   /** Notes when each table of a step starts and finishes (the report's timeline), then passes it on. */
@@ -125,7 +125,10 @@ export class Output {
     };
   }
 
-  private display(label: string, totalBytes?: number): ProgressReporter {
+  private display(
+    label: string,
+    totals: { bytes?: number; rows?: number; tables?: number },
+  ): ProgressReporter {
     if (this.quiet) return silentProgress;
     const stderr = this.io.stderr;
     // Bars only on a real terminal (they print table names and counts, nothing secret);
@@ -141,8 +144,10 @@ export class Output {
       stream,
       tty,
       label,
-      intervalMs: 5000,
-      ...(totalBytes ? { totalBytes } : {}),
+      intervalMs: Number(process.env['CONV_PROGRESS_INTERVAL_MS']) || 5000,
+      ...(totals.bytes ? { totalBytes: totals.bytes } : {}),
+      ...(totals.rows ? { totalRows: totals.rows } : {}),
+      ...(totals.tables ? { totalTables: totals.tables } : {}),
     });
   }
 }

@@ -63,8 +63,12 @@ const STEP_COLORS: Record<string, string> = {
   export: '#4e79a7',
   import: '#f28e2b',
   verify: '#59a14f',
-  check: '#b07aa1',
 };
+
+/** The steps the timeline shows (plan, check and validate items are not tables being moved). */
+function moved(entries: TimelineEntry[]): TimelineEntry[] {
+  return entries.filter((e) => e.step in STEP_COLORS);
+}
 
 function esc(text: string): string {
   return text
@@ -89,7 +93,8 @@ function verdict(t: { countMatch: boolean; checksumMatch: boolean | null }): str
 }
 
 /** The per-table timeline as an SVG Gantt chart: one row per table, one bar per step. */
-export function timelineSvg(entries: TimelineEntry[]): string {
+export function timelineSvg(all: TimelineEntry[]): string {
+  const entries = moved(all);
   if (entries.length === 0) return '<p>No per-table timing was recorded.</p>';
   const tables = [...new Set(entries.map((e) => e.table))];
   const t0 = Math.min(...entries.map((e) => e.start));
@@ -262,10 +267,10 @@ export function renderMarkdown(d: ReportData): string {
     '',
     '## Per-table timeline (ms from the start of the run)',
     '',
-    d.timeline.length > 0
+    moved(d.timeline).length > 0
       ? mdTable(
           ['table', 'step', 'start', 'end', 'rows', 'data'],
-          d.timeline.map((e) => [
+          moved(d.timeline).map((e) => [
             e.table,
             e.step,
             String(e.start),

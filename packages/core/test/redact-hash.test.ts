@@ -1,9 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   ConvError,
   connectionError,
-  createProgress,
   ExitCode,
   hashJson,
   ManifestSchema,
@@ -75,27 +73,6 @@ describe('errors and manifest schema', () => {
   it('rejects a manifest with a malformed sha256', () => {
     const res = ManifestSchema.safeParse({ manifestVersion: 1, tables: [{ sha256: 'xyz' }] });
     expect(res.success).toBe(false);
-  });
-});
-
-describe('line progress (not a TTY)', () => {
-  it('prints a start-to-finish line per table with rows, MB and MB/s', () => {
-    const stream = new PassThrough();
-    let out = '';
-    stream.on('data', (c) => {
-      out += c;
-    });
-    const p = createProgress({
-      stream: stream as unknown as NodeJS.WriteStream,
-      tty: false,
-      label: 'export',
-    });
-    p.start('users', { rows: 10 });
-    p.update('users', 5, 1024);
-    p.finish('users', 10, 2 * 1024 * 1024);
-    p.log('note');
-    p.close();
-    expect(out).toMatch(/^export users: done, 10 rows, 2\.0 MB in \d+s \(.* MB\/s\)\nnote\n$/);
   });
 });
 

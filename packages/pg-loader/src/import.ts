@@ -55,6 +55,11 @@ export interface ImportOptions {
   contentCheck?: ContentCheck;
   /** Clock for the artifact names (tests). */
   now?: Date;
+  /**
+   * The manifest `validateExportDirectory(dir, { tables })` already returned for this directory: the
+   * files are not checked (nor hashed) a second time.
+   */
+  manifest?: Manifest;
 }
 
 export interface ImportResult {
@@ -131,14 +136,15 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   // Validation reads every byte; nothing is written to the target before it passes.
   const validated = Date.now();
   const content = options.contentCheck ?? 'before-load';
-  const manifest = await validateExportDirectory(options.dir, { tables: options.tables, content });
+  const manifest =
+    options.manifest ?? (await validateExportDirectory(options.dir, { tables: options.tables, content }));
   const artifacts = new ImportArtifacts(options.dir, options.now ?? new Date(), secrets);
   const say = (line: string) => {
     artifacts.info(line);
     progress.log(redactText(line, secrets));
   };
   artifacts.info(
-    `export ${options.dir} validated: ${manifest.tables.length} files, ${manifest.totals.rows} rows, ${manifest.totals.bytes} bytes (sizes, headers${content === 'before-load' ? ', sha256' : '; sha256 checked while loading'}) in ${Date.now() - validated} ms`,
+    `export ${options.dir} validated: ${manifest.tables.length} files, ${manifest.totals.rows} rows, ${manifest.totals.bytes} bytes (sizes, headers${content === 'before-load' ? ', sha256' : '; sha256 checked while loading'}) in ${Date.now() - validated} ms${options.manifest ? ' (validated by the caller)' : ''}`,
   );
   artifacts.comment(
     `conv import of ${options.dir}\ninto ${redactUrl(options.pgUrl)} schema ${schema}, mode ${mode}\n` +
