@@ -120,7 +120,7 @@ class Tally {
   summary(): string {
     const elapsed = Date.now() - this.began;
     const { label } = this.options;
-    return `${label ?? 'progress'} done: ${this.doneTables} tables, ${this.doneRows} rows${this.doneBytes ? `, ${(this.doneBytes / MB).toFixed(1)} MB` : ''} in ${formatDuration(elapsed)}${this.doneBytes ? ` (${formatRate(this.doneBytes, elapsed)})` : ''}`;
+    return `${label ?? 'progress'} done: ${this.doneTables} tables${this.doneRows ? `, ${this.doneRows} rows` : ''}${this.doneBytes ? `, ${(this.doneBytes / MB).toFixed(1)} MB` : ''} in ${formatDuration(elapsed)}${this.doneBytes ? ` (${formatRate(this.doneBytes, elapsed)})` : ''}`;
   }
 
   start(table: string, expected: { rows?: number; bytes?: number }): void {
