@@ -14,6 +14,7 @@ export {
 export { type DemoApp, type DemoOptions, type DemoResult, findSharedDir, runDemo } from './demo.js';
 export type { CheckReport, ImportResult, RunStatus, VerifyReport } from './deps.js';
 export { formatError, toConvError } from './errors.js';
+export { type MigrationEvent, type MigrationOptions, runMigration } from './migration.js';
 export type { CliIo, CliStream } from './output.js';
 export {
   type ConvResult,

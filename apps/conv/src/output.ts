@@ -23,6 +23,8 @@ export class Output {
   /** Every table each step started and finished, for the run report (ms since this Output was made). */
   readonly timeline: TimelineEntry[] = [];
   private readonly began = Date.now();
+  /** Library use (runMigration): told when each table of a step starts and finishes. */
+  onTable?: (step: string, table: string, phase: 'start' | 'finish', rows?: number, bytes?: number) => void;
 
   constructor(
     readonly io: CliIo,
@@ -112,12 +114,14 @@ export class Output {
     return {
       start: (table, expected) => {
         starts.set(table, now());
+        this.onTable?.(step, table, 'start');
         inner.start(table, expected);
       },
       update: (table, rows, bytes) => inner.update(table, rows, bytes),
       finish: (table, rows, bytes) => {
         const end = now();
         this.timeline.push({ step, table, start: starts.get(table) ?? end, end, rows, bytes });
+        this.onTable?.(step, table, 'finish', rows, bytes);
         inner.finish(table, rows, bytes);
       },
       log: (line) => inner.log(line),
