@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `node --`: Node 20 reads `--env-file` anywhere on its command line (and loads the file into the environment);
+// after `--` every argument reaches conv, which parses `.env` itself and names a missing file (exit 2).
 import { runMain } from '@conv/cli';
 import { alkemio } from './profile.js';
 

@@ -1,6 +1,6 @@
 // The command line: yargs parses, the commands run the steps, every error becomes a message, a fix and
 // an exit code (ExitCode in @conv/core). Nothing here calls process.exit: bin.ts does, with our result.
-import { ConvError, ExitCode, type ProfileInput, ProfileSchema } from '@conv/core';
+import { CONV_VERSION, ConvError, ExitCode, type ProfileInput, ProfileSchema } from '@conv/core';
 import yargs, { type Argv } from 'yargs';
 import {
   type ConfigFlags,
@@ -23,13 +23,16 @@ import {
 } from './deps.js';
 import { formatError, toConvError } from './errors.js';
 import { type CliIo, Output } from './output.js';
+import { processIo } from './process-io.js';
 import { RunLog, runbook } from './runbook.js';
+import { formatShow, readManifest, showPayload } from './show.js';
 import {
   checkStep,
   exportStep,
   formatExport,
   formatImport,
   formatSkipped,
+  importSkipped,
   importStep,
   planStep,
   type StepContext,
@@ -37,6 +40,7 @@ import {
   verifyStep,
 } from './steps.js';
 import { cutoverCommand, type SyncArgs, syncCommand, syncCommands } from './sync.js';
+import { whereLine } from './where.js';
 
 /** An app over the generic commands: its name, its default database, its profile (data only). */
 export interface CliOptions {
@@ -57,7 +61,17 @@ export interface CliOptions {
 
 const RUN_STATUSES: RunStatus[] = ['started', 'in_progress', 'completed', 'rolled_back', 'failed'];
 
-type Command = 'check' | 'plan' | 'export' | 'import' | 'verify' | 'log' | 'run' | 'sync' | 'cutover';
+type Command =
+  | 'check'
+  | 'plan'
+  | 'export'
+  | 'import'
+  | 'verify'
+  | 'log'
+  | 'run'
+  | 'show'
+  | 'sync'
+  | 'cutover';
 
 interface Parsed extends ConfigFlags {
   json?: boolean;
@@ -154,6 +168,10 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
     .option('json', { type: 'boolean', describe: 'machine-readable result on stdout' })
     .option('quiet', { type: 'boolean', describe: 'no progress lines on stderr' })
     .option('debug', { type: 'boolean', describe: 'print stack traces of unexpected errors' })
+    .option('run-id', {
+      type: 'string',
+      describe: 'add this command to a run started earlier (CONV_RUN_ID; `log started` prints it)',
+    })
     .command(
       'check',
       'find schema gaps and dirty values that would break or damage the load; writes nothing',
@@ -244,6 +262,15 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
           .epilogue('Stops before writing anything when check finds blocking problems (exit 3).'),
       (a) => choose('run', a as Parsed),
     )
+    .command(
+      'show <dir>',
+      'summarise an export directory from its manifest: source, snapshot, totals, rows and size per table',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', describe: 'export directory (holds migration_manifest.json)' })
+          .example('$0 show csv_exports/alkemio/20250101_120000', 'what that export holds'),
+      (a) => choose('show', a as Parsed),
+    )
     .example('$0 check', 'find what would break the load (reads ./.env), before the maintenance window')
     .example('$0 run --env-file prod.env', 'the whole migration, logged step by step in migration_log.json')
     .example('$0 <command> --help', 'options and examples of one command')
@@ -252,7 +279,8 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
     .exitProcess(false)
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'print the version of conv', CONV_VERSION)
+    .alias('V', 'version')
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .epilogue(
       'Exit codes: 0 ok · 1 unexpected error · 2 usage/configuration · 3 check found blocking problems · ' +
@@ -280,11 +308,15 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     usageError = err as Error;
   }
   const json = argv.includes('--json');
-  const out = new Output(io, json && !usageError, argv.includes('--quiet'));
+  const out = new Output(io, json, argv.includes('--quiet'));
+  if (chosen) out.command = chosen.cmd;
   if (usageError) {
+    // A bare `conv`: the help, then the error (exit 2).
+    if (!argv.some((a) => !a.startsWith('-'))) io.stderr.write(await helpOf(options.name));
     out.error(
       `error: ${usageError.message}\n  fix: see \`${options.name} --help\` (or \`${options.name} <command> --help\`)`,
     );
+    out.result(usageResult(usageError, options.name));
     return ExitCode.usage;
   }
   if (!chosen) {
@@ -318,7 +350,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     const config = loadConfig({
       flags: args,
       // `log` talks to no server: it must work without connection settings.
-      servers: cmd !== 'log',
+      servers: cmd !== 'log' && cmd !== 'show',
       noMysql: cmd === 'import',
       env,
       cwd: options.cwd ?? process.cwd(),
@@ -328,9 +360,17 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
         ...(profile.targetSchema ? { schema: profile.targetSchema } : {}),
       },
     });
-    out.addSecrets(config.secrets);
+    out.addSecrets(config.secrets, Output.namesOf(config));
     urls = { mysqlUrl: config.mysqlUrl, pgUrl: config.pgUrl };
-    const ctx: StepContext = { config, profile, out, ...(options.signal ? { signal: options.signal } : {}) };
+    const runId = args.runId ?? env['CONV_RUN_ID'];
+    const ctx: StepContext = {
+      config,
+      profile,
+      out,
+      ...(runId ? { runId } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    out.info(whereLine(cmd, config, args.dir));
     return await COMMANDS[cmd](ctx, args);
   } catch (err) {
     const convErr = toConvError(err, urls);
@@ -353,6 +393,26 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
   }
 }
 
+function usageResult(err: Error, name: string): Record<string, unknown> {
+  return {
+    exitCode: ExitCode.usage,
+    error: {
+      code: 'usage',
+      message: err.message,
+      hint: `see \`${name} --help\` (or \`${name} <command> --help\`)`,
+      location: {},
+    },
+  };
+}
+
+async function helpOf(name: string): Promise<string> {
+  let text = '';
+  await buildParser(name, ['--help'], () => {}).parseAsync(['--help'], {}, (_e, _a, output) => {
+    text = output;
+  });
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
 type Handler = (ctx: StepContext, args: Parsed) => Promise<number>;
 
 const COMMANDS: Record<Command, Handler> = {
@@ -362,6 +422,9 @@ const COMMANDS: Record<Command, Handler> = {
     const planned = await planStep(ctx);
     const report = await checkStep(ctx, planned);
     const code = checkExitCode(report);
+    await noteStep(ctx, 'check', code === 0 ? 'in_progress' : 'failed', {
+      message: `check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes`,
+    });
     ctx.out.report(formatCheckReport(report, { color: ctx.out.color }));
     ctx.out.report(formatSkipped(skippedTables(planned.plan, ctx.profile)));
     ctx.out.result({
@@ -400,7 +463,14 @@ const COMMANDS: Record<Command, Handler> = {
       });
       ctx.out.report(formatExport(dir, manifest, notes));
       ctx.out.report(formatSkipped(skippedTables(plan, ctx.profile)));
-      ctx.out.result({ ok: true, exitCode: 0, dir, totals: manifest.totals, tables: manifest.tables });
+      ctx.out.result({
+        runId: log.runId,
+        exitCode: 0,
+        dir,
+        totals: manifest.totals,
+        tables: manifest.tables,
+        skipped: skippedTables(plan, ctx.profile),
+      });
       return { code: ExitCode.ok, message: `export written to ${dir}` };
     });
   },
@@ -436,24 +506,47 @@ const COMMANDS: Record<Command, Handler> = {
         message: `import of ${dir}: FK strategy ${result.strategy}`,
       });
       ctx.out.report(formatImport(result));
-      ctx.out.result({ ok: true, exitCode: 0, ...result });
+      ctx.out.result({
+        runId: log.runId,
+        exitCode: 0,
+        dir,
+        ...result,
+        skipped: importSkipped(result, ctx.profile),
+      });
       return { code: ExitCode.ok, message: `imported ${result.loaded.length} tables, ${rows} rows` };
     });
   },
 
   async verify(ctx, args) {
-    let plan: Awaited<ReturnType<typeof planStep>>['plan'];
-    if (args.planFrom) plan = (await validateExportDirectory(args.planFrom)).plan;
-    else plan = (await planStep(ctx)).plan;
-    const report = await verifyStep(ctx, plan);
-    const code = verifyExitCode(report);
-    ctx.out.report(formatVerifyReport(report, { color: ctx.out.color }));
-    ctx.out.result({ exitCode: code, ...report });
-    return code;
+    return single(ctx, 'verify', async (log) => {
+      let plan: Awaited<ReturnType<typeof planStep>>['plan'];
+      if (args.planFrom) plan = (await validateExportDirectory(args.planFrom)).plan;
+      else plan = (await planStep(ctx)).plan;
+      const began = Date.now();
+      const report = await verifyStep(ctx, plan);
+      const code = verifyExitCode(report);
+      const differing = report.tables.filter((t) => !t.countMatch || t.checksumMatch === false);
+      await log.event({
+        status: 'in_progress',
+        step: 'verify',
+        tables: report.tables.length,
+        durationMs: Date.now() - began,
+        message: `verify (${report.mode}): ${report.tables.length - differing.length} of ${report.tables.length} tables equal`,
+      });
+      ctx.out.report(formatVerifyReport(report, { color: ctx.out.color }));
+      ctx.out.result({ runId: log.runId, exitCode: code, ...report });
+      return {
+        code,
+        message:
+          code === 0
+            ? `verify: ${report.tables.length} tables equal`
+            : `verify found differences in ${differing.length} table(s): ${differing.map((t) => t.table).join(', ')}`,
+      };
+    });
   },
 
   async log(ctx, args) {
-    const log = RunLog.open(ctx, args.runId);
+    const log = await RunLog.open(ctx);
     try {
       await log.event({
         status: args.status as RunStatus,
@@ -464,6 +557,10 @@ const COMMANDS: Record<Command, Handler> = {
       await log.close();
     }
     ctx.out.report(`logged ${args.status} for run ${log.runId} in ${ctx.config.auditLogFile}`);
+    if (!log.joined)
+      ctx.out.report(
+        `run id: ${log.runId} — pass it to the next commands: --run-id ${log.runId}, or export CONV_RUN_ID=${log.runId}`,
+      );
     ctx.out.result({
       ok: true,
       exitCode: 0,
@@ -471,6 +568,14 @@ const COMMANDS: Record<Command, Handler> = {
       status: args.status,
       file: ctx.config.auditLogFile,
     });
+    return ExitCode.ok;
+  },
+
+  async show(ctx, args) {
+    const dir = args.dir as string;
+    const manifest = await readManifest(dir);
+    ctx.out.report(formatShow(dir, manifest));
+    ctx.out.result({ exitCode: 0, ...showPayload(dir, manifest) });
     return ExitCode.ok;
   },
 
@@ -482,6 +587,7 @@ const COMMANDS: Record<Command, Handler> = {
         `Run ${result.runId}: ${result.ok ? 'completed' : 'stopped'} (exit ${result.exitCode})`,
         `  export:    ${result.exportDir ?? '(none: stopped before export)'}`,
         `  audit log: ${result.auditLog}`,
+        ...(result.report ? [`  report:    ${result.report.html} (and .md)`] : []),
       ].join('\n'),
     );
     if (result.error)
@@ -499,12 +605,19 @@ async function single(
   step: string,
   body: (log: RunLog) => Promise<{ code: number; message: string }>,
 ): Promise<number> {
-  const log = RunLog.open(ctx);
+  const log = await RunLog.open(ctx);
+  log.step = step;
   const began = Date.now();
-  await log.event({ status: 'started', step, message: `${ctx.config.app} ${step}` });
+  // Part of a run started earlier: the step's events are `in_progress`; the run is closed by `log completed`.
+  await log.event({
+    status: log.joined ? 'in_progress' : 'started',
+    step,
+    message: `${ctx.config.app} ${step}`,
+  });
   try {
     const { code, message } = await body(log);
-    await log.event({ status: 'completed', step, message, durationMs: Date.now() - began });
+    const status = code !== ExitCode.ok ? 'failed' : log.joined ? 'in_progress' : 'completed';
+    await log.event({ status, step, message, durationMs: Date.now() - began });
     return code;
   } catch (err) {
     const convErr = toConvError(err, ctx.config);
@@ -512,6 +625,22 @@ async function single(
       await log.event({ status: 'failed', step, message: convErr.message, durationMs: Date.now() - began });
     }
     throw convErr;
+  } finally {
+    await log.close();
+  }
+}
+
+/** A read-only step (check) leaves an event only when it belongs to a run (`--run-id` / `CONV_RUN_ID`). */
+async function noteStep(
+  ctx: StepContext,
+  step: string,
+  status: RunStatus,
+  event: { message: string },
+): Promise<void> {
+  if (!ctx.runId) return;
+  const log = await RunLog.open(ctx);
+  try {
+    await log.event({ status, step, ...event });
   } finally {
     await log.close();
   }
@@ -525,7 +654,12 @@ async function single(
 export async function runMain(argv: string[], options: Omit<CliOptions, 'signal'>): Promise<never> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    if (controller.signal.aborted) {
+      // Second signal: stop now, but first give every open run its closing event (bounded wait).
+      setTimeout(() => process.exit(ExitCode.interrupted), 3000).unref();
+      void RunLog.abandonAll(signal).finally(() => process.exit(ExitCode.interrupted));
+      return;
+    }
     process.stderr.write(
       `\n${options.name}: ${signal} — stopping after the current step (again to stop at once)\n`,
     );
@@ -539,7 +673,7 @@ export async function runMain(argv: string[], options: Omit<CliOptions, 'signal'
     process.exit(ExitCode.unexpected);
   };
   process.once('beforeExit', unfinished);
-  const code = await runCli(argv, { ...options, signal: controller.signal });
+  const code = await runCli(argv, { ...options, io: processIo(), signal: controller.signal });
   process.off('beforeExit', unfinished);
   process.exitCode = code;
   // Let stdout drain; a connection pool left open by a library must not keep the process alive.

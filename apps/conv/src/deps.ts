@@ -1,6 +1,13 @@
 // The packages the CLI composes, through their public APIs (see each package's README). One place, so
 // that the commands read as the runbook and not as import lists.
-export { type AuditEventInput, type AuditLog, newRunId, openAuditLog, type RunStatus } from '@conv/audit-log';
+export {
+  type AuditEventInput,
+  type AuditLog,
+  newRunId,
+  openAuditLog,
+  type RunStatus,
+  readAuditLog,
+} from '@conv/audit-log';
 export { exportDatabase, selectExpressionFor } from '@conv/mysql-export';
 export {
   type ImportResult,

@@ -14,7 +14,15 @@ export {
 export { type DemoApp, type DemoOptions, type DemoResult, findSharedDir, runDemo } from './demo.js';
 export type { CheckReport, ImportResult, RunStatus, VerifyReport } from './deps.js';
 export { formatError, toConvError } from './errors.js';
+export { type MigrationEvent, type MigrationOptions, runMigration } from './migration.js';
 export type { CliIo, CliStream } from './output.js';
+export {
+  type ConvResult,
+  ConvResultSchema,
+  RESULT_SCHEMA_VERSION,
+  resultJsonSchema,
+  SkippedReportSchema,
+} from './result-schema.js';
 export type { RunResult } from './runbook.js';
 export type { SkippedReport } from './steps.js';
 

@@ -1,5 +1,7 @@
 // Everything the CLI prints goes through here, so that no password can reach the terminal.
 import { createProgress, type ProgressReporter, redactText, silentProgress } from '@conv/core';
+import type { TimelineEntry } from './report.js';
+import { type ConvResult, envelope } from './result-schema.js';
 
 /** Where the CLI writes (process streams by default; tests pass their own). */
 export interface CliStream {
@@ -14,6 +16,15 @@ export interface CliIo {
 
 export class Output {
   private secrets: string[] = [];
+  private names: string[] = [];
+  /** The command whose document `result` prints (null: the command line did not parse). */
+  command: ConvResult['command'] = null;
+  private printed = false;
+  /** Every table each step started and finished, for the run report (ms since this Output was made). */
+  readonly timeline: TimelineEntry[] = [];
+  private readonly began = Date.now();
+  /** Library use (runMigration): told when each table of a step starts and finishes. */
+  onTable?: (step: string, table: string, phase: 'start' | 'finish', rows?: number, bytes?: number) => void;
 
   constructor(
     readonly io: CliIo,
@@ -21,13 +32,17 @@ export class Output {
     readonly quiet = false,
   ) {}
 
-  /** Passwords to mask in everything printed from now on. */
-  addSecrets(secrets: readonly string[]): void {
+  /**
+   * Passwords to mask in everything printed from now on. `names` are the users, databases and hosts in
+   * use: a password equal to one of them is masked where it stands as a password, not as the name.
+   */
+  addSecrets(secrets: readonly string[], names: readonly string[] = []): void {
     for (const s of secrets) if (s && !this.secrets.includes(s)) this.secrets.push(s);
+    for (const n of names) if (n && !this.names.includes(n)) this.names.push(n);
   }
 
   redact(text: string): string {
-    return redactText(text, this.secrets);
+    return redactText(text, this.secrets, { names: this.names });
   }
 
   /** The command's report on stdout (skipped with --json: the JSON document is the report). */
@@ -44,9 +59,43 @@ export class Output {
     this.io.stderr.write(this.redact(`${text}\n`));
   }
 
-  /** The machine-readable result, on stdout, once per command. */
-  result(value: unknown): void {
-    if (this.json) this.io.stdout.write(`${this.redact(JSON.stringify(value, null, 2))}\n`);
+  /**
+   * The machine-readable result on stdout: the envelope (ok, exitCode, versions, command) and the payload,
+   * exactly once per command (a later call, e.g. from an error after the result, is dropped).
+   */
+  result(value: Record<string, unknown>): void {
+    if (!this.json || this.printed) return;
+    this.printed = true;
+    const exitCode = typeof value['exitCode'] === 'number' ? value['exitCode'] : 0;
+    const doc = { ...envelope(this.command, exitCode), ...value, ok: exitCode === 0, exitCode };
+    this.io.stdout.write(`${this.redact(JSON.stringify(doc, null, 2))}\n`);
+  }
+
+  /** The ordinary names of a configuration (users, hosts, databases, schema, app), for addSecrets. */
+  static namesOf(config: {
+    app: string;
+    mysqlUrl: string;
+    pgUrl: string;
+    mysqlDatabase: string;
+    pgDatabase: string;
+    pgSchema: string;
+  }): string[] {
+    const fromUrl = (url: string) => {
+      try {
+        const u = new URL(url);
+        return [decodeURIComponent(u.username), u.hostname];
+      } catch {
+        return [];
+      }
+    };
+    return [
+      config.app,
+      config.mysqlDatabase,
+      config.pgDatabase,
+      config.pgSchema,
+      ...fromUrl(config.mysqlUrl),
+      ...fromUrl(config.pgUrl),
+    ].filter(Boolean);
   }
 
   get color(): boolean {
@@ -54,7 +103,36 @@ export class Output {
   }
 
   /** A progress reporter on stderr (redacted), or silence when quiet. */
-  progress(label: string, totalBytes?: number): ProgressReporter {
+  progress(label: string, totals: { bytes?: number; rows?: number; tables?: number } = {}): ProgressReporter {
+    return this.recorded(label, this.display(label, totals));
+  }
+
+  /** Notes when each table of a step starts and finishes (the report's timeline), then passes it on. */
+  private recorded(step: string, inner: ProgressReporter): ProgressReporter {
+    const starts = new Map<string, number>();
+    const now = () => Date.now() - this.began;
+    return {
+      start: (table, expected) => {
+        starts.set(table, now());
+        this.onTable?.(step, table, 'start');
+        inner.start(table, expected);
+      },
+      update: (table, rows, bytes) => inner.update(table, rows, bytes),
+      finish: (table, rows, bytes) => {
+        const end = now();
+        this.timeline.push({ step, table, start: starts.get(table) ?? end, end, rows, bytes });
+        this.onTable?.(step, table, 'finish', rows, bytes);
+        inner.finish(table, rows, bytes);
+      },
+      log: (line) => inner.log(line),
+      close: () => inner.close(),
+    };
+  }
+
+  private display(
+    label: string,
+    totals: { bytes?: number; rows?: number; tables?: number },
+  ): ProgressReporter {
     if (this.quiet) return silentProgress;
     const stderr = this.io.stderr;
     // Bars only on a real terminal (they print table names and counts, nothing secret);
@@ -70,8 +148,10 @@ export class Output {
       stream,
       tty,
       label,
-      intervalMs: 5000,
-      ...(totalBytes ? { totalBytes } : {}),
+      intervalMs: Number(process.env['CONV_PROGRESS_INTERVAL_MS']) || 5000,
+      ...(totals.bytes ? { totalBytes: totals.bytes } : {}),
+      ...(totals.rows ? { totalRows: totals.rows } : {}),
+      ...(totals.tables ? { totalTables: totals.tables } : {}),
     });
   }
 }

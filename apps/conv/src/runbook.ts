@@ -1,6 +1,7 @@
 // `run`: the maintenance-window runbook. Every step leaves its event in the audit log, and a failure
 // leaves the reason: check problems stop the run before anything is written.
-import { ConvError, ExitCode, serverOf } from '@conv/core';
+import { dirname, join } from 'node:path';
+import { CONV_VERSION, ConvError, ExitCode, type Finding, MANIFEST_FILE, serverOf } from '@conv/core';
 import {
   type AuditEventInput,
   type AuditLog,
@@ -10,11 +11,13 @@ import {
   formatVerifyReport,
   newRunId,
   openAuditLog,
+  readAuditLog,
   refuseOccupiedTarget,
   type VerifyReport,
   verifyExitCode,
 } from './deps.js';
 import { toConvError } from './errors.js';
+import { type ReportFiles, type StepSummary, writeRunReport } from './report.js';
 import {
   checkStep,
   exportStep,
@@ -35,6 +38,8 @@ export interface RunResult {
   runId: string;
   auditLog: string;
   exportDir: string | null;
+  /** The run report (HTML + Markdown) next to the export, or next to the audit log without one. */
+  report: ReportFiles | null;
   skipped: SkippedReport[];
   check: CheckReport['counts'] | null;
   imported: { tables: number; rows: number; bytes: number; strategy: string } | null;
@@ -44,25 +49,97 @@ export interface RunResult {
 
 /** An audit log bound to one run: every event carries the run id and the app. */
 export class RunLog {
+  /** Runs with an open story in this process: a second Ctrl-C closes them before exiting. */
+  private static readonly active = new Set<RunLog>();
+  /** The step under way (for the reason logged on an abrupt stop). */
+  step: string | undefined;
+  private closed = false;
+
   private constructor(
     private readonly log: AuditLog,
     readonly runId: string,
     private readonly app: string,
     private readonly redact: (text: string) => string,
+    /** A run started earlier (`--run-id` / `CONV_RUN_ID`): this command adds steps to its story. */
+    readonly joined: boolean,
+    private readonly loadMode: string,
   ) {}
 
-  static open(ctx: StepContext, runId?: string): RunLog {
+  /**
+   * The run of this command: the one named by `--run-id` / `CONV_RUN_ID` (it must exist in the audit log
+   * and belong to this app), else a new one.
+   */
+  static async open(ctx: StepContext): Promise<RunLog> {
     const log = openAuditLog({ file: ctx.config.auditLogFile });
-    return new RunLog(log, runId ?? newRunId(), ctx.config.app, (t) => ctx.out.redact(t));
+    const given = ctx.runId;
+    if (given) await assertKnownRun(ctx, given);
+    const run = new RunLog(
+      log,
+      given ?? newRunId(),
+      ctx.config.app,
+      (t) => ctx.out.redact(t),
+      Boolean(given),
+      ctx.config.loadMode,
+    );
+    RunLog.active.add(run);
+    return run;
   }
 
   async event(event: Omit<AuditEventInput, 'runId' | 'app'>): Promise<void> {
     const message = event.message === undefined ? {} : { message: this.redact(event.message) };
     await this.log.append({ ...event, ...message, runId: this.runId, app: this.app });
+    if (event.status === 'completed' || event.status === 'failed' || event.status === 'rolled_back')
+      this.closed = true;
   }
 
-  /** Nothing to release today (every append is a complete, locked write); kept so callers stay correct. */
-  async close(): Promise<void> {}
+  /** The run's story is over in this process (the closing event is written by then). */
+  async close(): Promise<void> {
+    RunLog.active.delete(this);
+  }
+
+  /**
+   * A second Ctrl-C: every run still open gets its closing event before the process exits — `rolled_back`
+   * during a one-transaction import (PostgreSQL drops the open transaction), `failed` otherwise.
+   */
+  static async abandonAll(signal: string): Promise<void> {
+    await Promise.all(
+      [...RunLog.active].map(async (run) => {
+        if (run.closed) return;
+        const rolledBack = run.step === 'import' && run.loadMode === 'single-transaction';
+        await run
+          .event({
+            status: rolledBack ? 'rolled_back' : 'failed',
+            ...(run.step ? { step: run.step } : {}),
+            message: `interrupted at once by the operator (second ${signal})${run.step ? ` during ${run.step}` : ''}${rolledBack ? ': the load transaction was rolled back' : ''}`,
+          })
+          .catch(() => {});
+      }),
+    );
+  }
+}
+
+/** Refuses a run id that the audit log does not know, or that belongs to another app. */
+async function assertKnownRun(ctx: StepContext, runId: string): Promise<void> {
+  const file = ctx.config.auditLogFile;
+  const events = (await readAuditLog(file)).migration_runs.filter((e) => e.runId === runId);
+  const hint = `start a run with \`${ctx.config.app} log started "…"\` and pass the id it prints (--run-id or CONV_RUN_ID), or leave both out for a new run`;
+  if (events.length === 0)
+    throw new ConvError(
+      `unknown run id ${runId}: no event of it in ${file}`,
+      'run-id',
+      ExitCode.usage,
+      { file },
+      hint,
+    );
+  const app = events.find((e) => e.app)?.app;
+  if (app && app !== ctx.config.app)
+    throw new ConvError(
+      `run ${runId} belongs to ${app}, not ${ctx.config.app}`,
+      'run-id',
+      ExitCode.usage,
+      { file },
+      `continue it with \`${app}\`, or ${hint}`,
+    );
 }
 
 /** Between steps: an operator's Ctrl-C ends the run here, with its reason in the audit log. */
@@ -86,9 +163,58 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [value, Date.now() - began];
 }
 
+/** What the report needs beyond the result: step times, check findings, import artifacts. */
+interface RunRecord {
+  startedAt: Date;
+  steps: StepSummary[];
+  findings: Finding[];
+  artifacts: { label: string; path: string }[];
+}
+
+/** `run`, then its report (written whatever the outcome; a failure to write it is only a warning). */
 export async function runbook(ctx: StepContext): Promise<RunResult> {
+  const rec: RunRecord = { startedAt: new Date(), steps: [], findings: [], artifacts: [] };
+  const result = await runSteps(ctx, rec);
   const { config, out } = ctx;
-  const log = RunLog.open(ctx);
+  try {
+    result.report = await writeRunReport(result.exportDir ?? dirname(config.auditLogFile), {
+      runId: result.runId,
+      app: config.app,
+      status: result.ok ? 'completed' : result.error?.code === 'interrupted' ? 'interrupted' : 'failed',
+      exitCode: result.exitCode,
+      startedAt: rec.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      convVersion: CONV_VERSION,
+      mysql: { server: serverOf(config.mysqlUrl), database: config.mysqlDatabase },
+      pg: { server: serverOf(config.pgUrl), database: config.pgDatabase, schema: config.pgSchema },
+      steps: rec.steps,
+      findings: rec.findings,
+      checkCounts: result.check,
+      skipped: result.skipped,
+      timeline: out.timeline,
+      verify: result.verify,
+      artifacts: [
+        ...(result.exportDir
+          ? [
+              { label: 'export directory', path: result.exportDir },
+              { label: 'manifest', path: join(result.exportDir, MANIFEST_FILE) },
+            ]
+          : []),
+        ...rec.artifacts,
+        { label: 'audit log', path: config.auditLogFile },
+      ],
+      error: result.error ? { message: result.error.message, hint: result.error.hint } : null,
+    });
+    out.info(`report: ${result.report.html} (and .md)`);
+  } catch (err) {
+    out.info(`warning: the run report could not be written: ${(err as Error).message}`);
+  }
+  return result;
+}
+
+async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
+  const { config, out } = ctx;
+  const log = await RunLog.open(ctx);
   const began = Date.now();
   const result: RunResult = {
     ok: false,
@@ -96,6 +222,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     runId: log.runId,
     auditLog: config.auditLogFile,
     exportDir: null,
+    report: null,
     skipped: [],
     check: null,
     imported: null,
@@ -112,15 +239,19 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
   };
 
   await log.event({
-    status: 'started',
+    // Joined to a run started by `log started`: `run` is a step of that story.
+    status: log.joined ? 'in_progress' : 'started',
+    ...(log.joined ? { step: 'run' } : {}),
     message: `${config.app}: MySQL ${serverOf(config.mysqlUrl)}/${config.mysqlDatabase} → PostgreSQL ${serverOf(config.pgUrl)}/${config.pgDatabase} (schema ${config.pgSchema})`,
   });
-  out.info(`run ${log.runId} started; audit log ${config.auditLogFile}`);
+  out.info(`run ${log.runId} ${log.joined ? 'continued' : 'started'}; audit log ${config.auditLogFile}`);
   let step = 'plan';
+  log.step = step;
   try {
     const [planned, planMs] = await timed(() => planStep(ctx));
     const loadTables = planned.plan.tables.filter((t) => t.action === 'load').length;
     result.skipped = skippedTables(planned.plan, ctx.profile);
+    rec.steps.push({ step: 'plan', ms: planMs, tables: loadTables });
     await log.event({
       status: 'in_progress',
       step,
@@ -131,9 +262,13 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.report(formatSkipped(result.skipped));
 
     step = 'check';
+
+    log.step = step;
     stopIfInterrupted(ctx, step);
     const [report, checkMs] = await timed(() => checkStep(ctx, planned));
     result.check = report.counts;
+    rec.steps.push({ step: 'check', ms: checkMs });
+    rec.findings = report.findings;
     const blocking = checkExitCode(report) !== 0;
     // The full report when it blocks; otherwise the counts (warnings are for `check`, before the window).
     out.report(
@@ -168,9 +303,12 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     await refuseOccupiedTarget(config.pgUrl, planned.plan, config.replace);
 
     step = 'export';
+
+    log.step = step;
     stopIfInterrupted(ctx, step);
     const [{ dir, manifest, notes }, exportMs] = await timed(() => exportStep(ctx, planned.plan));
     result.exportDir = dir;
+    rec.steps.push({ step: 'export', ms: exportMs, ...manifest.totals });
     await log.event({
       status: 'in_progress',
       step,
@@ -183,6 +321,8 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.report(formatExport(dir, manifest, notes));
 
     step = 'import';
+
+    log.step = step;
     stopIfInterrupted(ctx, step);
     let imported: Awaited<ReturnType<typeof importStep>>;
     let importMs: number;
@@ -202,6 +342,11 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
       bytes,
       strategy: imported.result.strategy,
     };
+    rec.steps.push({ step: 'import', ms: importMs, tables: result.imported.tables, rows, bytes });
+    rec.artifacts.push(
+      { label: 'import script', path: imported.result.scriptFile },
+      { label: 'import log', path: imported.result.logFile },
+    );
     await log.event({
       status: 'in_progress',
       step,
@@ -214,9 +359,17 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.report(formatImport(imported.result));
 
     step = 'verify';
+
+    log.step = step;
     stopIfInterrupted(ctx, step);
     const [verified, verifyMs] = await timed(() => verifyStep(ctx, planned.plan));
     result.verify = verified;
+    rec.steps.push({
+      step: 'verify',
+      ms: verifyMs,
+      tables: verified.tables.length,
+      rows: verified.totals.sourceRows,
+    });
     out.report(formatVerifyReport(verified, { color: out.color }));
     const differing = verified.tables.filter((t) => !t.countMatch || t.checksumMatch === false);
     if (verifyExitCode(verified) !== 0) {

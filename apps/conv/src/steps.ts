@@ -1,6 +1,13 @@
 // The steps of a migration, shared by the single commands and by `run`. Each returns plain data;
 // printing is the caller's business.
-import type { Manifest, MigrationPlan, ProfileInput, SourceCatalog, TargetCatalog } from '@conv/core';
+import type {
+  Manifest,
+  MigrationPlan,
+  ProfileInput,
+  ProgressReporter,
+  SourceCatalog,
+  TargetCatalog,
+} from '@conv/core';
 import type { Config } from './config.js';
 import {
   type CheckReport,
@@ -22,6 +29,8 @@ export interface StepContext {
   config: Config;
   profile: ProfileInput;
   out: Output;
+  /** The run this command belongs to (`--run-id` / `CONV_RUN_ID`); a new one when absent. */
+  runId?: string;
   /** Aborted by SIGINT/SIGTERM: the export stops, `run` stops before its next step. */
   signal?: AbortSignal;
 }
@@ -35,30 +44,59 @@ export interface Planned {
 /** A table that is not loaded, and why (profile exclusions, history, cache, missing in the target). */
 export interface SkippedReport {
   table: string;
+  /** `source`: a MySQL table not loaded; `target`: a PostgreSQL table nothing feeds. */
+  side: 'source' | 'target' | 'both';
   reason: string;
   detail: string;
   /** The operator expected it (profile `expectedMissingInTarget`, history or cache tables). */
   expected: boolean;
 }
 
+/** Runs `fn` as one item of a progress display (the step still moves when it has no tables to count). */
+async function item<T>(progress: ProgressReporter, name: string, fn: () => Promise<T>): Promise<T> {
+  progress.start(name, {});
+  const value = await fn();
+  progress.finish(name, 0, 0);
+  return value;
+}
+
 export async function planStep(ctx: StepContext): Promise<Planned> {
   const { config, profile } = ctx;
-  const [source, target] = await Promise.all([
-    introspectMysql(config.mysqlUrl, config.mysqlDatabase),
-    introspectPg(config.pgUrl, config.pgSchema),
-  ]);
-  const plan = planMigration(source, target, { ...profile, targetSchema: config.pgSchema });
-  return { source, target, plan };
+  const progress = ctx.out.progress('plan', { tables: 2 });
+  try {
+    const [source, target] = await Promise.all([
+      item(progress, 'MySQL catalog', () => introspectMysql(config.mysqlUrl, config.mysqlDatabase)),
+      item(progress, 'PostgreSQL catalog', () => introspectPg(config.pgUrl, config.pgSchema)),
+    ]);
+    const plan = planMigration(source, target, { ...profile, targetSchema: config.pgSchema });
+    return { source, target, plan };
+  } finally {
+    progress.close();
+  }
 }
 
 export async function checkStep(ctx: StepContext, planned: Planned): Promise<CheckReport> {
-  return checkMigration({
-    mysql: ctx.config.mysqlUrl,
-    plan: planned.plan,
-    source: planned.source,
-    target: planned.target,
-    valueExpression: selectExpressionFor,
-  });
+  const tables = planned.plan.tables.filter((t) => t.action === 'load');
+  const progress = ctx.out.progress('check', { tables: tables.length });
+  // The scan names each table as it begins: the one before is then done.
+  let current: string | undefined;
+  try {
+    return await checkMigration({
+      mysql: ctx.config.mysqlUrl,
+      plan: planned.plan,
+      source: planned.source,
+      target: planned.target,
+      valueExpression: selectExpressionFor,
+      onTable: (table) => {
+        if (current) progress.finish(current, 0, 0);
+        current = table;
+        progress.start(table, { rows: tables.find((t) => t.source === table)?.approxRows ?? 0 });
+      },
+    });
+  } finally {
+    if (current) progress.finish(current, 0, 0);
+    progress.close();
+  }
 }
 
 export async function exportStep(
@@ -67,7 +105,7 @@ export async function exportStep(
   options: { now?: Date } = {},
 ): Promise<{ dir: string; manifest: Manifest; notes?: string[] }> {
   const totalBytes = plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
-  const progress = ctx.out.progress('export', totalBytes);
+  const progress = ctx.out.progress('export', { bytes: totalBytes, tables: plan.tables.length });
   try {
     return await exportDatabase({
       mysqlUrl: ctx.config.mysqlUrl,
@@ -89,12 +127,26 @@ export async function importStep(
   dir: string,
   options: { includeHistory?: boolean; tables?: string[] } = {},
 ): Promise<{ manifest: Manifest; result: ImportResult }> {
-  const manifest = await validateExportDirectory(dir);
-  const progress = ctx.out.progress('import', manifest.totals.bytes);
+  // Validated (and hashed) once, with its own progress; the import then trusts this manifest.
+  const checking = ctx.out.progress('validate');
+  let manifest: Manifest;
+  try {
+    manifest = await validateExportDirectory(dir, {
+      progress: checking,
+      ...(options.tables ? { tables: options.tables } : {}),
+    });
+  } finally {
+    checking.close();
+  }
+  const progress = ctx.out.progress('import', {
+    bytes: manifest.totals.bytes,
+    tables: manifest.tables.length,
+  });
   try {
     const result = await importDirectory({
       pgUrl: ctx.config.pgUrl,
       dir,
+      manifest,
       schema: ctx.config.pgSchema,
       fkStrategy: ctx.config.fkStrategy,
       mode: ctx.config.loadMode,
@@ -112,7 +164,11 @@ export async function importStep(
 }
 
 export async function verifyStep(ctx: StepContext, plan: MigrationPlan): Promise<VerifyReport> {
-  const progress = ctx.out.progress('verify');
+  const load = plan.tables.filter((t) => t.action === 'load');
+  const progress = ctx.out.progress('verify', {
+    tables: load.length,
+    rows: load.reduce((s, t) => s + t.approxRows, 0),
+  });
   try {
     return await verifyMigration({
       mysqlUrl: ctx.config.mysqlUrl,
@@ -126,19 +182,25 @@ export async function verifyStep(ctx: StepContext, plan: MigrationPlan): Promise
   }
 }
 
-/** Every table that the plan does not load, with the reason. */
-export function skippedTables(plan: MigrationPlan, profile: ProfileInput): SkippedReport[] {
-  const expected = new Set([
+/** Tables the profile expects not to load (history, cache, excluded, expected missing in the target). */
+function expectedSkips(profile: ProfileInput): Set<string> {
+  return new Set([
     ...(profile.expectedMissingInTarget ?? []),
     ...(profile.historyTables ?? []),
     ...(profile.cacheTables ?? []),
     ...(profile.exclude ?? []),
   ]);
+}
+
+/** Every table that the plan does not load, with the reason. */
+export function skippedTables(plan: MigrationPlan, profile: ProfileInput): SkippedReport[] {
+  const expected = expectedSkips(profile);
   const out: SkippedReport[] = [];
   for (const t of plan.tables) {
     if (t.action === 'load') continue;
     out.push({
       table: t.source,
+      side: 'source',
       reason: t.skipReason ?? 'export-only',
       detail: 'exported to CSV, not loaded',
       expected: expected.has(t.source),
@@ -146,9 +208,27 @@ export function skippedTables(plan: MigrationPlan, profile: ProfileInput): Skipp
   }
   for (const s of plan.skipped) {
     if (out.some((o) => o.table === s.table)) continue;
-    out.push({ table: s.table, reason: s.reason, detail: s.detail, expected: expected.has(s.table) });
+    out.push({
+      table: s.table,
+      side: s.side,
+      reason: s.reason,
+      detail: s.detail,
+      expected: expected.has(s.table),
+    });
   }
   return out.sort((a, b) => a.table.localeCompare(b.table));
+}
+
+/** The tables an import left alone, in the same shape as skippedTables (the manifest's source tables). */
+export function importSkipped(result: ImportResult, profile: ProfileInput): SkippedReport[] {
+  const expected = expectedSkips(profile);
+  return result.skipped.map((s) => ({
+    table: s.table,
+    side: 'source' as const,
+    reason: s.reason,
+    detail: s.detail,
+    expected: expected.has(s.table),
+  }));
 }
 
 export function formatSkipped(skipped: SkippedReport[]): string {

@@ -12,6 +12,7 @@ import { readManifest } from '@conv/pg-loader';
 import { formatVerifyReport } from '@conv/verify';
 import type { Argv } from 'yargs';
 import { toConvError } from './errors.js';
+import { envelope } from './result-schema.js';
 import { RunLog } from './runbook.js';
 import type { StepContext } from './steps.js';
 
@@ -90,7 +91,7 @@ function throttled(ctx: StepContext, everyMs = 2000): (p: SyncProgress) => void 
 }
 
 async function logged<T>(ctx: StepContext, step: string, body: (log: RunLog) => Promise<T>): Promise<T> {
-  const log = RunLog.open(ctx);
+  const log = await RunLog.open(ctx);
   const began = Date.now();
   await log.event({ status: 'started', step, message: `${ctx.config.app} ${step}` });
   try {
@@ -130,7 +131,7 @@ export async function syncCommand(ctx: StepContext, args: SyncArgs): Promise<num
     ctx.out.report(
       `Sync ${r.reason === 'reached' ? 'caught up' : 'stopped'}: ${text}\n  resume with the same command; cut over with \`${ctx.config.app} cutover ${args.dir}\``,
     );
-    ctx.out.result({ ok: true, exitCode: 0, ...r });
+    ctx.out.result({ ...envelope('sync', 0), ...r });
     return ExitCode.ok;
   });
 }
@@ -179,7 +180,7 @@ export async function cutoverCommand(ctx: StepContext, args: SyncArgs): Promise<
     });
     ctx.out.report(formatVerifyReport(result.verify, { color: ctx.out.color }));
     ctx.out.report(formatCutover(result));
-    ctx.out.result({ ok: true, exitCode: 0, ...result });
+    ctx.out.result({ ...envelope('cutover', 0), ...result });
     return ExitCode.ok;
   });
 }

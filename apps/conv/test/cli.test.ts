@@ -39,6 +39,7 @@ describe('conv command line', () => {
     expect(badStatus.stderr).toContain('finished');
     const none = await cli([]);
     expect(none.code).toBe(ExitCode.usage);
+    expect(none.stderr).toContain('Commands:');
   });
 
   it('reports invalid configuration with exit 2, naming the variable and its source', async () => {
@@ -59,17 +60,28 @@ describe('conv command line', () => {
     expect(file).toBe(join(cwd, 'migration_log.json'));
     const second = await cli(
       ['log', 'rolled_back', 'switched back to MySQL', '--run-id', runId, '--step', 'cut-over'],
-      { cwd, env: { CONV_AUDIT_LOG: 'custom_log.json' } },
+      { cwd },
     );
     expect(second.code).toBe(ExitCode.ok);
     expect(second.stdout).toContain(`rolled_back for run ${runId}`);
     const main = await readAuditLog(file);
-    expect(main.migration_runs.map((e) => [e.runId, e.status, e.message])).toEqual([
-      [runId, 'started', 'maintenance window opened'],
+    expect(main.migration_runs.map((e) => [e.runId, e.status, e.step, e.message])).toEqual([
+      [runId, 'started', undefined, 'maintenance window opened'],
+      [runId, 'rolled_back', 'cut-over', 'switched back to MySQL'],
     ]);
-    const custom = await readAuditLog(join(cwd, 'custom_log.json'));
-    expect(custom.migration_runs).toMatchObject([
-      { runId, status: 'rolled_back', step: 'cut-over', message: 'switched back to MySQL', app: 'conv' },
+    // CONV_AUDIT_LOG names another file; a run id it does not know is refused there.
+    const custom = await cli(['log', 'started', 'rehearsal'], {
+      cwd,
+      env: { CONV_AUDIT_LOG: 'custom_log.json' },
+    });
+    expect(custom.code).toBe(ExitCode.ok);
+    const elsewhere = await cli(['log', 'failed', '--run-id', runId], {
+      cwd,
+      env: { CONV_AUDIT_LOG: 'custom_log.json' },
+    });
+    expect(elsewhere.code).toBe(ExitCode.usage);
+    expect((await readAuditLog(join(cwd, 'custom_log.json'))).migration_runs).toMatchObject([
+      { status: 'started', message: 'rehearsal', app: 'conv' },
     ]);
   });
 

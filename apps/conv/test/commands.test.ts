@@ -61,7 +61,7 @@ describe('conv check / plan / export / import / verify on the generated database
     expect(flagWins.code).toBe(ExitCode.ok);
   });
 
-  it('export, import <dir>, verify --plan-from: each ok, export and import logged', async () => {
+  it('export, import <dir>, verify --plan-from: each ok, each logged', async () => {
     const exported = await cli(['export', ...urls(), '--json'], { cwd });
     expect(exported.code).toBe(ExitCode.ok);
     const { dir, totals } = JSON.parse(exported.stdout) as { dir: string; totals: { rows: number } };
@@ -97,6 +97,9 @@ describe('conv check / plan / export / import / verify on the generated database
       'started:import',
       'in_progress:import',
       'completed:import',
+      'started:verify',
+      'in_progress:verify',
+      'completed:verify',
     ]);
   });
 

@@ -1,9 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   ConvError,
   connectionError,
-  createProgress,
   ExitCode,
   hashJson,
   ManifestSchema,
@@ -78,23 +76,23 @@ describe('errors and manifest schema', () => {
   });
 });
 
-describe('line progress (not a TTY)', () => {
-  it('prints a start-to-finish line per table with rows, MB and MB/s', () => {
-    const stream = new PassThrough();
-    let out = '';
-    stream.on('data', (c) => {
-      out += c;
-    });
-    const p = createProgress({
-      stream: stream as unknown as NodeJS.WriteStream,
-      tty: false,
-      label: 'export',
-    });
-    p.start('users', { rows: 10 });
-    p.update('users', 5, 1024);
-    p.finish('users', 10, 2 * 1024 * 1024);
-    p.log('note');
-    p.close();
-    expect(out).toMatch(/^export users: done, 10 rows, 2\.0 MB in \d+s \(.* MB\/s\)\nnote\n$/);
+describe('redaction of a password that is also a name', () => {
+  it('masks it where it stands as a password, not where it is the role or database name', () => {
+    const text =
+      'PostgreSQL postgres://postgres:postgres@127.0.0.1:5432/postgres as role postgres; POSTGRES_PASSWORD=postgres';
+    expect(redactText(text, ['postgres'], { names: ['postgres'] })).toBe(
+      'PostgreSQL postgres://postgres:***@127.0.0.1:5432/postgres as role postgres; POSTGRES_PASSWORD=***',
+    );
+    // Without the names, every occurrence goes (the safe default for libraries).
+    expect(redactText('role postgres', ['postgres'])).toBe('role ***');
+  });
+
+  it('masks password pairs in any spelling, and leaves the driver’s "using password: YES" alone', () => {
+    expect(redactText('MYSQL_ROOT_PASSWORD=s3 and "password":"x y" and ?password=z&a=1')).toBe(
+      'MYSQL_ROOT_PASSWORD=*** and "password":*** and ?password=***&a=1',
+    );
+    expect(redactText("Access denied for user 'root'@'h' (using password: YES)")).toContain(
+      'using password: YES',
+    );
   });
 });

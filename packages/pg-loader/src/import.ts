@@ -77,6 +77,11 @@ export interface ImportOptions {
   timeouts?: ImportTimeouts;
   /** Aborting (SIGINT/SIGTERM) cuts the connection at once: PostgreSQL rolls back the open transaction. */
   signal?: AbortSignal;
+  /**
+   * The manifest `validateExportDirectory(dir, { tables })` already returned for this directory: the
+   * files are not checked (nor hashed) a second time.
+   */
+  manifest?: Manifest;
 }
 
 export interface ImportResult {
@@ -126,10 +131,16 @@ class Session {
   }
 }
 
+/**
+ * The password to mask in every line. One equal to the user, host or database name (`postgres`) is left to
+ * the URL and `password=` masking, so that role and database names stay readable.
+ */
 function secretOf(url: string): string[] {
   try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password ? [password] : [];
+    const u = new URL(url);
+    const password = decodeURIComponent(u.password);
+    const names = [decodeURIComponent(u.username), u.hostname, decodeURIComponent(u.pathname.slice(1))];
+    return password && !names.includes(password) ? [password] : [];
   } catch {
     return [];
   }
@@ -159,7 +170,8 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   // Validation reads every byte; nothing is written to the target before it passes.
   const validated = Date.now();
   const content = options.contentCheck ?? 'before-load';
-  const manifest = await validateExportDirectory(options.dir, { tables: options.tables, content });
+  const manifest =
+    options.manifest ?? (await validateExportDirectory(options.dir, { tables: options.tables, content }));
   // One import per directory: its state file and script names must not be shared with a second process.
   const unlockDir = lockDirectory(options.dir);
   let artifacts: ImportArtifacts;
@@ -174,7 +186,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     progress.log(redactText(line, secrets));
   };
   artifacts.info(
-    `export ${options.dir} validated: ${manifest.tables.length} files, ${manifest.totals.rows} rows, ${manifest.totals.bytes} bytes (sizes, headers${content === 'before-load' ? ', sha256' : '; sha256 checked while loading'}) in ${Date.now() - validated} ms`,
+    `export ${options.dir} validated: ${manifest.tables.length} files, ${manifest.totals.rows} rows, ${manifest.totals.bytes} bytes (sizes, headers${content === 'before-load' ? ', sha256' : '; sha256 checked while loading'}) in ${Date.now() - validated} ms${options.manifest ? ' (validated by the caller)' : ''}`,
   );
   artifacts.comment(
     `conv import of ${options.dir}\ninto ${redactUrl(options.pgUrl)} schema ${schema}, mode ${mode}\n` +

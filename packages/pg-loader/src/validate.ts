@@ -8,6 +8,7 @@ import {
   type Manifest,
   ManifestSchema,
   type ManifestTable,
+  type ProgressReporter,
 } from '@conv/core';
 import { readCsvHeader, scanCsvFile } from './scan.js';
 
@@ -185,7 +186,7 @@ function describeDiff(header: readonly string[], columns: readonly string[]): st
  */
 export async function validateExportDirectory(
   dir: string,
-  options: { tables?: string[]; content?: ContentCheck } = {},
+  options: { tables?: string[]; content?: ContentCheck; progress?: ProgressReporter } = {},
 ): Promise<Manifest> {
   const manifest = await readManifest(dir);
   const extra = await unlistedCsvFiles(dir, manifest);
@@ -201,7 +202,11 @@ export async function validateExportDirectory(
   // Cheap checks of every file first: a missing file is reported before gigabytes are hashed.
   for (const table of tables) await validateTableFile(dir, table, 'while-loading');
   if ((options.content ?? 'before-load') === 'before-load') {
-    for (const table of tables) await validateTableFile(dir, table, 'before-load');
+    for (const table of tables) {
+      options.progress?.start(table.table, { rows: table.rows, bytes: table.bytes });
+      await validateTableFile(dir, table, 'before-load');
+      options.progress?.finish(table.table, table.rows, table.bytes);
+    }
   }
   return manifest;
 }

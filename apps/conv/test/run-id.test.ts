@@ -1,0 +1,127 @@
+// One run, one story: a manual workflow under one run id, verify in the audit log, foreign or unknown
+// run ids refused, and a second Ctrl-C that still closes the run.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { readAuditLog } from '@conv/audit-log';
+import { ExitCode } from '@conv/core';
+import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
+import pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fillGenerated, GENERATED_MYSQL, GENERATED_PG } from '../src/demo.js';
+import { buildConv, CONV_BIN } from './built.js';
+import { cli, tempDir } from './helpers.js';
+
+const steps = (events: { status: string; step?: string | undefined }[]) =>
+  events.map((e) => `${e.status}${e.step ? `:${e.step}` : ''}`);
+
+describe('one run id for a manual workflow', () => {
+  const source = useMysqlDatabase(async (db) => {
+    await db.conn.query(GENERATED_MYSQL);
+    await fillGenerated(db.conn);
+  });
+  const target = usePgDatabase(async (db) => {
+    await db.client.query(GENERATED_PG);
+  });
+  const urls = () => ['--mysql-url', source.url, '--pg-url', target.url];
+
+  it('log started prints the id; export, import, verify and log completed join it (CONV_RUN_ID or --run-id)', async () => {
+    const cwd = tempDir();
+    const started = await cli(['log', 'started', 'window opened'], { cwd });
+    expect(started.code).toBe(ExitCode.ok);
+    const runId = /run id: (\S+) — pass it to the next commands/.exec(started.stdout)?.[1] as string;
+    expect(runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    expect(started.stdout).toContain(`export CONV_RUN_ID=${runId}`);
+    const env = { CONV_RUN_ID: runId };
+    const exported = await cli(['export', ...urls(), '--json'], { cwd, env });
+    expect(exported.code, exported.stderr).toBe(ExitCode.ok);
+    const { dir } = JSON.parse(exported.stdout) as { dir: string };
+    expect((await cli(['import', dir, ...urls()], { cwd, env })).code).toBe(ExitCode.ok);
+    expect((await cli(['verify', ...urls(), '--plan-from', dir], { cwd, env })).code).toBe(ExitCode.ok);
+    expect((await cli(['log', 'completed', 'live', '--run-id', runId], { cwd })).code).toBe(ExitCode.ok);
+    const log = await readAuditLog(join(cwd, 'migration_log.json'));
+    expect(new Set(log.migration_runs.map((e) => e.runId))).toEqual(new Set([runId]));
+    expect(steps(log.migration_runs)).toEqual([
+      'started',
+      'in_progress:export',
+      'in_progress:export',
+      'in_progress:export',
+      'in_progress:import',
+      'in_progress:import',
+      'in_progress:import',
+      'in_progress:verify',
+      'in_progress:verify',
+      'in_progress:verify',
+      'completed',
+    ]);
+  });
+
+  it('a verify of its own is logged too, and a difference is logged as failed', async () => {
+    const cwd = tempDir();
+    await target.query("UPDATE post SET body = body || '!' WHERE id = 3");
+    try {
+      expect((await cli(['verify', ...urls()], { cwd })).code).toBe(ExitCode.verifyMismatch);
+    } finally {
+      await target.query('UPDATE post SET body = left(body, length(body) - 1) WHERE id = 3');
+    }
+    const log = await readAuditLog(join(cwd, 'migration_log.json'));
+    expect(steps(log.migration_runs)).toEqual(['started:verify', 'in_progress:verify', 'failed:verify']);
+    expect(log.migration_runs.at(-1)?.message).toContain('verify found differences in 1 table(s): post');
+  });
+
+  it('refuses an unknown run id, and one of another app (exit 2), before doing anything', async () => {
+    const cwd = tempDir();
+    const unknown = await cli(['export', ...urls(), '--run-id', '20260101T000000Z-deadbeef'], { cwd });
+    expect(unknown.code).toBe(ExitCode.usage);
+    expect(unknown.stderr).toContain('unknown run id 20260101T000000Z-deadbeef');
+    const other = await cli(['log', 'started', '--json'], { cwd, name: 'alkemio' });
+    const { runId } = JSON.parse(other.stdout) as { runId: string };
+    const foreign = await cli(['log', 'completed', '--run-id', runId], { cwd });
+    expect(foreign.code).toBe(ExitCode.usage);
+    expect(foreign.stderr).toContain(`run ${runId} belongs to alkemio, not conv`);
+    const log = await readAuditLog(join(cwd, 'migration_log.json'));
+    expect(steps(log.migration_runs)).toEqual(['started']);
+  });
+
+  describe('the executable', () => {
+    beforeAll(() => buildConv(), 300_000);
+
+    it('a second Ctrl-C during a one-transaction import logs rolled_back before exiting (exit 130)', async () => {
+      const cwd = tempDir();
+      // Hold a lock the import's TRUNCATE waits for: the run is then stuck inside import.
+      const blocker = new pg.Client({ connectionString: target.url });
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE account IN ACCESS EXCLUSIVE MODE');
+      try {
+        const child = spawn(CONV_BIN, ['run', ...urls()], {
+          cwd,
+          env: { PATH: process.env['PATH'] },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d) => {
+          stderr += String(d);
+        });
+        const exited = new Promise<number | null>((done) => child.on('close', done));
+        const file = join(cwd, 'migration_log.json');
+        for (let i = 0; i < 600; i++) {
+          const log = await readAuditLog(file).catch(() => ({ migration_runs: [] }));
+          if (steps(log.migration_runs).includes('in_progress:export')) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+        child.kill('SIGINT');
+        await new Promise((r) => setTimeout(r, 300));
+        child.kill('SIGINT');
+        expect(await exited, stderr).toBe(ExitCode.interrupted);
+        const log = await readAuditLog(file);
+        const last = log.migration_runs.at(-1);
+        expect(last).toMatchObject({ status: 'rolled_back', step: 'import' });
+        expect(last?.message).toContain('second SIGINT');
+      } finally {
+        await blocker.query('ROLLBACK');
+        await blocker.end();
+      }
+    });
+  });
+});

@@ -1,0 +1,72 @@
+// The progress display in a real terminal: tmux runs `conv run`, capture-pane reads the screen.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
+import pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fillGenerated, GENERATED_MYSQL, GENERATED_PG } from '../src/demo.js';
+import { buildConv, CONV_BIN } from './built.js';
+import { tempDir } from './helpers.js';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+if (!hasTmux)
+  console.warn('tmux not found: the terminal progress test is skipped (apt-get install tmux to run it)');
+
+const session = `conv-test-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', session);
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(predicate: (text: string) => boolean, ms = 60_000): Promise<string> {
+  const end = Date.now() + ms;
+  let text = '';
+  while (Date.now() < end) {
+    text = screen();
+    if (predicate(text)) return text;
+    await wait(200);
+  }
+  throw new Error(`screen never matched; last screen:\n${text}`);
+}
+
+describe.skipIf(!hasTmux)('progress in a terminal (tmux)', () => {
+  const source = useMysqlDatabase(async (db) => {
+    await db.conn.query(GENERATED_MYSQL);
+    await fillGenerated(db.conn);
+  });
+  const target = usePgDatabase(async (db) => {
+    await db.client.query(GENERATED_PG);
+  });
+  beforeAll(() => buildConv(), 300_000);
+
+  it('shows the live overall line during a step, keeps earlier summaries, and clears it afterwards', async () => {
+    // Hold a lock the import's TRUNCATE waits for, so that the screen can be read mid-step.
+    const blocker = new pg.Client({ connectionString: target.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE account IN ACCESS EXCLUSIVE MODE');
+    const cwd = tempDir();
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd);
+    try {
+      tmux(
+        'send-keys',
+        '-t',
+        session,
+        `${CONV_BIN} run --mysql-url '${source.url}' --pg-url '${target.url}'`,
+        'Enter',
+      );
+      const during = await until((t) => /^import 0\/2 tables/m.test(t));
+      expect(during).toMatch(/^export done: 2 tables, 160 rows/m);
+      expect(during).toContain('Exported 2 tables, 160 rows');
+      expect(during.match(/^import 0\/2 tables/gm)).toHaveLength(1); // drawn in place, no ghost copies
+      expect(during).not.toMatch(/\x1b|\[\d+A/);
+      await blocker.query('ROLLBACK');
+      const after = await until((t) => /Run \S+: completed \(exit 0\)/.test(t));
+      expect(after).toMatch(/^import done: 2 tables, 160 rows/m);
+      expect(after).toMatch(/^verify done: 2 tables/m);
+      expect(after).not.toMatch(/^import 0\/2 tables/m);
+      expect(after.match(/^export done:/gm)).toHaveLength(1);
+    } finally {
+      await blocker.end().catch(() => {});
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+  });
+});
