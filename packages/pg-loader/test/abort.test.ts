@@ -44,7 +44,9 @@ describe('import stopped by the operator', () => {
     const controller = new AbortController();
     const started = Date.now();
     const [err] = await Promise.all([
-      importDirectory({ pgUrl: db.url, dir, signal: controller.signal }).catch((e: unknown) => e),
+      importDirectory({ replace: true, pgUrl: db.url, dir, signal: controller.signal }).catch(
+        (e: unknown) => e,
+      ),
       whenCopyRuns(db.url, db.name).then(() => controller.abort()),
     ]);
     expect(err).toBeInstanceOf(ConvError);

@@ -53,6 +53,7 @@ describe('bounded waits', () => {
     try {
       const err = await failure(
         importDirectory({
+          replace: true,
           pgUrl: `postgres://u:pw@127.0.0.1:${port}/db`,
           dir,
           timeouts: { connectMs: 1500 },
@@ -69,7 +70,9 @@ describe('bounded waits', () => {
   }, 30_000);
 
   it('a backend stopped mid-COPY: stall timeout naming the server, rolled back', async () => {
-    const running = failure(importDirectory({ pgUrl: db.url, dir, timeouts: { stallMs: 2000 } }));
+    const running = failure(
+      importDirectory({ replace: true, pgUrl: db.url, dir, timeouts: { stallMs: 2000 } }),
+    );
     const pid = await copyBackend();
     process.kill(pid, 'SIGSTOP');
     // Whatever happens to this test, the backend runs again (the test's own connection, never the server's).
@@ -91,7 +94,9 @@ describe('bounded waits', () => {
 
   it('SIGTERM (abort) mid-COPY: stops at once with exit 130, rolled back', async () => {
     const controller = new AbortController();
-    const running = failure(importDirectory({ pgUrl: db.url, dir, signal: controller.signal }));
+    const running = failure(
+      importDirectory({ replace: true, pgUrl: db.url, dir, signal: controller.signal }),
+    );
     await copyBackend();
     controller.abort();
     const err = await running;

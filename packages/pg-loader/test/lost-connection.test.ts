@@ -50,7 +50,7 @@ describe('PostgreSQL connection lost during the load', () => {
       const dir = writeExport([{ table: 'item', columns: ['id', 'name'], rows }]);
       dirs.push(dir);
       const [err, pid] = await Promise.all([
-        importDirectory({ pgUrl: db.url, dir, mode }).catch((e: unknown) => e),
+        importDirectory({ replace: true, pgUrl: db.url, dir, mode }).catch((e: unknown) => e),
         terminateCopy(db.url, db.name),
       ]);
       expect(pid).toBeGreaterThan(0);

@@ -64,7 +64,13 @@ describe('foreign keys dropped by an interrupted per-table load', () => {
   it('are saved in the target and restored by a single-transaction import of another directory', async () => {
     const first = exportDir(true);
     await failure(
-      importDirectory({ pgUrl: db.url, dir: first, mode: 'per-table', fkStrategy: 'drop-recreate' }),
+      importDirectory({
+        replace: true,
+        pgUrl: db.url,
+        dir: first,
+        mode: 'per-table',
+        fkStrategy: 'drop-recreate',
+      }),
     );
     expect(await fks()).toEqual([]); // dropped, parent committed, child failed
     const saved = await db.query<{ name: string }>('SELECT name FROM conv_state.saved_foreign_keys');
@@ -72,7 +78,12 @@ describe('foreign keys dropped by an interrupted per-table load', () => {
     rmSync(join(first, STATE_FILE)); // what docs/troubleshooting.md used to suggest
 
     // A new export, the default mode, and a strategy that drops nothing: the key still comes back.
-    const result = await importDirectory({ pgUrl: db.url, dir: exportDir(), fkStrategy: 'replica' });
+    const result = await importDirectory({
+      replace: true,
+      pgUrl: db.url,
+      dir: exportDir(),
+      fkStrategy: 'replica',
+    });
     expect(result.loaded.map((t) => t.table)).toEqual(['parent', 'child']);
     expect(await fks()).toEqual([{ conname: 'child_parent_id_fkey', convalidated: true }]);
     expect(await db.query('SELECT * FROM conv_state.saved_foreign_keys')).toEqual([]);
@@ -81,11 +92,23 @@ describe('foreign keys dropped by an interrupted per-table load', () => {
   it('are restored by a per-table re-run with no state file', async () => {
     const first = exportDir(true);
     await failure(
-      importDirectory({ pgUrl: db.url, dir: first, mode: 'per-table', fkStrategy: 'drop-recreate' }),
+      importDirectory({
+        replace: true,
+        pgUrl: db.url,
+        dir: first,
+        mode: 'per-table',
+        fkStrategy: 'drop-recreate',
+      }),
     );
     expect(await fks()).toEqual([]);
     rmSync(join(first, STATE_FILE));
-    await importDirectory({ pgUrl: db.url, dir: exportDir(), mode: 'per-table', fkStrategy: 'ordered' });
+    await importDirectory({
+      replace: true,
+      pgUrl: db.url,
+      dir: exportDir(),
+      mode: 'per-table',
+      fkStrategy: 'ordered',
+    });
     expect(await fks()).toEqual([{ conname: 'child_parent_id_fkey', convalidated: true }]);
   });
 });
@@ -97,14 +120,14 @@ describe('one writer per target and per directory', () => {
     try {
       await holder.query(`SELECT pg_advisory_lock(hashtext('conv import'), hashtext('public'))`);
       await db.query(`UPDATE parent SET name = 'kept' WHERE id = 1`);
-      const err = await failure(importDirectory({ pgUrl: db.url, dir: exportDir() }));
+      const err = await failure(importDirectory({ replace: true, pgUrl: db.url, dir: exportDir() }));
       expect(err.code).toBe('target-busy');
       expect(err.message).toMatch(/another conv import is writing into .* \(PostgreSQL backend \d+/);
       expect(await db.query('SELECT name FROM parent WHERE id = 1')).toEqual([{ name: 'kept' }]);
     } finally {
       await holder.end();
     }
-    await importDirectory({ pgUrl: db.url, dir: exportDir() }); // released with the holder's session
+    await importDirectory({ replace: true, pgUrl: db.url, dir: exportDir() }); // released with the holder's session
   });
 
   it('a directory locked by a live process is refused; a dead holder is taken over', async () => {
@@ -113,19 +136,21 @@ describe('one writer per target and per directory', () => {
       join(dir, DIR_LOCK_FILE),
       JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'x' }),
     );
-    const err = await failure(importDirectory({ pgUrl: db.url, dir }));
+    const err = await failure(importDirectory({ replace: true, pgUrl: db.url, dir }));
     expect(err.code).toBe('dir-busy');
     expect(err.message).toContain(`pid ${process.pid}`);
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(join(dir, DIR_LOCK_FILE), JSON.stringify({ pid: dead, host: hostname(), startedAt: 'x' }));
-    const ok = await importDirectory({ pgUrl: db.url, dir });
+    const ok = await importDirectory({ replace: true, pgUrl: db.url, dir });
     expect(ok.loaded).toHaveLength(2);
   });
 
   it('same-second imports of one directory: the second is refused or runs after, never a raw EEXIST', async () => {
     const dir = exportDir();
     const now = new Date('2026-03-04T05:06:07Z');
-    const runs = await Promise.allSettled([1, 2, 3].map(() => importDirectory({ pgUrl: db.url, dir, now })));
+    const runs = await Promise.allSettled(
+      [1, 2, 3].map(() => importDirectory({ replace: true, pgUrl: db.url, dir, now })),
+    );
     expect(runs.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
     for (const r of runs) {
       if (r.status === 'rejected') {

@@ -34,7 +34,7 @@ describe('a rolled-back import leaves sequences untouched', () => {
         { table: 'zz_small', columns: ['id'], rows: [['32767']] },
       ]);
       dirs.push(dir);
-      const err = await importDirectory({ pgUrl: db.url, dir, mode }).then(
+      const err = await importDirectory({ replace: true, pgUrl: db.url, dir, mode }).then(
         () => null,
         (e: unknown) => e,
       );

@@ -53,7 +53,7 @@ describe('tampered export directories', () => {
       m.tables[2]!.rows = 3;
       m.totals.rows += 1;
       writeFileSync(file, JSON.stringify(m));
-      const err = await refused(importDirectory({ pgUrl: db.url, dir, mode }));
+      const err = await refused(importDirectory({ replace: true, pgUrl: db.url, dir, mode }));
       expect(err.exitCode).toBe(ExitCode.badInput);
       expect(err.message).toContain('t3.csv');
       expect(err.message).toContain('the manifest says 3');
@@ -73,7 +73,7 @@ describe('tampered export directories', () => {
           if (line.startsWith('role ')) writeFileSync(path, readFileSync(path, 'utf8').replace('250', '999'));
         },
       };
-      const err = await refused(importDirectory({ pgUrl: db.url, dir, mode, progress }));
+      const err = await refused(importDirectory({ replace: true, pgUrl: db.url, dir, mode, progress }));
       expect(err.exitCode).toBe(ExitCode.badInput);
       expect(err.message).toContain('t2.csv');
       expect(err.message).toContain('the file was modified');
@@ -88,7 +88,7 @@ describe('tampered export directories', () => {
   it('an extra CSV in the directory is reported (exit 7), not silently ignored', async () => {
     const dir = fresh();
     writeFileSync(join(dir, 'payments.csv'), 'id,amount\n1,1000000\n');
-    const err = await refused(importDirectory({ pgUrl: db.url, dir }));
+    const err = await refused(importDirectory({ replace: true, pgUrl: db.url, dir }));
     expect(err.exitCode).toBe(ExitCode.badInput);
     expect(err.message).toContain('payments.csv');
     expect(err.message).toContain('not listed');
