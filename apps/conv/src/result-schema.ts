@@ -86,6 +86,12 @@ export const ImportResultSchema = Envelope.extend({
   skipped: z.array(SkippedReportSchema),
   truncated: z.array(z.string()),
   sequences: z.array(z.object({ sequence: z.string(), value: z.string() })),
+  /** Rows the planned tables held before the load (`--replace`). */
+  replaced: z.array(z.object({ table: z.string(), rows: count })).optional(),
+  /** What `--triggers` did with each user trigger of a loaded table. */
+  triggers: z
+    .array(z.object({ table: z.string(), trigger: z.string(), action: z.enum(['fired', 'skipped']) }))
+    .optional(),
   checkedForeignKeys: count,
   resumed: z.array(z.string()),
   scriptFile: z.string(),
@@ -124,6 +130,17 @@ export const VerifyReportSchema = z.object({
     }),
   ),
   totals: z.object({ tables: count, sourceRows: count, targetRows: count, mismatchedTables: count }),
+  /** Foreign keys of loaded tables not as the schema had them (missing after an unfinished load, NOT VALID). */
+  constraints: z
+    .array(
+      z.object({
+        table: z.string(),
+        constraint: z.string(),
+        problem: z.enum(['missing', 'not-valid']),
+        detail: z.string(),
+      }),
+    )
+    .optional(),
   ms: count,
 });
 

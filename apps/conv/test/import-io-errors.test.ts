@@ -49,7 +49,7 @@ describe('import when its files cannot be written', () => {
 
   async function importInto(dir: string) {
     const cwd = tempDir();
-    const res = await cli(['import', dir, ...urls()], { cwd });
+    const res = await cli(['import', dir, ...urls(), '--replace'], { cwd });
     const log = await readAuditLog(join(cwd, 'migration_log.json'));
     const [row] = await target.query<{ n: string }>('SELECT count(*)::text AS n FROM post');
     return { res, last: log.migration_runs.at(-1), posts: Number(row?.n) };

@@ -72,7 +72,9 @@ describe('--json documents', () => {
       }
       const exported = await cli(['export', ...urls(), '--json', '--out-dir', 'x'], { cwd });
       const exportDoc = document(exported.stdout, 0);
-      const imported = await cli(['import', String(exportDoc['dir']), ...urls(), '--json'], { cwd });
+      const imported = await cli(['import', String(exportDoc['dir']), ...urls(), '--json', '--replace'], {
+        cwd,
+      });
       const importDoc = document(imported.stdout, 0);
       expect(importDoc['runId']).toEqual(expect.any(String));
       const logged = await cli(['log', 'completed', '--json', '--run-id', String(importDoc['runId'])], {
@@ -108,19 +110,19 @@ describe('--json documents', () => {
       // The local server trusts the connection, so any password logs in (the test is about printing).
       const weak = tempDir();
       writeFileSync(join(weak, '.env'), envFile('postgres'));
-      const run = await cli(['run', '--json'], { cwd: weak });
+      const run = await cli(['run', '--json', '--replace'], { cwd: weak });
       expect(run.code, run.stderr).toBe(ExitCode.ok);
       const doc = document(run.stdout, 0) as { config: { pgUrl: string } };
       expect(doc.config.pgUrl).toMatch(/^postgres:\/\/postgres:\*\*\*@/);
-      const text = await cli(['run'], { cwd: weak });
+      const text = await cli(['run', '--replace'], { cwd: weak });
       expect(text.stdout).toContain('role postgres may set session_replication_role');
       expect(text.all).not.toContain('role ***');
 
       const strong = tempDir();
       writeFileSync(join(strong, '.env'), envFile('Pg-S3cret!'));
       const runs = [
-        await cli(['run', '--json'], { cwd: strong }),
-        await cli(['run'], { cwd: strong }),
+        await cli(['run', '--json', '--replace'], { cwd: strong }),
+        await cli(['run', '--replace'], { cwd: strong }),
         await cli(['log', 'completed', 'reached with password Pg-S3cret!'], { cwd: strong }),
       ];
       for (const r of runs) expect(r.all).not.toContain('Pg-S3cret!');

@@ -81,6 +81,7 @@ describe.skipIf(
   !existsSync(fileURLToPath(new URL('../../../packages/pg-loader/dist/index.js', import.meta.url))),
 )('kill -9 during a per-table drop-recreate run', () => {
   const flags = () => [
+    '--replace',
     '--mysql-url',
     source.url,
     '--pg-url',
@@ -95,7 +96,7 @@ describe.skipIf(
 
   it('the next run restores every foreign key, validated', async () => {
     const cwd = tempDir();
-    const first = await runBin(['run', ...flags()], cwd, /import parent: done/);
+    const first = await runBin(['run', ...flags()], cwd, /committed parent: /);
     expect(first.killed).toBe(true);
     expect(first.signal).toBe('SIGKILL');
     expect(await foreignKeys()).toEqual([]); // dropped and committed: the state this test is about
@@ -111,7 +112,7 @@ describe.skipIf(
   it('one SIGTERM during the import is obeyed at once: exit 130, failed logged, keys restored next run', async () => {
     const cwd = tempDir();
     await target.query('TRUNCATE child, parent');
-    const stopped = await runBin(['run', ...flags()], cwd, /import parent: done/, 'SIGTERM');
+    const stopped = await runBin(['run', ...flags()], cwd, /committed parent: /, 'SIGTERM');
     expect(stopped.killed).toBe(true);
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toMatch(/interrupted/);

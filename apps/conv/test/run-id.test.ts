@@ -87,11 +87,12 @@ describe('one run id for a manual workflow', () => {
 
     it('a second Ctrl-C during a one-transaction import logs rolled_back before exiting (exit 130)', async () => {
       const cwd = tempDir();
-      // Hold a lock the import's TRUNCATE waits for: the run is then stuck inside import.
+      // Hold a lock the import's TRUNCATE waits for (ACCESS SHARE: check's row counts still read the
+      // table): the run is then stuck inside import.
       const blocker = new pg.Client({ connectionString: target.url });
       await blocker.connect();
       await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE account IN ACCESS EXCLUSIVE MODE');
+      await blocker.query('LOCK TABLE account IN ACCESS SHARE MODE');
       try {
         const child = spawn(CONV_BIN, ['run', ...urls()], {
           cwd,
@@ -117,7 +118,9 @@ describe('one run id for a manual workflow', () => {
         const log = await readAuditLog(file);
         const last = log.migration_runs.at(-1);
         expect(last).toMatchObject({ status: 'rolled_back', step: 'import' });
-        expect(last?.message).toContain('second SIGINT');
+        // The first SIGINT already cuts the load's connection (issue 13: obeyed at once) and closes the run as
+        // rolled back; when it has not finished yet, the second one closes it. Either way: closed, rolled back.
+        expect(last?.message).toMatch(/interrupted (at once )?by the operator.*(rolled back|second SIGINT)/);
       } finally {
         await blocker.query('ROLLBACK');
         await blocker.end();

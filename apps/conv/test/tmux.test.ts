@@ -42,7 +42,8 @@ describe.skipIf(!hasTmux)('progress in a terminal (tmux)', () => {
     const blocker = new pg.Client({ connectionString: target.url });
     await blocker.connect();
     await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE account IN ACCESS EXCLUSIVE MODE');
+    // ACCESS SHARE: check's row counts still read the table; the import's TRUNCATE waits.
+    await blocker.query('LOCK TABLE account IN ACCESS SHARE MODE');
     const cwd = tempDir();
     tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd);
     try {

@@ -769,6 +769,8 @@ async function runPerTable(
     }
     state.done.push(table.target);
     await writeState(options.dir, state);
+    const loaded = outcome.loaded.at(-1);
+    if (loaded?.table === table.target) ctx.say(`committed ${table.target}: ${loaded.rows} rows (per-table)`);
   }
   // Re-add what is really missing now (a resumed run may find some keys already back).
   const toAdd = droppable.length

@@ -1,7 +1,7 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ConvError, ExitCode } from '@conv/core';
+import { ConvError, ExitCode, fileWriteError } from '@conv/core';
 import type pg from 'pg';
 
 /**
@@ -71,13 +71,12 @@ export function lockDirectory(dir: string): () => void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') {
-        throw new ConvError(
-          `cannot create ${file}: ${(err as Error).message}`,
-          'dir-lock',
-          ExitCode.badInput,
-          { file },
-          'The import needs to write next to the CSV files: make the export directory writable.',
-        );
+        // A read-only or full export directory: the same local-file error (exit 2) as the script and log.
+        throw fileWriteError(err, file, {
+          code: 'dir-lock',
+          what: 'the lock file ',
+          hint: 'The import writes its lock, script and log next to the CSV files: make the export directory writable (or free space).',
+        });
       }
     }
     let owner: DirLockOwner | null = null;
