@@ -94,7 +94,7 @@ describe('one run id for a manual workflow', () => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE account IN ACCESS SHARE MODE');
       try {
-        const child = spawn(CONV_BIN, ['run', ...urls()], {
+        const child = spawn(CONV_BIN, ['run', ...urls(), '--replace'], {
           cwd,
           env: { PATH: process.env['PATH'] },
           stdio: ['ignore', 'ignore', 'pipe'],
