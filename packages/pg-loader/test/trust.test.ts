@@ -53,6 +53,29 @@ describe('sequences a default calls (item 2)', () => {
   });
 });
 
+describe('a sequence two loaded tables share', () => {
+  const db = usePgDatabase(async (d) => {
+    await d.query(`
+      CREATE SEQUENCE ids_seq;
+      CREATE TABLE first_t (id bigint PRIMARY KEY DEFAULT nextval('ids_seq'), name text);
+      CREATE TABLE second_t (id bigint PRIMARY KEY DEFAULT nextval('ids_seq'), name text);
+    `);
+  });
+
+  it('restarts once, above the largest value of every column that uses it', async () => {
+    // second_t (largest id) comes first in load order here: a per-column reset would end on first_t's 11.
+    const dir = exportOf([
+      { table: 'second_t', columns: ['id', 'name'], rows: [['500', 'b']] },
+      { table: 'first_t', columns: ['id', 'name'], rows: [['10', 'a']] },
+    ]);
+    const result = await importDirectory({ pgUrl: db.url, dir });
+    expect(result.sequences).toEqual([{ sequence: 'public.ids_seq', value: '501' }]);
+    const [a] = await db.query<{ id: string }>("INSERT INTO first_t (name) VALUES ('app') RETURNING id");
+    const [b] = await db.query<{ id: string }>("INSERT INTO second_t (name) VALUES ('app') RETURNING id");
+    expect([a?.id, b?.id]).toEqual(['501', '502']);
+  });
+});
+
 describe('inheritance children and partitions (item 3)', () => {
   const db = usePgDatabase(async (d) => {
     await d.query(`
