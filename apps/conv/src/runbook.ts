@@ -231,8 +231,7 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
   };
   const stop = async (status: 'failed' | 'rolled_back', err: ConvError): Promise<RunResult> => {
     const message = `${err.message}${err.hint ? ` — fix: ${err.hint}` : ''}`;
-    // The closing event names the step the run stopped in (plan, check, export, import, verify).
-    await log.event({ status, step, message, durationMs: Date.now() - began });
+    await log.event({ status, message, durationMs: Date.now() - began });
     result.exitCode = err.exitCode;
     result.error = { code: err.code, message: out.redact(err.message), hint: err.hint ?? null };
     out.info(`run ${log.runId}: ${status}, reason logged in ${config.auditLogFile}`);

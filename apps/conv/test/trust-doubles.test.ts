@@ -135,3 +135,44 @@ describe('DOUBLE round trip (issue 16 item 1)', () => {
     expect(res3.code, res3.all).toBe(ExitCode.ok);
   });
 });
+
+/** Random single-precision values (any finite bit pattern), as the doubles they are exactly. */
+function randomFloats(n: number): number[] {
+  const rnd = prng(14);
+  const b = Buffer.alloc(4);
+  const out = [0.1, -2.5, 3.4028234663852886e38, 1.401298464324817e-45, 9.384828567504883].map(Math.fround);
+  while (out.length < n) {
+    b.writeUInt32BE(Math.floor(rnd() * 2 ** 32), 0);
+    const x = b.readFloatBE(0);
+    if (Number.isFinite(x)) out.push(x);
+  }
+  return out;
+}
+
+const FLOATS = randomFloats(3000);
+
+describe('FLOAT round trip (the single-precision value, widened exactly)', () => {
+  const source = useMysqlDatabase(async (db) => {
+    await db.conn.query('CREATE TABLE f (id int PRIMARY KEY, x float)');
+    for (let i = 0; i < FLOATS.length; i += 500) {
+      const rows = FLOATS.slice(i, i + 500).map((v, k) => [i + k + 1, v]);
+      await db.conn.query('INSERT INTO f (id, x) VALUES ?', [rows]);
+    }
+  });
+  const target = usePgDatabase(async (db) => {
+    await db.client.query('CREATE TABLE f (id int PRIMARY KEY, x float8)');
+  });
+
+  it('lands every FLOAT as the exact double of its stored value (mysql2 would round some)', async () => {
+    const res = await cli(['run', '--mysql-url', source.url, '--pg-url', target.url], { cwd: tempDir() });
+    expect(res.code, res.all).toBe(ExitCode.ok);
+    const rows = await target.query<{ id: number; x: string }>(
+      "SELECT id, encode(float8send(x), 'hex') AS x FROM f ORDER BY id",
+    );
+    expect(rows).toHaveLength(FLOATS.length);
+    const wrong = rows
+      .filter((r) => r.x !== bitsOf(FLOATS[r.id - 1] as number))
+      .map((r) => `id ${r.id}: FLOAT ${FLOATS[r.id - 1]} (${bitsOf(FLOATS[r.id - 1] as number)}) → ${r.x}`);
+    expect(wrong.slice(0, 10)).toEqual([]);
+  });
+});

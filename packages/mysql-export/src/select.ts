@@ -38,7 +38,9 @@ export function selectExpressionFor(pair: ColumnPair, database?: string): string
   }
   if (t?.kind === 'sql') return t.expression.replaceAll('{{value}}', col);
   // The text protocol prints FLOAT with 6 significant digits; as DOUBLE it prints the stored value exactly.
-  if (pair.conversion === 'float' || pair.sourceDataType === 'float') return mysqlDouble(col);
+  // The server's text of the widened value: mysql2's DOUBLE parser would round some of them (as for DOUBLE).
+  if (pair.conversion === 'float' || pair.sourceDataType === 'float')
+    return `CAST(${mysqlDouble(col)} AS CHAR)`;
   if (pair.sourceDataType === 'bit' && pair.conversion === 'integer') return mysqlBitInteger(col);
   if (isSpatialType(pair.sourceDataType)) return mysqlSpatialWkb(col);
   // mysql2's text-protocol parser rounds some 16-17 digit doubles (95.29497715889039 → 95.2949771588904);
