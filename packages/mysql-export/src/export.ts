@@ -22,7 +22,7 @@ import { connectMysql, databaseOf } from './connect.js';
 import { exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
 import { findOrphanPartials, orphanNote } from './orphans.js';
 import { nonTransactionalTables, openSnapshot, type SnapshotInfo } from './snapshot.js';
-import { countRows, exportTableFile, type TableExportResult } from './table-export.js';
+import { countRows, exportTableFile, hardClose, type TableExportResult } from './table-export.js';
 
 export interface ExportOptions {
   /** Source server URL; its database (if any) wins over `plan.source.database`. */
@@ -231,7 +231,7 @@ async function closeConnection(conn: mysql.Connection): Promise<void> {
     late,
   ]);
   clearTimeout(timer);
-  if (ended === 'late') conn.destroy();
+  if (ended === 'late') hardClose(conn);
 }
 
 /** The error that caused the stop, not the "stopped" errors of the tables it interrupted. */

@@ -33,6 +33,19 @@ interface CoreConnection extends NodeJS.EventEmitter {
   pause(): void;
   resume(): void;
   destroy(): void;
+  /** The socket: mysql2's destroy() only half-closes it (FIN), see `hardClose`. */
+  stream?: { destroy(): void };
+}
+
+/**
+ * Closes a connection at once, socket included. mysql2's destroy() only ends our side of the socket: a
+ * server thread blocked sending a paused result then stays in "Writing to net", its snapshot transaction
+ * and metadata locks held (a DROP DATABASE or ALTER waits behind it) until net_write_timeout.
+ */
+export function hardClose(conn: mysql.Connection): void {
+  const core = coreOf(conn);
+  core.destroy();
+  core.stream?.destroy();
 }
 
 function coreOf(conn: mysql.Connection): CoreConnection {
@@ -135,7 +148,7 @@ export async function exportTableFile(options: TableExportOptions): Promise<Tabl
       if (failed) return;
       failed = true;
       // A streaming query cannot be cancelled politely: closing the connection stops the server sending.
-      core.destroy();
+      hardClose(conn);
       out.destroy();
       reject(err);
     };
