@@ -1,6 +1,7 @@
 // The command line: yargs parses, the commands run the steps, every error becomes a message, a fix and
 // an exit code (ExitCode in @conv/core). Nothing here calls process.exit: bin.ts does, with our result.
 import { CONV_VERSION, ConvError, ExitCode, type ProfileInput, ProfileSchema } from '@conv/core';
+import { readManifest } from '@conv/pg-loader';
 import yargs, { type Argv } from 'yargs';
 import {
   type ConfigFlags,
@@ -25,7 +26,7 @@ import { formatError, toConvError } from './errors.js';
 import { type CliIo, Output } from './output.js';
 import { processIo } from './process-io.js';
 import { RunLog, runbook } from './runbook.js';
-import { formatShow, readManifest, showPayload } from './show.js';
+import { formatShow, showPayload } from './show.js';
 import {
   checkStep,
   exportStep,

@@ -1,36 +1,7 @@
 // `show <dir>`: what an export directory holds, read from its manifest (the old scripts' "verify exports"
 // step, without dumping the ~470 KB manifest with its embedded plan). Reads; checks no file contents.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ConvError, ExitCode, MANIFEST_FILE, type Manifest, ManifestSchema, MB } from '@conv/core';
-
-export async function readManifest(dir: string): Promise<Manifest> {
-  const file = join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConvError(
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      'export-dir',
-      ExitCode.badInput,
-      { file },
-      'pass an export directory (it holds migration_manifest.json)',
-    );
-  }
-  const parsed = ManifestSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConvError(
-      `${file} is not a conv manifest: ${issue?.path.join('.')}: ${issue?.message}`,
-      'export-dir',
-      ExitCode.badInput,
-      { file },
-      'was the directory written by `conv export`?',
-    );
-  }
-  return parsed.data;
-}
+// The manifest itself is read by @conv/pg-loader's readManifest (one reader, one error code).
+import { type Manifest, MB } from '@conv/core';
 
 /** The short summary: where it came from, totals, skipped tables, one line per table. */
 export function formatShow(dir: string, m: Manifest): string {
