@@ -10,6 +10,7 @@ import {
   FK_STRATEGIES,
   LOAD_MODES,
   loadConfig,
+  RUN_VIAS,
   TRIGGER_MODES,
   VERIFY_MODES,
 } from './config.js';
@@ -23,6 +24,7 @@ import {
   verifyExitCode,
 } from './deps.js';
 import { formatError, toConvError } from './errors.js';
+import { migrateCommand, runMigrate } from './migrate-command.js';
 import { type CliIo, Output } from './output.js';
 import { processIo } from './process-io.js';
 import { RunLog, runbook } from './runbook.js';
@@ -67,6 +69,7 @@ type Command =
   | 'plan'
   | 'export'
   | 'import'
+  | 'migrate'
   | 'verify'
   | 'log'
   | 'run'
@@ -160,7 +163,11 @@ function logOptions(y: Argv): Argv {
 }
 
 function buildParser(name: string, argv: string[], choose: (cmd: Command, args: Parsed) => void): Argv {
-  const all = (y: Argv) => logOptions(verifyOptions(importOptions(exportOptions(connectionOptions(y)))));
+  const all = (y: Argv) =>
+    logOptions(verifyOptions(importOptions(exportOptions(connectionOptions(y))))).option('via', {
+      choices: RUN_VIAS,
+      describe: 'run: export then import (default), or migrate (one stream; the export directory is kept)',
+    });
   return syncCommands(yargs(argv), (y) => logOptions(verifyOptions(connectionOptions(y))), choose)
     .scriptName(name)
     .usage(
@@ -218,6 +225,12 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
             'Exit 6 when a row was rejected (the load was rolled back), 7 when the directory does not match its manifest.',
           ),
       (a) => choose('import', a as Parsed),
+    )
+    .command(
+      migrateCommand(
+        (a) => choose('migrate', a as Parsed),
+        (y) => logOptions(importOptions(exportOptions(connectionOptions(y)))),
+      ),
     )
     .command(
       'verify',
@@ -517,6 +530,8 @@ const COMMANDS: Record<Command, Handler> = {
       return { code: ExitCode.ok, message: `imported ${result.loaded.length} tables, ${rows} rows` };
     });
   },
+
+  migrate: (ctx, args) => runMigrate(ctx, args as Parsed & { keepCsv?: boolean }, single),
 
   async verify(ctx, args) {
     return single(ctx, 'verify', async (log) => {

@@ -34,12 +34,15 @@ export interface ConfigFlags {
   loadMode?: string;
   replace?: boolean;
   triggers?: string;
+  via?: string;
 }
 
 export const VERIFY_MODES = ['counts', 'full', 'sample'] as const;
 export const FK_STRATEGIES = ['auto', 'replica', 'drop-recreate', 'ordered'] as const;
 export const LOAD_MODES = ['single-transaction', 'per-table'] as const;
 export const TRIGGER_MODES = ['auto', 'fire', 'skip'] as const;
+/** How `run` moves the data: export then import (two passes), or migrate (one stream, CSV kept). */
+export const RUN_VIAS = ['export-import', 'migrate'] as const;
 
 const MYSQL_PROTOCOLS = ['mysql:', 'mariadb:'];
 const PG_PROTOCOLS = ['postgres:', 'postgresql:'];
@@ -89,6 +92,7 @@ export const ConfigSchema = z.object({
   replace: z.boolean(),
   /** `--triggers`: user triggers of the loaded tables during the load (issue 16). */
   triggers: z.enum(TRIGGER_MODES),
+  runVia: z.enum(RUN_VIAS),
   /** The `.env` file that was read, if any. */
   envFile: z.string().nullable(),
   /** Every password seen in any layer: masked in all output. */
@@ -398,6 +402,7 @@ export function loadConfig(options: {
     loadMode: setting('loadMode', flags.loadMode, '--load-mode', ['CONV_LOAD_MODE'], 'single-transaction'),
     replace: flags.replace === true,
     triggers: setting('triggers', flags.triggers, '--triggers', ['CONV_TRIGGERS'], 'auto'),
+    runVia: setting('runVia', flags.via, '--via', ['CONV_RUN_VIA'], 'export-import'),
     envFile: dotenv.file,
     secrets: [...secrets],
     origins,

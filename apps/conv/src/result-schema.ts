@@ -13,6 +13,7 @@ export const COMMANDS = [
   'plan',
   'export',
   'import',
+  'migrate',
   'verify',
   'log',
   'run',
@@ -91,6 +92,10 @@ export const ImportResultSchema = Envelope.extend({
   /** What `--triggers` did with each user trigger of a loaded table. */
   triggers: z
     .array(z.object({ table: z.string(), trigger: z.string(), action: z.enum(['fired', 'skipped']) }))
+    .optional(),
+  /** Secondary indexes dropped before a table's COPY and rebuilt after it. */
+  deferredIndexes: z
+    .array(z.object({ table: z.string(), indexes: z.array(z.string()), ms: count }))
     .optional(),
   checkedForeignKeys: count,
   resumed: z.array(z.string()),
@@ -181,6 +186,11 @@ export const ShowResultSchema = Envelope.extend({
 export const SyncResultSchema = Envelope.extend({ command: z.literal('sync') }).catchall(z.unknown());
 export const CutoverResultSchema = Envelope.extend({ command: z.literal('cutover') }).catchall(z.unknown());
 
+/** `migrate` (@conv/migrate): import's fields plus the run directory, snapshot, source and notes. */
+export const MigrateResultSchema = ImportResultSchema.extend({ command: z.literal('migrate') }).catchall(
+  z.unknown(),
+);
+
 /** Every document `--json` prints: one of these, exactly once per command. */
 export const ConvResultSchema = z.union([
   ErrorResultSchema,
@@ -188,6 +198,7 @@ export const ConvResultSchema = z.union([
   PlanResultSchema,
   ExportResultSchema,
   ImportResultSchema,
+  MigrateResultSchema,
   VerifyResultSchema,
   LogResultSchema,
   RunResultSchema,

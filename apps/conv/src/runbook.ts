@@ -17,6 +17,7 @@ import {
   verifyExitCode,
 } from './deps.js';
 import { toConvError } from './errors.js';
+import { migrateInRun } from './migrate-command.js';
 import { type ReportFiles, type StepSummary, writeRunReport } from './report.js';
 import {
   checkStep,
@@ -302,61 +303,84 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
     // Rows already in the target are refused before the export, not after it (issue 16).
     await refuseOccupiedTarget(config.pgUrl, planned.plan, config.replace);
 
-    step = 'export';
+    let loaded: { dir: string; tables: number; rows: number; bytes: number };
+    if (config.runVia === 'migrate') {
+      step = 'migrate';
+      log.step = step;
+      stopIfInterrupted(ctx, step);
+      const [moved, migrateMs] = await timed(() => migrateInRun(ctx, log, planned.plan));
+      if ('error' in moved) return await stop(moved.status, moved.error);
+      result.exportDir = moved.dir;
+      result.imported = {
+        tables: moved.tables,
+        rows: moved.rows,
+        bytes: moved.bytes,
+        strategy: moved.strategy,
+      };
+      rec.steps.push({
+        step: 'migrate',
+        ms: migrateMs,
+        tables: moved.tables,
+        rows: moved.rows,
+        bytes: moved.bytes,
+      });
+      loaded = moved;
+    } else {
+      step = 'export';
+      log.step = step;
+      stopIfInterrupted(ctx, step);
+      const [{ dir, manifest, notes }, exportMs] = await timed(() => exportStep(ctx, planned.plan));
+      result.exportDir = dir;
+      rec.steps.push({ step: 'export', ms: exportMs, ...manifest.totals });
+      await log.event({
+        status: 'in_progress',
+        step,
+        tables: manifest.totals.tables,
+        rows: manifest.totals.rows,
+        bytes: manifest.totals.bytes,
+        durationMs: exportMs,
+        message: `export: ${dir}`,
+      });
+      out.report(formatExport(dir, manifest, notes));
 
-    log.step = step;
-    stopIfInterrupted(ctx, step);
-    const [{ dir, manifest, notes }, exportMs] = await timed(() => exportStep(ctx, planned.plan));
-    result.exportDir = dir;
-    rec.steps.push({ step: 'export', ms: exportMs, ...manifest.totals });
-    await log.event({
-      status: 'in_progress',
-      step,
-      tables: manifest.totals.tables,
-      rows: manifest.totals.rows,
-      bytes: manifest.totals.bytes,
-      durationMs: exportMs,
-      message: `export: ${dir}`,
-    });
-    out.report(formatExport(dir, manifest, notes));
-
-    step = 'import';
-
-    log.step = step;
-    stopIfInterrupted(ctx, step);
-    let imported: Awaited<ReturnType<typeof importStep>>;
-    let importMs: number;
-    try {
-      [imported, importMs] = await timed(() => importStep(ctx, dir));
-    } catch (err) {
-      const convErr = toConvError(err, config);
-      // In one transaction a failed load leaves the target as it was; per table, earlier tables stay.
-      const status = config.loadMode === 'single-transaction' ? 'rolled_back' : 'failed';
-      return await stop(status, convErr);
+      step = 'import';
+      log.step = step;
+      stopIfInterrupted(ctx, step);
+      let imported: Awaited<ReturnType<typeof importStep>>;
+      let importMs: number;
+      try {
+        [imported, importMs] = await timed(() => importStep(ctx, dir));
+      } catch (err) {
+        const convErr = toConvError(err, config);
+        // In one transaction a failed load leaves the target as it was; per table, earlier tables stay.
+        const status = config.loadMode === 'single-transaction' ? 'rolled_back' : 'failed';
+        return await stop(status, convErr);
+      }
+      const rows = imported.result.loaded.reduce((s, t) => s + t.rows, 0);
+      const bytes = imported.result.loaded.reduce((s, t) => s + t.bytes, 0);
+      result.imported = {
+        tables: imported.result.loaded.length,
+        rows,
+        bytes,
+        strategy: imported.result.strategy,
+      };
+      rec.steps.push({ step: 'import', ms: importMs, tables: result.imported.tables, rows, bytes });
+      rec.artifacts.push(
+        { label: 'import script', path: imported.result.scriptFile },
+        { label: 'import log', path: imported.result.logFile },
+      );
+      await log.event({
+        status: 'in_progress',
+        step,
+        tables: imported.result.loaded.length,
+        rows,
+        bytes,
+        durationMs: importMs,
+        message: `import: FK strategy ${imported.result.strategy}, ${imported.result.sequences.length} sequences reset`,
+      });
+      out.report(formatImport(imported.result));
+      loaded = { dir, tables: result.imported.tables, rows, bytes };
     }
-    const rows = imported.result.loaded.reduce((s, t) => s + t.rows, 0);
-    const bytes = imported.result.loaded.reduce((s, t) => s + t.bytes, 0);
-    result.imported = {
-      tables: imported.result.loaded.length,
-      rows,
-      bytes,
-      strategy: imported.result.strategy,
-    };
-    rec.steps.push({ step: 'import', ms: importMs, tables: result.imported.tables, rows, bytes });
-    rec.artifacts.push(
-      { label: 'import script', path: imported.result.scriptFile },
-      { label: 'import log', path: imported.result.logFile },
-    );
-    await log.event({
-      status: 'in_progress',
-      step,
-      tables: imported.result.loaded.length,
-      rows,
-      bytes,
-      durationMs: importMs,
-      message: `import: FK strategy ${imported.result.strategy}, ${imported.result.sequences.length} sequences reset`,
-    });
-    out.report(formatImport(imported.result));
 
     step = 'verify';
 
@@ -397,11 +421,11 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
 
     await log.event({
       status: 'completed',
-      tables: result.imported.tables,
-      rows,
-      bytes,
+      tables: loaded.tables,
+      rows: loaded.rows,
+      bytes: loaded.bytes,
       durationMs: Date.now() - began,
-      message: `completed: ${result.imported.tables} tables, ${rows} rows verified; export ${dir}`,
+      message: `completed: ${loaded.tables} tables, ${loaded.rows} rows verified; export ${loaded.dir}`,
     });
     result.ok = true;
     result.exitCode = ExitCode.ok;

@@ -18,11 +18,13 @@ import {
   silentProgress,
 } from '@conv/core';
 import type mysql from 'mysql2/promise';
-import { connectMysql, databaseOf } from './connect.js';
+import { databaseOf } from './connect.js';
 import { exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
 import { findOrphanPartials, orphanNote } from './orphans.js';
-import { nonTransactionalTables, openSnapshot, type SnapshotInfo } from './snapshot.js';
-import { countRows, exportTableFile, hardClose, type TableExportResult } from './table-export.js';
+import { hardClose } from './row-stream.js';
+import type { SnapshotInfo } from './snapshot.js';
+import { openSourceSnapshot } from './source.js';
+import { countRows, exportTableFile, type TableExportResult } from './table-export.js';
 
 export interface ExportOptions {
   /** Source server URL; its database (if any) wins over `plan.source.database`. */
@@ -82,28 +84,14 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
   if (options.signal?.aborted) stopAll();
   try {
     const wanted = Math.max(1, Math.min(options.jobs ?? 2, plan.tables.length || 1));
-    conns.push(await connectMysql(mysqlUrl, database));
-    for (let i = 1; i < wanted; i++) conns.push(await connectMysql(mysqlUrl, database));
-    const [versionRows] = await conns[0]!.query({ sql: 'SELECT VERSION()', rowsAsArray: true });
-    const version = String((versionRows as unknown[][])[0]![0]);
-    const mariadb = /mariadb/i.test(version);
-
-    let snapshot = await openSnapshot(conns, mariadb, () => connectMysql(mysqlUrl, database));
-    if ('lockRefused' in snapshot) {
-      const refused = snapshot.lockRefused;
-      for (const extra of conns.splice(1)) await extra.end().catch(() => {});
-      snapshot = (await openSnapshot(conns, mariadb)) as SnapshotInfo;
-      snapshot.notes.push(`global read lock refused (${refused}): exported on one connection`);
-    }
-    const loose = await nonTransactionalTables(
-      conns[0]!,
+    const source = plan.tables.map((t) => t.source);
+    const { version, mariadb, snapshot } = await openSourceSnapshot(
+      mysqlUrl,
       database,
-      plan.tables.map((t) => t.source),
+      wanted,
+      source,
+      conns,
     );
-    if (loose.length) {
-      snapshot.consistent = false;
-      snapshot.notes.push(`not covered by the snapshot (non-transactional engine): ${loose.join(', ')}`);
-    }
     for (const o of await findOrphanPartials(join(options.outDir, app), dir))
       snapshot.notes.push(orphanNote(o));
     for (const note of snapshot.notes) progress.log(`export: ${note}`);
@@ -164,47 +152,17 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
     }
 
     for (const conn of conns) await conn.query('COMMIT').catch(() => {});
-    const manifestTables = plan.tables.map((t) => {
-      const r = results.get(t)!;
-      return {
-        table: t.source,
-        target: t.target,
-        file: r.file,
-        columns: t.columns.map((c) => c.target),
-        rows: r.rows,
-        bytes: r.bytes,
-        sha256: r.sha256,
-      };
-    });
-    const manifest = ManifestSchema.parse({
-      manifestVersion: MANIFEST_VERSION,
-      tool: { name: 'conv', version: CONV_VERSION },
+    const manifest = buildManifest({
       app,
-      source: {
-        dialect: mariadb ? 'mariadb' : 'mysql',
-        version,
-        server: serverOf(mysqlUrl),
-        database,
-        snapshot: {
-          consistent: snapshot.consistent,
-          connections: snapshot.connections,
-          binlogFile: snapshot.binlogFile,
-          binlogPosition: snapshot.binlogPosition,
-          gtid: snapshot.gtid,
-        },
-      },
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      planHash: hashJson(plan),
+      mysqlUrl,
+      database,
+      version,
+      mariadb,
+      snapshot,
+      startedAt,
       plan,
-      csv: { ...CSV_CONVENTION },
-      tables: manifestTables,
-      totals: {
-        tables: manifestTables.length,
-        rows: manifestTables.reduce((s, t) => s + t.rows, 0),
-        bytes: manifestTables.reduce((s, t) => s + t.bytes, 0),
-      },
-    } satisfies Manifest);
+      files: plan.tables.map((t) => results.get(t)!),
+    });
     await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     return { dir, manifest, notes: snapshot.notes };
   } catch (err) {
@@ -244,7 +202,7 @@ function firstRealError(outcomes: PromiseSettledResult<unknown>[], fallback: Pro
 }
 
 /** Creates the export directory; refuses one that already holds a complete export. */
-async function prepareDirectory(dir: string): Promise<boolean> {
+export async function prepareDirectory(dir: string): Promise<boolean> {
   if (existsSync(join(dir, MANIFEST_FILE))) {
     throw new ConvError(
       `${dir} already holds a complete export (${MANIFEST_FILE})`,
@@ -264,7 +222,7 @@ async function prepareDirectory(dir: string): Promise<boolean> {
  * recursive) mkdir, which fails on an existing name, so two exports started in the same second cannot
  * both take one and delete each other's files on cleanup.
  */
-async function createOwnDirectory(base: string, stamp: string): Promise<string> {
+export async function createOwnDirectory(base: string, stamp: string): Promise<string> {
   await mkdir(base, { recursive: true });
   for (let i = 1; ; i++) {
     const dir = join(base, i === 1 ? stamp : `${stamp}_${i}`);
@@ -277,8 +235,64 @@ async function createOwnDirectory(base: string, stamp: string): Promise<string> 
   }
 }
 
-async function removeFiles(files: string[], dir: string | undefined): Promise<void> {
+export async function removeFiles(files: string[], dir: string | undefined): Promise<void> {
   for (const file of files) await unlink(file).catch(() => {});
   await unlink(join(dir ?? '/nonexistent', `${MANIFEST_FILE}.tmp`)).catch(() => {});
   if (dir) await rmdir(dir).catch(() => {});
+}
+
+export interface ManifestInput {
+  app: string;
+  mysqlUrl: string;
+  database: string;
+  version: string;
+  mariadb: boolean;
+  snapshot: SnapshotInfo;
+  startedAt: Date;
+  plan: MigrationPlan;
+  /** One written file per plan table, in plan order. */
+  files: { table: PlannedTable; file: string; rows: number; bytes: number; sha256: string }[];
+}
+
+/** The manifest of a complete export directory (validated with ManifestSchema). */
+export function buildManifest(input: ManifestInput): Manifest {
+  const { snapshot, plan } = input;
+  const tables = input.files.map((r) => ({
+    table: r.table.source,
+    target: r.table.target,
+    file: r.file,
+    columns: r.table.columns.map((c) => c.target),
+    rows: r.rows,
+    bytes: r.bytes,
+    sha256: r.sha256,
+  }));
+  return ManifestSchema.parse({
+    manifestVersion: MANIFEST_VERSION,
+    tool: { name: 'conv', version: CONV_VERSION },
+    app: input.app,
+    source: {
+      dialect: input.mariadb ? 'mariadb' : 'mysql',
+      version: input.version,
+      server: serverOf(input.mysqlUrl),
+      database: input.database,
+      snapshot: {
+        consistent: snapshot.consistent,
+        connections: snapshot.connections,
+        binlogFile: snapshot.binlogFile,
+        binlogPosition: snapshot.binlogPosition,
+        gtid: snapshot.gtid,
+      },
+    },
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    planHash: hashJson(plan),
+    plan,
+    csv: { ...CSV_CONVENTION },
+    tables,
+    totals: {
+      tables: tables.length,
+      rows: tables.reduce((s, t) => s + t.rows, 0),
+      bytes: tables.reduce((s, t) => s + t.bytes, 0),
+    },
+  } satisfies Manifest);
 }

@@ -1,7 +1,24 @@
 export { connectMysql, databaseOf, EXACT_READ_OPTIONS, EXACT_SUBQUERY_SESSION } from './connect.js';
-export { type ExportOptions, type ExportResult, exportDatabase } from './export.js';
-export { exportStamp, fileNameFor } from './files.js';
+export {
+  buildManifest,
+  createOwnDirectory,
+  type ExportOptions,
+  type ExportResult,
+  exportDatabase,
+  type ManifestInput,
+  prepareDirectory,
+  removeFiles,
+} from './export.js';
+export { exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
+export {
+  type CsvTarget,
+  type RowStreamOptions,
+  type RowStreamResult,
+  readError,
+  streamTableCsv,
+} from './row-stream.js';
 export { exportQueryFor, SOURCE_ALIAS, selectExpressionFor, selectListFor } from './select.js';
 export { openSnapshot, type SnapshotInfo } from './snapshot.js';
+export { openSourceSnapshot, type SourceSnapshot } from './source.js';
 export { isSpatialType, mysqlBitInteger, mysqlDouble, mysqlSpatialWkb } from './source-values.js';
 export { countRows, exportTableFile, type TableExportResult } from './table-export.js';

@@ -26,7 +26,7 @@ export async function copyTable(
   client: pg.ClientBase,
   table: LoadTable,
   onBytes: (bytes: number) => void,
-  options: { hash?: boolean; stall?: { ms: number; server: string } } = {},
+  options: { hash?: boolean; freeze?: boolean; stall?: { ms: number; server: string } } = {},
 ): Promise<CopyOutcome> {
   const started = Date.now();
   let stalled: ConvError | undefined;
@@ -37,7 +37,9 @@ export async function copyTable(
         file.destroy(stalled);
       })
     : null;
-  const copy = client.query(copyFrom(copyFromStdin(table.schema, table.target, table.columns)));
+  const copy = client.query(
+    copyFrom(copyFromStdin(table.schema, table.target, table.columns, options.freeze)),
+  );
   const file = createReadStream(table.path, { highWaterMark: READ_CHUNK });
   let bytes = 0;
   const hash = options.hash ? createHash('sha256') : null;
@@ -101,7 +103,7 @@ export function parseCopyContext(where: string | undefined): { line?: number; co
   return { line: Number(m[1]), ...(column ? { column } : {}) };
 }
 
-function copyError(err: unknown, table: LoadTable): ConvError {
+export function copyError(err: unknown, table: LoadTable): ConvError {
   if (isLostConnection(err)) {
     return lostConnectionError(
       err,

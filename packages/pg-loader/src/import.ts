@@ -15,7 +15,7 @@ import {
 } from '@conv/core';
 import pg from 'pg';
 import { ImportArtifacts } from './artifacts.js';
-import { copyTable } from './copy.js';
+import { type CopyOutcome, copyTable } from './copy.js';
 import {
   addNotValid,
   dropConstraint,
@@ -26,6 +26,7 @@ import {
   topologicalOrder,
   validateConstraint,
 } from './foreign-keys.js';
+import { deferrableIndexes, dropIndex } from './indexes.js';
 import {
   clientConfig,
   cutConnection,
@@ -38,7 +39,7 @@ import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { type Occupied, rowsToReplace } from './occupied.js';
 import { forgetForeignKeys, readSavedForeignKeys, saveForeignKeys } from './saved-constraints.js';
 import { restartSequences } from './sequences.js';
-import { psqlCopyLine, type Statement, truncateAll } from './sql.js';
+import { copyFromStdin, psqlCopyLine, type Statement, truncateAll } from './sql.js';
 import { type ImportState, readState, STATE_FILE, writeState } from './state.js';
 import { hasRows, type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
 import { lockDirectory, lockTarget } from './target-lock.js';
@@ -90,6 +91,8 @@ export interface ImportResult {
   strategyReason: string;
   mode: ImportMode;
   loaded: { table: string; rows: number; bytes: number; ms: number }[];
+  /** Secondary indexes dropped before a table's COPY and rebuilt after it, per table. */
+  deferredIndexes: { table: string; indexes: string[]; ms: number }[];
   skipped: { table: string; reason: string; detail: string }[];
   /** Every table emptied by the single TRUNCATE (planned tables plus empty tables that reference them). */
   truncated: string[];
@@ -161,17 +164,79 @@ function databaseOf(url: string): string {
  */
 export async function importDirectory(options: ImportOptions): Promise<ImportResult> {
   const started = Date.now();
+  // Validation reads every byte; nothing is written to the target before it passes.
+  const content = options.contentCheck ?? 'before-load';
+  const manifest =
+    options.manifest ?? (await validateExportDirectory(options.dir, { tables: options.tables, content }));
+  return loadManifest({
+    ...options,
+    manifest,
+    started,
+    // Every file is hashed as it streams and checked before the COMMIT (it may change after validation).
+    copy: (client, table, onBytes, copyOptions) =>
+      copyTable(client, table, onBytes, { hash: true, ...copyOptions }),
+    preamble: [
+      `export ${options.dir} validated: ${manifest.tables.length} files, ${manifest.totals.rows} rows, ${manifest.totals.bytes} bytes (sizes, headers${content === 'before-load' ? ', sha256' : '; sha256 checked while loading'}) in ${Date.now() - started} ms${options.manifest ? ' (validated by the caller)' : ''}`,
+    ],
+  });
+}
+
+/** Streams the rows of one planned table into `COPY … FROM STDIN` on `client` (a file, or MySQL itself). */
+export type TableCopier = (
+  client: pg.ClientBase,
+  table: LoadTable,
+  onBytes: (bytes: number) => void,
+  options: { freeze: boolean; stall: { ms: number; server: string } },
+) => Promise<CopyOutcome>;
+
+export interface LoadOptions extends Omit<ImportOptions, 'contentCheck'> {
+  /** What is loaded: the export's manifest, or the one `migrate` builds from the snapshot's counts. */
+  manifest: Manifest;
+  copy: TableCopier;
+  /** Lines for the import log before the load starts. */
+  preamble?: string[];
+  /** When the whole operation began (for `ms`). */
+  started?: number;
+  /** per-table mode: tables loaded at once, each on its own PostgreSQL connection (default 1). */
+  jobs?: number;
+  /** Drop each table's secondary indexes before its COPY and rebuild them after (default true). */
+  deferIndexes?: boolean;
+  /** Called once a table is loaded (committed in per-table mode): e.g. to verify it while others load. */
+  onTableLoaded?: (table: LoadTable) => void;
+}
+
+/** A session's connection: every one (parallel loads too) with the same connect timeout and keepalives. */
+async function openClient(
+  pgUrl: string,
+  secrets: string[],
+  timeouts: Required<ImportTimeouts>,
+): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(pgUrl, timeouts));
+  try {
+    await client.connect();
+  } catch (err) {
+    cutConnection(client, new Error('closed'));
+    throw connectionError('PostgreSQL', pgUrl, err, 'pg-connection', {
+      secrets,
+      location: { server: serverOf(pgUrl) },
+    });
+  }
+  client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
+  return client;
+}
+
+/**
+ * The load itself, shared by `import` (files) and `migrate` (rows straight from MySQL): live plan, FK
+ * strategy, one TRUNCATE, COPY per table through `options.copy`, keys, sequences, one transaction or
+ * one per table, the script and the log.
+ */
+export async function loadManifest(options: LoadOptions): Promise<ImportResult> {
+  const started = options.started ?? Date.now();
   const schema = options.schema ?? 'public';
   const mode = options.mode ?? 'single-transaction';
   const progress = options.progress ?? silentProgress;
   const secrets = secretOf(options.pgUrl);
   const target = `${serverOf(options.pgUrl)}/${databaseOf(options.pgUrl)} schema ${schema}`;
-
-  // Validation reads every byte; nothing is written to the target before it passes.
-  const validated = Date.now();
-  const content = options.contentCheck ?? 'before-load';
-  const manifest =
-    options.manifest ?? (await validateExportDirectory(options.dir, { tables: options.tables, content }));
   // One import per directory: its state file and script names must not be shared with a second process.
   const unlockDir = lockDirectory(options.dir);
   let artifacts: ImportArtifacts;
@@ -185,9 +250,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     artifacts.info(line);
     progress.log(redactText(line, secrets));
   };
-  artifacts.info(
-    `export ${options.dir} validated: ${manifest.tables.length} files, ${manifest.totals.rows} rows, ${manifest.totals.bytes} bytes (sizes, headers${content === 'before-load' ? ', sha256' : '; sha256 checked while loading'}) in ${Date.now() - validated} ms${options.manifest ? ' (validated by the caller)' : ''}`,
-  );
+  for (const line of options.preamble ?? []) artifacts.info(line);
   artifacts.comment(
     `conv import of ${options.dir}\ninto ${redactUrl(options.pgUrl)} schema ${schema}, mode ${mode}\n` +
       `re-run by hand from the export directory: psql -v ON_ERROR_STOP=1 -d <database> -f ${artifacts.scriptFile.split('/').pop()}`,
@@ -195,43 +258,54 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   artifacts.statement('\\set ON_ERROR_STOP on');
 
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const client = new pg.Client(clientConfig(options.pgUrl, timeouts));
+  const lockTimeout = `SET lock_timeout = ${Math.max(1, Math.floor(timeouts.lockMs))}`;
+  const clients: pg.Client[] = [];
+  let client: pg.Client;
   try {
-    await client.connect();
+    client = await openClient(options.pgUrl, secrets, timeouts);
   } catch (err) {
     await artifacts.close().catch(() => {});
     unlockDir();
-    throw connectionError('PostgreSQL', options.pgUrl, err, 'pg-connection', {
-      secrets,
-      location: { server: serverOf(options.pgUrl) },
-    });
+    throw err;
   }
-  client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
+  clients.push(client);
   const session = new Session(client, artifacts, options.signal);
-  const onAbort = () =>
-    cutConnection(
-      client,
-      interruptedError(target, mode, () => committedOf(options.dir)),
-    );
+  // Aborting cuts every connection: PostgreSQL rolls back each open transaction.
+  const onAbort = () => {
+    const err = interruptedError(target, mode, () => committedOf(options.dir));
+    for (const c of clients) cutConnection(c, err);
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  const more = async (n: number): Promise<Session[]> => {
+    const out: Session[] = [];
+    for (let i = 0; i < n; i++) {
+      if (options.signal?.aborted) throw interruptedError(target, mode, () => committedOf(options.dir));
+      const extra = await openClient(options.pgUrl, secrets, timeouts);
+      clients.push(extra);
+      const s = new Session(extra, artifacts, options.signal);
+      await s.run(lockTimeout);
+      out.push(s);
+    }
+    return out;
+  };
   try {
     if (options.signal?.aborted) throw interruptedError(target, mode, () => committedOf(options.dir));
     await lockTarget(client, schema, target);
-    await session.run(`SET lock_timeout = ${Math.max(1, Math.floor(timeouts.lockMs))}`);
-    const result = await runImport(session, manifest, options, {
+    await session.run(lockTimeout);
+    const result = await runImport(session, options.manifest, options, {
       stall: { ms: timeouts.stallMs, server: serverOf(options.pgUrl) },
       schema,
       mode,
       progress,
       target,
       say,
-      content,
+      more,
     });
     const ms = Date.now() - started;
     say(
       `import done: ${result.loaded.length} tables, ${result.loaded.reduce((s, t) => s + t.rows, 0)} rows in ${ms} ms (strategy ${result.strategy})`,
     );
-    await client.end().catch(() => {});
+    for (const c of clients) await c.end().catch(() => {});
     // A log that could not be written fails the command (the data was committed: say so).
     await artifacts.close().catch((err: ConvError) => {
       throw Object.assign(err, { message: `${err.message} (after the import was committed)` });
@@ -263,7 +337,7 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
     );
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await endClient(client);
+    for (const c of clients) await endClient(c);
     await artifacts.close();
     unlockDir();
   }
@@ -294,8 +368,9 @@ async function endClient(client: pg.Client): Promise<void> {
 
 interface RunContext {
   stall: { ms: number; server: string };
-  content: ContentCheck;
   schema: string;
+  /** Further sessions on their own connections (parallel per-table loads). */
+  more(n: number): Promise<Session[]>;
   mode: ImportMode;
   progress: ProgressReporter;
   target: string;
@@ -309,7 +384,7 @@ type RunOutcome = Omit<ImportResult, 'scriptFile' | 'logFile' | 'ms'>;
 async function runImport(
   session: Session,
   manifest: Manifest,
-  options: ImportOptions,
+  options: LoadOptions,
   ctx: RunContext,
 ): Promise<RunOutcome> {
   const { client } = session;
@@ -386,6 +461,7 @@ async function runImport(
     strategyReason: choice.reason,
     mode: ctx.mode,
     loaded: [],
+    deferredIndexes: [],
     skipped: plan.skipped,
     truncated: truncated.map((t) => (t.schema === ctx.schema ? t.name : `${t.schema}.${t.name}`)),
     sequences: [],
@@ -400,7 +476,11 @@ async function runImport(
     await session.run('BEGIN');
     try {
       await prepare(session, choice.strategy, fks, presentNow(droppable, live), truncated, 'local');
-      for (const table of order) outcome.loaded.push(await loadOne(session, table, ctx));
+      // Every table was truncated in this transaction: COPY FREEZE writes its rows already frozen.
+      for (const table of order) {
+        outcome.loaded.push(await loadOne(session, table, ctx, options, outcome, !table.partitioned));
+        options.onTableLoaded?.(table);
+      }
       outcome.checkedForeignKeys = await restoreForeignKeys(session, choice.strategy, fks, droppable);
       await forgetForeignKeys(client, runOn(session), ctx.schema);
       outcome.sequences = await resetSequences(session, order);
@@ -592,24 +672,49 @@ async function loadOne(
   session: Session,
   table: LoadTable,
   ctx: RunContext,
+  options: LoadOptions,
+  outcome: RunOutcome,
+  freeze: boolean,
 ): Promise<{ table: string; rows: number; bytes: number; ms: number }> {
   const switches = ctx.triggers?.get(table.target);
   for (const sql of switches?.before ?? []) await session.run(sql);
-  session.artifacts.statement(psqlCopyLine(table.schema, table.target, table.columns, table.file));
+  // Secondary indexes are built once over the loaded rows instead of maintained row by row; in the same
+  // transaction as the COPY, so a failure leaves them as they were. Only the table's owner may drop them.
+  const deferred =
+    options.deferIndexes !== false && table.owned !== false
+      ? await deferrableIndexes(session.client, table.schema, table.target)
+      : [];
+  for (const index of deferred) await session.run(dropIndex(index));
+  if (table.file) {
+    session.artifacts.statement(psqlCopyLine(table.schema, table.target, table.columns, table.file, freeze));
+  } else {
+    session.artifacts.comment(
+      `${copyFromStdin(table.schema, table.target, table.columns, freeze)}: rows streamed from MySQL table ${table.table}`,
+    );
+  }
   ctx.progress.start(table.target, { rows: table.rows, bytes: table.bytes });
-  const { rows, bytes, ms } = await copyTable(
+  const { rows, bytes, ms } = await options.copy(
     session.client,
     table,
     (moved) => {
       const estimate = table.bytes > 0 ? Math.floor((table.rows * moved) / table.bytes) : 0;
       ctx.progress.update(table.target, estimate, moved);
     },
-    { hash: true, stall: ctx.stall },
+    { freeze, stall: ctx.stall },
   );
+  const indexStarted = Date.now();
+  for (const index of deferred) await session.run(index.definition);
+  if (deferred.length) {
+    outcome.deferredIndexes.push({
+      table: table.target,
+      indexes: deferred.map((i) => i.name),
+      ms: Date.now() - indexStarted,
+    });
+  }
   ctx.progress.finish(table.target, rows, bytes);
   for (const sql of switches?.after ?? []) await session.run(sql);
   session.artifacts.info(
-    `loaded ${table.schema}.${table.target} from ${table.file}: ${rows} rows, ${bytes} bytes in ${ms} ms (${ms > 0 ? ((bytes / 1048576) * (1000 / ms)).toFixed(1) : '-'} MB/s)`,
+    `loaded ${table.schema}.${table.target}${table.file ? ` from ${table.file}` : ''}: ${rows} rows, ${bytes} bytes in ${ms} ms (${ms > 0 ? ((bytes / 1048576) * (1000 / ms)).toFixed(1) : '-'} MB/s)${freeze ? ', COPY FREEZE' : ''}${deferred.length ? `; ${deferred.length} index(es) rebuilt after the COPY in ${Date.now() - indexStarted} ms` : ''}`,
   );
   return { table: table.target, rows, bytes, ms };
 }
@@ -705,7 +810,7 @@ interface PerTableInput {
 async function runPerTable(
   session: Session,
   manifest: Manifest,
-  options: ImportOptions,
+  options: LoadOptions,
   ctx: RunContext,
   input: PerTableInput,
 ): Promise<RunOutcome> {
@@ -746,31 +851,56 @@ async function runPerTable(
     state.phase = 'loading';
     await writeState(options.dir, state);
   }
-  for (const table of order) {
-    if (state.done.includes(table.target)) {
-      outcome.resumed.push(table.target);
-      continue;
-    }
-    await session.run('BEGIN');
+  // Tables at once, each on its own connection and in its own transaction. `ordered` checks keys row by
+  // row, so a child must wait for its parents' COMMIT: one connection there.
+  const jobs = outcome.strategy === 'ordered' ? 1 : Math.max(1, Math.min(options.jobs ?? 1, order.length));
+  const sessions = [session, ...(await ctx.more(jobs - 1))];
+  if (outcome.strategy === 'replica') {
+    for (const extra of sessions.slice(1)) await extra.run('SET session_replication_role = replica');
+  }
+  const queue = order.filter((table) => {
+    if (!state.done.includes(table.target)) return true;
+    outcome.resumed.push(table.target);
+    return false;
+  });
+  let failure: unknown = null;
+  const loadTable = async (s: Session, table: LoadTable) => {
+    await s.run('BEGIN');
+    let loaded: RunOutcome['loaded'][number] | undefined;
     try {
-      if (await alreadyCommitted(session, table)) {
-        await session.run('ROLLBACK');
+      if (await alreadyCommitted(s, table)) {
+        await s.run('ROLLBACK');
         outcome.resumed.push(table.target);
       } else {
-        outcome.loaded.push(await loadOne(session, table, ctx));
-        await session.run('COMMIT');
+        loaded = await loadOne(s, table, ctx, options, outcome, false);
+        outcome.loaded.push(loaded);
+        await s.run('COMMIT');
+        options.onTableLoaded?.(table);
       }
     } catch (err) {
-      await session.run('ROLLBACK').catch(() => {});
-      ctx.say(
-        `rolled back ${table.target}; committed so far: ${state.done.join(', ') || '(none)'}; re-run to resume after them`,
-      );
+      await s.run('ROLLBACK').catch(() => {});
       throw err;
     }
     state.done.push(table.target);
     await writeState(options.dir, state);
-    const loaded = outcome.loaded.at(-1);
-    if (loaded?.table === table.target) ctx.say(`committed ${table.target}: ${loaded.rows} rows (per-table)`);
+    if (loaded) ctx.say(`committed ${table.target}: ${loaded.rows} rows (per-table)`);
+  };
+  // A failed table stops new ones from starting; tables already loading finish and commit (resumable).
+  await Promise.all(
+    sessions.map(async (s) => {
+      for (let table = queue.shift(); table && !failure; table = queue.shift()) {
+        try {
+          await loadTable(s, table);
+        } catch (err) {
+          failure ??= err;
+          ctx.say(`rolled back ${table.target}`);
+        }
+      }
+    }),
+  );
+  if (failure) {
+    ctx.say(`committed so far: ${state.done.join(', ') || '(none)'}; re-run to resume after them`);
+    throw failure;
   }
   // Re-add what is really missing now (a resumed run may find some keys already back).
   const toAdd = droppable.length

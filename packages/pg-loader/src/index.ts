@@ -1,11 +1,21 @@
+export { type CopyOutcome, copyError } from './copy.js';
 export type { FkStrategy, FkStrategyOption } from './foreign-keys.js';
-export { type ImportMode, type ImportOptions, type ImportResult, importDirectory } from './import.js';
-export type { ImportTimeouts } from './liveness.js';
+export {
+  type ImportMode,
+  type ImportOptions,
+  type ImportResult,
+  importDirectory,
+  type LoadOptions,
+  loadManifest,
+  type TableCopier,
+} from './import.js';
+export { type DeferredIndex, deferrableIndexes } from './indexes.js';
+export { cutConnection, type ImportTimeouts, stalledError, stallWatch } from './liveness.js';
 export { buildLoadPlan, type LoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
 export { type Occupied, refuseOccupiedTarget } from './occupied.js';
 export { parseCsvRecord, readCsvHeader, scanCsvFile, sha256OfFile } from './scan.js';
 export { resetTableSequences } from './sequences.js';
-export { pgLiteral } from './sql.js';
+export { copyFromStdin, pgLiteral } from './sql.js';
 export { type ImportState, STATE_FILE } from './state.js';
 export { TRIGGER_MODES, type TriggerAction, type TriggerMode } from './triggers.js';
 export { type ContentCheck, readManifest, validateExportDirectory } from './validate.js';

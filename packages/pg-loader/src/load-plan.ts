@@ -13,6 +13,10 @@ export interface LoadTable {
   rows: number;
   bytes: number;
   sha256: string;
+  /** The connected role owns the table (may drop and rebuild its indexes). */
+  owned?: boolean;
+  /** A partitioned table (no COPY FREEZE). */
+  partitioned?: boolean;
   /** Sequences owned by the loaded columns (serial, identity) or called by their defaults. */
   sequences: { column: string; sequence: string }[];
 }
@@ -148,6 +152,8 @@ function toLoadTable(
     rows: entry.rows,
     bytes: entry.bytes,
     sha256: entry.sha256,
+    owned: live.owned,
+    partitioned: live.partitioned,
     sequences,
   };
 }

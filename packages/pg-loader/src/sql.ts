@@ -16,8 +16,13 @@ export function columnList(columns: readonly string[]): string {
 }
 
 /** `COPY "s"."t" ("a", "b") FROM STDIN (FORMAT csv, HEADER true)`: the header was validated beforehand. */
-export function copyFromStdin(schema: string, table: string, columns: readonly string[]): string {
-  return `COPY ${quotePgQualified(schema, table)} (${columnList(columns)}) FROM STDIN (FORMAT csv, HEADER true)`;
+export function copyFromStdin(
+  schema: string,
+  table: string,
+  columns: readonly string[],
+  freeze = false,
+): string {
+  return `COPY ${quotePgQualified(schema, table)} (${columnList(columns)}) FROM STDIN (FORMAT csv, HEADER true${freeze ? ', FREEZE true' : ''})`;
 }
 
 /**
@@ -29,10 +34,11 @@ export function psqlCopyLine(
   table: string,
   columns: readonly string[],
   file: string,
+  freeze = false,
 ): string {
   if (/[\r\n]/.test(file))
     throw new Error(`file name with a line break cannot be written to a psql script: ${file}`);
-  return `\\copy ${quotePgQualified(schema, table)} (${columnList(columns)}) from ${pgLiteral(file)} with (format csv, header true)`;
+  return `\\copy ${quotePgQualified(schema, table)} (${columnList(columns)}) from ${pgLiteral(file)} with (format csv, header true${freeze ? ', freeze true' : ''})`;
 }
 
 /**

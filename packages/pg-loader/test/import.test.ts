@@ -123,8 +123,9 @@ describe('importDirectory as a superuser (auto → replica)', () => {
       'TRUNCATE TABLE ONLY "public"."parent", ONLY "public"."empty_one", ONLY "public"."child";',
     ]);
     expect(script.indexOf('TRUNCATE')).toBeLessThan(script.indexOf('\\copy'));
+    // Truncated in the same transaction: the rows are written frozen (COPY FREEZE).
     expect(script).toContain(
-      `\\copy "public"."child" ("id", "parentId", "rowId", "body") from 'child.csv' with (format csv, header true)`,
+      `\\copy "public"."child" ("id", "parentId", "rowId", "body") from 'child.csv' with (format csv, header true, freeze true)`,
     );
     expect(script).toMatch(/SET LOCAL session_replication_role = replica;[\s\S]*COMMIT;/);
     const log = readFileSync(result.logFile, 'utf8');

@@ -1,6 +1,6 @@
 // `pnpm bench` — conv against the raw limits of this machine. Never part of `pnpm test`.
 //   --size-mb N      size of the synthetic source database (default 1000)
-//   --only STEP      export | import | verify | flat (default: all)
+//   --only STEP      export | import | verify | flat | window (default: all but window)
 //   --jobs N         export connections (default 2)
 //   --flat-mb N      base size of the flat-memory check (default 50), exported at 1× and --scale ×
 //   --scale N        (default 10)
@@ -16,6 +16,7 @@ import { benchFlatMemory } from './flat.js';
 import { createTarget, generateSource, shapeFor, sourceBytes } from './generate.js';
 import { fmt, MB } from './measure.js';
 import { mysqlDatabaseExists } from './mysql-admin.js';
+import { benchWindow } from './window.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +34,7 @@ const { values } = parseArgs({
 if (values.help) {
   // The usage text is the comment block at the top of this file.
   process.stdout.write(
-    'pnpm bench [--size-mb N] [--only export|import|verify|flat] [--jobs N] [--flat-mb N] [--scale N] [--regenerate] [--skip-flat]\n',
+    'pnpm bench [--size-mb N] [--only export|import|verify|flat|window] [--jobs N] [--flat-mb N] [--scale N] [--regenerate] [--skip-flat]\n',
   );
   process.exit(0);
 }
@@ -106,7 +107,8 @@ async function main(): Promise<void> {
 
   if (
     want('export') ||
-    (!existsSync(join(ctx.exportDir, 'migration_manifest.json')) && (want('import') || want('verify')))
+    (!existsSync(join(ctx.exportDir, 'migration_manifest.json')) &&
+      (want('import') || want('verify') || only === 'window'))
   ) {
     rmSync(ctx.exportDir, { recursive: true, force: true });
     results.push(await benchExport(ctx, Number(values.jobs)));
@@ -121,6 +123,8 @@ async function main(): Promise<void> {
     if (step) results.push(await step(ctx));
     else if (only === 'verify') ctx.log('no verify step yet (tools/bench/src/verify.ts)');
   }
+  // The maintenance window (migrate, import, run against the write limit): only when asked, it is long.
+  if (only === 'window') results.push(...(await benchWindow(ctx)));
   if (!values['skip-flat'] && (!only || only === 'flat' || only === 'export')) {
     results.push(
       ...(await benchFlatMemory(ctx, {

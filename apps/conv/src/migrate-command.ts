@@ -1,0 +1,163 @@
+// `migrate`: MySQL straight into PostgreSQL (no files, or the export directory too with --keep-csv), with
+// everything `import` guarantees. The logic lives in @conv/migrate; this is its command line.
+import type { ConvError } from '@conv/core';
+import { ExitCode, type MigrationPlan } from '@conv/core';
+import type { Argv, CommandModule } from 'yargs';
+import { type MigrateResult, migrate } from './deps.js';
+import { toConvError } from './errors.js';
+import type { RunLog } from './runbook.js';
+import { formatImport, formatSkipped, planStep, type StepContext, skippedTables } from './steps.js';
+
+interface MigrateArgs {
+  keepCsv?: boolean;
+  includeHistory?: boolean;
+  tables?: string[];
+}
+
+/** The yargs command (registered in cli.ts with one line). */
+export function migrateCommand(handler: (args: unknown) => void, base: (y: Argv) => Argv): CommandModule {
+  return {
+    command: 'migrate',
+    describe: 'stream every planned table from MySQL into PostgreSQL (COPY), one snapshot, no files needed',
+    builder: (y: Argv) =>
+      base(y)
+        .option('keep-csv', { type: 'boolean', describe: 'also write the export directory + manifest' })
+        .option('include-history', { type: 'boolean', describe: 'also load migration-history tables' })
+        .option('tables', { type: 'string', array: true, describe: 'load only these tables' })
+        .example('$0 migrate', 'the whole load, atomic, from the settings in .env')
+        .example(
+          '$0 migrate --keep-csv --load-mode per-table --jobs 2',
+          'resumable, two tables at once, CSV kept',
+        )
+        .epilogue(
+          '--jobs sizes the MySQL snapshot connections and, with --load-mode per-table, the PostgreSQL ones (one ' +
+            'transaction cannot span connections: single-transaction loads on one). Exit 6 when a row was rejected.',
+        ),
+    handler,
+  };
+}
+
+export async function migrateStep(
+  ctx: StepContext,
+  args: MigrateArgs,
+  planned?: MigrationPlan,
+): Promise<{ plan: MigrationPlan; result: MigrateResult }> {
+  const plan = planned ?? (await planStep(ctx)).plan;
+  const totalBytes = plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
+  const progress = ctx.out.progress('migrate', { bytes: totalBytes, tables: plan.tables.length });
+  try {
+    const result = await migrate({
+      mysqlUrl: ctx.config.mysqlUrl,
+      pgUrl: ctx.config.pgUrl,
+      plan,
+      outDir: ctx.config.exportBaseDir,
+      app: ctx.config.app,
+      schema: ctx.config.pgSchema,
+      fkStrategy: ctx.config.fkStrategy,
+      mode: ctx.config.loadMode,
+      jobs: ctx.config.jobs,
+      replace: ctx.config.replace,
+      triggers: ctx.config.triggers,
+      progress,
+      ...(args.keepCsv ? { keepCsv: true } : {}),
+      ...(args.includeHistory !== undefined ? { includeHistory: args.includeHistory } : {}),
+      ...(args.tables ? { tables: args.tables } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    return { plan, result };
+  } finally {
+    progress.close();
+  }
+}
+
+export function formatMigrate(result: MigrateResult): string {
+  const s = result.snapshot;
+  const lines = [
+    formatImport(result).replace(/^Imported/, 'Migrated'),
+    `  snapshot:  ${s.consistent ? 'consistent' : 'NOT consistent'} over ${s.connections} connection(s)${s.binlogFile ? `, binlog ${s.binlogFile}:${s.binlogPosition}` : ''}${s.gtid ? `, gtid ${s.gtid}` : ''}`,
+    `  directory: ${result.dir}${result.manifest ? ' (CSV files + manifest kept)' : ''}`,
+  ];
+  for (const d of result.deferredIndexes)
+    lines.push(`  indexes rebuilt after the load: ${d.table} (${d.indexes.join(', ')}) in ${d.ms} ms`);
+  for (const n of result.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
+/** The command: a run of its own in the audit log (like import), rolled back in one transaction. */
+export async function runMigrate(
+  ctx: StepContext,
+  args: MigrateArgs,
+  single: (
+    ctx: StepContext,
+    step: string,
+    body: (log: RunLog) => Promise<{ code: number; message: string }>,
+  ) => Promise<number>,
+): Promise<number> {
+  return single(ctx, 'migrate', async (log) => {
+    const began = Date.now();
+    let result: MigrateResult;
+    let plan: MigrationPlan;
+    try {
+      ({ plan, result } = await migrateStep(ctx, args));
+    } catch (err) {
+      const convErr = toConvError(err, ctx.config);
+      if (convErr.exitCode === ExitCode.loadFailed && ctx.config.loadMode === 'single-transaction') {
+        await log.event({ status: 'rolled_back', step: 'migrate', message: convErr.message });
+        throw Object.assign(convErr, { logged: true });
+      }
+      throw convErr;
+    }
+    const rows = result.loaded.reduce((s, t) => s + t.rows, 0);
+    const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
+    await log.event({
+      status: 'in_progress',
+      step: 'migrate',
+      tables: result.loaded.length,
+      rows,
+      bytes,
+      durationMs: Date.now() - began,
+      message: `migrate into PostgreSQL: FK strategy ${result.strategy}; run directory ${result.dir}`,
+    });
+    ctx.out.report(formatMigrate(result));
+    ctx.out.report(formatSkipped(skippedTables(plan, ctx.profile)));
+    ctx.out.result({ ok: true, exitCode: 0, ...result });
+    return { code: ExitCode.ok, message: `migrated ${result.loaded.length} tables, ${rows} rows` };
+  });
+}
+
+/**
+ * `run --via migrate`: the export and import steps in one stream, the export directory kept (the tee), so
+ * everything `run` promises stays: check before any write, the export directory + manifest, the import
+ * script and log, the audit events, then verify (which reads both databases itself).
+ */
+export async function migrateInRun(
+  ctx: StepContext,
+  log: RunLog,
+  plan: MigrationPlan,
+): Promise<
+  | { dir: string; tables: number; rows: number; bytes: number; strategy: string }
+  | { error: ConvError; status: 'rolled_back' | 'failed' }
+> {
+  const began = Date.now();
+  let result: MigrateResult;
+  try {
+    ({ result } = await migrateStep(ctx, { keepCsv: true }, plan));
+  } catch (err) {
+    const error = toConvError(err, ctx.config);
+    // In one transaction a failed load leaves the target as it was; per table, earlier tables stay.
+    return { error, status: ctx.config.loadMode === 'single-transaction' ? 'rolled_back' : 'failed' };
+  }
+  const rows = result.loaded.reduce((s, t) => s + t.rows, 0);
+  const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
+  await log.event({
+    status: 'in_progress',
+    step: 'migrate',
+    tables: result.loaded.length,
+    rows,
+    bytes,
+    durationMs: Date.now() - began,
+    message: `migrate: FK strategy ${result.strategy}, ${result.sequences.length} sequences reset; export ${result.dir}`,
+  });
+  ctx.out.report(formatMigrate(result));
+  return { dir: result.dir, tables: result.loaded.length, rows, bytes, strategy: result.strategy };
+}

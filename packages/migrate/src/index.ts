@@ -1,0 +1,1 @@
+export { type MigrateOptions, type MigrateResult, migrate } from './migrate.js';
