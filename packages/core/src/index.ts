@@ -9,6 +9,7 @@ export * from './model/plan.js';
 export * from './model/source-catalog.js';
 export * from './model/target-catalog.js';
 export * from './mysql-compare.js';
+export * from './pool.js';
 export * from './progress.js';
 export * from './quote.js';
 export * from './redact.js';

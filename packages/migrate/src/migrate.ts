@@ -10,6 +10,7 @@ import {
   type Manifest,
   type MigrationPlan,
   type PlannedTable,
+  Pool,
   type ProgressReporter,
   silentProgress,
 } from '@conv/core';
@@ -48,7 +49,6 @@ import {
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ConnectionPool } from './pool.js';
 
 export interface MigrateOptions {
   /** Source server URL; its database (if any) wins over `plan.source.database`. */
@@ -154,7 +154,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       conns,
     );
     for (const note of source.snapshot.notes) progress.log(`migrate: ${note}`);
-    const pool = new ConnectionPool(conns);
+    const pool = new Pool(conns);
 
     // Exact counts in the snapshot (each table on one connection; every connection sees the same data).
     const counts = new Map<string, number>();

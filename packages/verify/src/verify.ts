@@ -4,6 +4,7 @@ import {
   ExitCode,
   type MigrationPlan,
   type PlannedTable,
+  Pool,
   type ProgressReporter,
   redactUrl,
   silentProgress,
@@ -22,6 +23,7 @@ import {
   type HashIn,
   rangeChunks,
   type Sides,
+  type Summary,
   summarizeMysql,
   summarizePg,
 } from './table-verify.js';
@@ -47,6 +49,12 @@ export interface VerifyOptions {
   progress?: ProgressReporter;
   /** For sample mode: chooses chunks (default Math.random). */
   random?: () => number;
+  /**
+   * Resolves once a table's target side may be read (e.g. committed by a load that is still running).
+   * The MySQL side of each table is summarised before it is awaited, so verification overlaps the load;
+   * tables are then taken in the plan's load order. A rejection stops verify with that error.
+   */
+  ready?: (table: PlannedTable) => Promise<void>;
 }
 
 interface Worker extends Sides {
@@ -133,70 +141,100 @@ function sampleOf(chunks: Chunk[], percent: number, random: () => number): Chunk
   return shuffled.slice(0, want).sort((a, b) => a.index - b.index);
 }
 
-async function countBoth(w: Worker, sql: TableSql): Promise<[number, number]> {
-  const [[source], [target]] = [
-    ...(await Promise.all([
-      mysqlAll(w.mysql, `SELECT COUNT(*) FROM ${sql.mysql.from}`),
-      pgAll(w.pg, `SELECT count(*) FROM ${sql.pg.from}`),
-    ])),
-  ] as [[unknown[]], [unknown[]]];
-  return [Number(source![0]), Number(target![0])];
+type Settings = Required<
+  Pick<VerifyOptions, 'mode' | 'samplePercent' | 'chunkRows' | 'maxMismatches' | 'hashIn' | 'random'>
+> & { parents: Set<string> };
+
+/** What the MySQL side says about a table, computed before its target side may be read. */
+interface SourceSide {
+  sql: TableSql;
+  rows: number;
+  all: Chunk[];
+  checked: Chunk[];
+  summaries: Map<number, Summary> | null;
 }
 
-async function verifyTable(
+async function countOf(w: Worker, which: 'mysql' | 'pg', sql: TableSql): Promise<number> {
+  const [[count]] = (
+    which === 'mysql'
+      ? await mysqlAll(w.mysql, `SELECT COUNT(*) FROM ${sql.mysql.from}`)
+      : await pgAll(w.pg, `SELECT count(*) FROM ${sql.pg.from}`)
+  ) as [[unknown]];
+  return Number(count);
+}
+
+async function chunksOf(w: Worker, sql: TableSql, rows: number, settings: Settings) {
+  const all =
+    sql.chunking === 'range'
+      ? await rangeChunks(w, sql, settings.chunkRows)
+      : bucketChunks(rows, settings.chunkRows);
+  const checked = settings.mode === 'sample' ? sampleOf(all, settings.samplePercent, settings.random) : all;
+  return { all, checked };
+}
+
+/** Phase 1, MySQL only: row count, chunks and their checksums. */
+async function verifySource(
   w: Worker,
   table: PlannedTable,
   database: string,
-  options: Required<
-    Pick<VerifyOptions, 'mode' | 'samplePercent' | 'chunkRows' | 'maxMismatches' | 'hashIn' | 'random'>
-  > & { parents: Set<string> },
+  settings: Settings,
+): Promise<SourceSide> {
+  const sql = buildTableSql(table, database, settings.parents.has(`${table.targetSchema}.${table.target}`));
+  const rows = await countOf(w, 'mysql', sql);
+  if (settings.mode === 'counts') return { sql, rows, all: [], checked: [], summaries: null };
+  const { all, checked } = await chunksOf(w, sql, rows, settings);
+  return { sql, rows, all, checked, summaries: await summarizeMysql(w, sql, checked, settings.hashIn) };
+}
+
+/** Phase 2: the PostgreSQL side against phase 1; differing chunks compared row by row on both sides. */
+async function verifyTarget(
+  w: Worker,
+  table: PlannedTable,
+  source: SourceSide,
+  settings: Settings,
 ): Promise<TableVerifyResult> {
-  const started = Date.now();
-  const sql = buildTableSql(table, database, options.parents.has(`${table.targetSchema}.${table.target}`));
-  const [sourceRows, targetRows] = await countBoth(w, sql);
+  const { sql } = source;
+  const targetRows = await countOf(w, 'pg', sql);
   const result: TableVerifyResult = {
     table: table.source,
     target: table.target,
-    sourceRows,
+    sourceRows: source.rows,
     targetRows,
-    countMatch: sourceRows === targetRows,
+    countMatch: source.rows === targetRows,
     checksumMatch: null,
     mismatches: [],
     mismatchesTruncated: false,
     chunks: { chunking: 'none', total: 0, checked: 0, mismatched: 0 },
     ms: 0,
   };
-  if (options.mode !== 'counts') {
-    const all =
-      sql.chunking === 'range'
-        ? await rangeChunks(w, sql, options.chunkRows)
-        : bucketChunks(Math.max(sourceRows, targetRows), options.chunkRows);
-    const checked = options.mode === 'sample' ? sampleOf(all, options.samplePercent, options.random) : all;
-    const [source, target] = await Promise.all([
-      summarizeMysql(w, sql, checked, options.hashIn),
-      summarizePg(w, sql, checked, options.hashIn),
-    ]);
-    const bad = checked.filter((c) => {
-      const a = source.get(c.index);
-      const b = target.get(c.index);
-      return (a?.rows ?? 0) !== (b?.rows ?? 0) || (a?.sum ?? 0n) !== (b?.sum ?? 0n);
-    });
-    result.chunks = {
-      chunking: sql.chunking,
-      total: all.length,
-      checked: checked.length,
-      mismatched: bad.length,
-    };
-    result.checksumMatch = bad.length === 0;
-    if (bad.length) {
-      // Row by row in the first differing chunks: enough to name rows and columns, bounded in memory.
-      const limit = options.maxMismatches;
-      const rows = await diffChunks(w, sql, bad.slice(0, 10), limit + 1);
-      result.mismatchesTruncated = rows.length > limit || bad.length > 10;
-      result.mismatches = rows.slice(0, limit);
-    }
+  if (settings.mode === 'counts') return result;
+  let { all, checked, summaries } = source;
+  // Hash buckets are sized by the larger side, so that a target with many extra rows is still
+  // narrowed down to small buckets (rare: the MySQL side is summarised again).
+  if (sql.chunking !== 'range' && bucketChunks(targetRows, settings.chunkRows).length > all.length) {
+    ({ all, checked } = await chunksOf(w, sql, targetRows, settings));
+    summaries = await summarizeMysql(w, sql, checked, settings.hashIn);
   }
-  result.ms = Date.now() - started;
+  const target = await summarizePg(w, sql, checked, settings.hashIn);
+  const bad = checked.filter((c) => {
+    const a = summaries!.get(c.index);
+    const b = target.get(c.index);
+    return (a?.rows ?? 0) !== (b?.rows ?? 0) || (a?.sum ?? 0n) !== (b?.sum ?? 0n);
+  });
+  result.chunks = {
+    chunking: sql.chunking,
+    total: all.length,
+    checked: checked.length,
+    mismatched: bad.length,
+  };
+  result.checksumMatch = bad.length === 0;
+  if (bad.length) {
+    // Row by row in the first differing chunks: enough to name rows and columns, bounded in memory.
+    const limit = settings.maxMismatches;
+    const rows = await diffChunks(w, sql, bad.slice(0, 10), limit + 1);
+    result.mismatchesTruncated = rows.length > limit || bad.length > 10;
+    result.mismatches = rows.slice(0, limit);
+  }
   return result;
 }
 
@@ -232,30 +270,66 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
     hashIn: options.hashIn ?? 'sql',
     random: options.random ?? Math.random,
   };
-  // Biggest tables first, so that the last one to finish is not a big one started late.
-  const queue = [...tables].sort((a, b) => b.approxBytes - a.approxBytes);
+  const ready = options.ready;
+  // Biggest tables first, so that the last one to finish is not a big one started late; when tables
+  // become readable one by one (a load still running), in the order they are loaded.
+  const loadIndex = new Map(options.plan.loadOrder.map((name, i) => [name, i]));
+  const queue = ready
+    ? [...tables].sort((a, b) => (loadIndex.get(a.source) ?? 0) - (loadIndex.get(b.source) ?? 0))
+    : [...tables].sort((a, b) => b.approxBytes - a.approxBytes);
   const results = new Map<string, TableVerifyResult>();
   const jobs = Math.max(1, Math.min(options.jobs ?? 2, queue.length || 1));
   const workers: Worker[] = [];
   let constraints: ConstraintProblem[] = [];
+  const stopped = new AbortController();
   try {
     for (let i = 0; i < jobs; i++) workers.push(await openWorker(options.mysqlUrl, options.pgUrl));
     const parents = await inheritanceParents(workers[0]!.pg);
+    const pool = new Pool(workers);
+    const run = async <T>(table: PlannedTable, body: (w: Worker) => Promise<T>): Promise<T> =>
+      pool.use(async (w) => {
+        // After a failure no table starts a new phase (the first error is the one reported).
+        if (stopped.signal.aborted) throw stopped.signal.reason;
+        try {
+          return await body(w);
+        } catch (err) {
+          throw queryError(err, table);
+        }
+      });
+    // Every table is a task: its MySQL side, then (once readable) its PostgreSQL side. A worker is held
+    // only while a phase runs, so a table waiting for its load never blocks the others.
     await Promise.all(
-      workers.map(async (w) => {
-        for (let table = queue.shift(); table; table = queue.shift()) {
-          progress.start(table.source, { rows: table.approxRows });
-          try {
-            const r = await verifyTable(w, table, database, { ...settings, parents });
-            results.set(table.source, r);
-            progress.finish(table.source, r.sourceRows, 0);
-          } catch (err) {
-            queue.length = 0;
-            throw queryError(err, table);
-          }
+      queue.map(async (table) => {
+        try {
+          let ms = 0;
+          const timed = async <T>(body: () => Promise<T>): Promise<T> => {
+            const began = Date.now();
+            try {
+              return await body();
+            } finally {
+              ms += Date.now() - began;
+            }
+          };
+          const source = await run(table, (w) => {
+            progress.start(table.source, { rows: table.approxRows });
+            return timed(() => verifySource(w, table, database, { ...settings, parents }));
+          });
+          if (ready) await ready(table);
+          const r = await run(table, (w) =>
+            timed(() => verifyTarget(w, table, source, { ...settings, parents })),
+          );
+          // Time spent verifying (waiting for the table to be loaded is not verify's time).
+          r.ms = ms;
+          results.set(table.source, r);
+          progress.finish(table.source, r.sourceRows, 0);
+        } catch (err) {
+          if (!stopped.signal.aborted) stopped.abort(err);
+          throw err;
         }
       }),
-    );
+    ).catch(() => {
+      throw stopped.signal.reason;
+    });
     constraints = await checkConstraints(
       workers[0]!.pg,
       tables.map((t) => ({ schema: t.targetSchema, name: t.target })),

@@ -245,3 +245,54 @@ describe('modes', () => {
     await expect(verify({ tables: ['nope'] })).rejects.toThrow(/not a loaded table of the plan: nope/);
   });
 });
+
+describe('overlapped with a load (ready)', () => {
+  it('summarises the MySQL side first, reads each target table only once it is ready', async () => {
+    // The target of `item` is emptied and filled again only when verify says it waits for it: had
+    // verify read PostgreSQL before `ready` resolved, it would have counted 0 rows.
+    await pg.query('CREATE TABLE item_saved AS SELECT * FROM item');
+    await pg.query('DELETE FROM item');
+    const waitedFor: string[] = [];
+    try {
+      const report = await verify({
+        ready: async (table) => {
+          waitedFor.push(table.source);
+          if (table.source === 'item') await pg.query('INSERT INTO item SELECT * FROM item_saved');
+        },
+      });
+      expect(waitedFor.sort()).toEqual(['counter', 'item', 'link']);
+      expect(report.ok).toBe(true);
+      expect(report.tables.find((t) => t.table === 'item')).toMatchObject({
+        countMatch: true,
+        checksumMatch: true,
+      });
+    } finally {
+      await pg.query('DELETE FROM item');
+      await pg.query('INSERT INTO item SELECT * FROM item_saved');
+      await pg.query('DROP TABLE item_saved');
+    }
+  });
+
+  it('a load that fails (ready rejects) stops verify with that error', async () => {
+    const failed = new ConvError('the load was rolled back', 'import.failed', ExitCode.loadFailed);
+    await expect(
+      verify({ ready: (t) => (t.source === 'link' ? Promise.reject(failed) : Promise.resolve()) }),
+    ).rejects.toBe(failed);
+  });
+
+  it('a target with many more rows than the source is still narrowed to small hash buckets', async () => {
+    // Buckets are sized from the MySQL count before the target is read; 500 extra target rows make the
+    // target the larger side, and the rows that differ must still be named (not one giant bucket).
+    await pg.query("INSERT INTO link SELECT 1000 + g, 'extra', 'x' FROM generate_series(1, 500) g");
+    try {
+      const report = await verify({ maxMismatches: 5 });
+      const t = report.tables.find((x) => x.table === 'link')!;
+      expect(t).toMatchObject({ sourceRows: 300, targetRows: 800, countMatch: false, checksumMatch: false });
+      expect(t.chunks.total).toBe(8);
+      expect(t.mismatches).toHaveLength(5);
+      expect(t.mismatches.every((m) => m.kind === 'extra-in-target')).toBe(true);
+    } finally {
+      await pg.query('DELETE FROM link WHERE a > 1000');
+    }
+  });
+});

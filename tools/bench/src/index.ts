@@ -19,6 +19,8 @@ import { mysqlDatabaseExists } from './mysql-admin.js';
 import { benchWindow } from './window.js';
 
 const { values } = parseArgs({
+  // `pnpm bench -- --size-mb 200` passes the `--` on (pnpm 10): it is not an argument.
+  args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
   options: {
     'size-mb': { type: 'string', default: '1000' },
     only: { type: 'string' },
