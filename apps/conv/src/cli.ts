@@ -124,7 +124,10 @@ function exportOptions(y: Argv): Argv {
       type: 'string',
       describe: 'base directory of exports (CSV_EXPORT_BASE_DIR, default ./csv_exports)',
     })
-    .option('jobs', { type: 'number', describe: 'parallel MySQL connections for the export (default 2)' });
+    .option('jobs', {
+      type: 'number',
+      describe: 'parallel connections: MySQL for the export, PostgreSQL for per-table loads (default 2)',
+    });
 }
 
 function importOptions(y: Argv): Argv {
@@ -220,6 +223,10 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
             describe: 'also load migration-history tables (normally left to the application)',
           })
           .option('tables', { type: 'string', array: true, describe: 'load only these target tables' })
+          .option('jobs', {
+            type: 'number',
+            describe: 'with --load-mode per-table: tables loaded at once, one connection each (default 2)',
+          })
           .example('$0 import csv_exports/alkemio/20250101_120000', 'load that export')
           .epilogue(
             'Exit 6 when a row was rejected (the load was rolled back), 7 when the directory does not match its manifest.',

@@ -12,6 +12,8 @@ interface MigrateArgs {
   keepCsv?: boolean;
   includeHistory?: boolean;
   tables?: string[];
+  /** A table is loaded (committed, in per-table mode). */
+  onTableLoaded?: (target: string) => void;
 }
 
 /** The yargs command (registered in cli.ts with one line). */
@@ -63,6 +65,7 @@ export async function migrateStep(
       ...(args.includeHistory !== undefined ? { includeHistory: args.includeHistory } : {}),
       ...(args.tables ? { tables: args.tables } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(args.onTableLoaded ? { onTableLoaded: args.onTableLoaded } : {}),
     });
     return { plan, result };
   } finally {
@@ -134,6 +137,7 @@ export async function migrateInRun(
   ctx: StepContext,
   log: RunLog,
   plan: MigrationPlan,
+  onTableLoaded?: (target: string) => void,
 ): Promise<
   | { dir: string; tables: number; rows: number; bytes: number; strategy: string }
   | { error: ConvError; status: 'rolled_back' | 'failed' }
@@ -141,7 +145,11 @@ export async function migrateInRun(
   const began = Date.now();
   let result: MigrateResult;
   try {
-    ({ result } = await migrateStep(ctx, { keepCsv: true }, plan));
+    ({ result } = await migrateStep(
+      ctx,
+      { keepCsv: true, ...(onTableLoaded ? { onTableLoaded } : {}) },
+      plan,
+    ));
   } catch (err) {
     const error = toConvError(err, ctx.config);
     // In one transaction a failed load leaves the target as it was; per table, earlier tables stay.

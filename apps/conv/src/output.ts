@@ -107,6 +107,11 @@ export class Output {
     return this.recorded(label, this.display(label, totals));
   }
 
+  /** A step running under another one's display (verify overlapping the load): recorded, not shown. */
+  recordedOnly(label: string): ProgressReporter {
+    return this.recorded(label, silentProgress);
+  }
+
   /** Notes when each table of a step starts and finishes (the report's timeline), then passes it on. */
   private recorded(step: string, inner: ProgressReporter): ProgressReporter {
     const starts = new Map<string, number>();

@@ -62,6 +62,7 @@ export interface ReportFiles {
 const STEP_COLORS: Record<string, string> = {
   export: '#4e79a7',
   import: '#f28e2b',
+  migrate: '#b07aa1',
   verify: '#59a14f',
 };
 

@@ -32,6 +32,7 @@ import {
   skippedTables,
   verifyStep,
 } from './steps.js';
+import { TableGate } from './table-gate.js';
 
 export interface RunResult {
   ok: boolean;
@@ -304,12 +305,33 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
     await refuseOccupiedTarget(config.pgUrl, planned.plan, config.replace);
 
     let loaded: { dir: string; tables: number; rows: number; bytes: number };
+    // Verification overlaps the load: each table's MySQL side is summarised while tables load, its
+    // PostgreSQL side once committed (per table, or all at the COMMIT of the single transaction). It
+    // still reads both databases itself: the proof stays independent of the load's data path.
+    const gate = new TableGate();
+    const perTable = config.loadMode === 'per-table';
+    let verifying: Promise<VerifyReport> | undefined;
+    const startVerify = () => {
+      verifying = verifyStep(ctx, planned.plan, gate);
+      verifying.catch(() => {}); // awaited below; a load failure rejects it on purpose
+    };
+    const loadFailed = async (error: unknown) => {
+      gate.fail(error);
+      await verifying?.catch(() => {}); // its connections are closed before the run stops
+    };
     if (config.runVia === 'migrate') {
       step = 'migrate';
       log.step = step;
       stopIfInterrupted(ctx, step);
-      const [moved, migrateMs] = await timed(() => migrateInRun(ctx, log, planned.plan));
-      if ('error' in moved) return await stop(moved.status, moved.error);
+      startVerify();
+      const [moved, migrateMs] = await timed(() =>
+        migrateInRun(ctx, log, planned.plan, perTable ? (t) => gate.open(t) : undefined),
+      );
+      if ('error' in moved) {
+        await loadFailed(moved.error);
+        return await stop(moved.status, moved.error);
+      }
+      gate.openAll();
       result.exportDir = moved.dir;
       result.imported = {
         tables: moved.tables,
@@ -348,9 +370,14 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
       stopIfInterrupted(ctx, step);
       let imported: Awaited<ReturnType<typeof importStep>>;
       let importMs: number;
+      startVerify();
       try {
-        [imported, importMs] = await timed(() => importStep(ctx, dir));
+        [imported, importMs] = await timed(() =>
+          importStep(ctx, dir, perTable ? { onTableLoaded: (t) => gate.open(t) } : {}),
+        );
+        gate.openAll();
       } catch (err) {
+        await loadFailed(err);
         const convErr = toConvError(err, config);
         // In one transaction a failed load leaves the target as it was; per table, earlier tables stay.
         const status = config.loadMode === 'single-transaction' ? 'rolled_back' : 'failed';
@@ -386,7 +413,8 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
 
     log.step = step;
     stopIfInterrupted(ctx, step);
-    const [verified, verifyMs] = await timed(() => verifyStep(ctx, planned.plan));
+    // What is left of verify once the load is done (its MySQL side mostly ran during the load).
+    const [verified, verifyMs] = await timed(() => verifying ?? verifyStep(ctx, planned.plan));
     result.verify = verified;
     rec.steps.push({
       step: 'verify',

@@ -24,6 +24,7 @@ import {
   verifyMigration,
 } from './deps.js';
 import type { Output } from './output.js';
+import type { TableGate } from './table-gate.js';
 
 export interface StepContext {
   config: Config;
@@ -125,7 +126,7 @@ export async function exportStep(
 export async function importStep(
   ctx: StepContext,
   dir: string,
-  options: { includeHistory?: boolean; tables?: string[] } = {},
+  options: { includeHistory?: boolean; tables?: string[]; onTableLoaded?: (target: string) => void } = {},
 ): Promise<{ manifest: Manifest; result: ImportResult }> {
   // Validated (and hashed) once, with its own progress; the import then trusts this manifest.
   const checking = ctx.out.progress('validate');
@@ -150,12 +151,16 @@ export async function importStep(
       schema: ctx.config.pgSchema,
       fkStrategy: ctx.config.fkStrategy,
       mode: ctx.config.loadMode,
+      jobs: ctx.config.jobs,
       replace: ctx.config.replace,
       triggers: ctx.config.triggers,
       progress,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(options.includeHistory !== undefined ? { includeHistory: options.includeHistory } : {}),
       ...(options.tables ? { tables: options.tables } : {}),
+      ...(options.onTableLoaded
+        ? { onTableLoaded: (t: { target: string }) => options.onTableLoaded?.(t.target) }
+        : {}),
     });
     return { manifest, result };
   } finally {
@@ -163,12 +168,19 @@ export async function importStep(
   }
 }
 
-export async function verifyStep(ctx: StepContext, plan: MigrationPlan): Promise<VerifyReport> {
+/**
+ * Verifies the plan's tables. With `gate`, verification overlaps a load that is still running: each
+ * table's MySQL side is summarised at once, its PostgreSQL side once the gate opens for it (the load's
+ * progress owns the display meanwhile, so this one is only recorded for the report's timeline).
+ */
+export async function verifyStep(
+  ctx: StepContext,
+  plan: MigrationPlan,
+  gate?: TableGate,
+): Promise<VerifyReport> {
   const load = plan.tables.filter((t) => t.action === 'load');
-  const progress = ctx.out.progress('verify', {
-    tables: load.length,
-    rows: load.reduce((s, t) => s + t.approxRows, 0),
-  });
+  const totals = { tables: load.length, rows: load.reduce((s, t) => s + t.approxRows, 0) };
+  const progress = gate ? ctx.out.recordedOnly('verify') : ctx.out.progress('verify', totals);
   try {
     return await verifyMigration({
       mysqlUrl: ctx.config.mysqlUrl,
@@ -176,6 +188,7 @@ export async function verifyStep(ctx: StepContext, plan: MigrationPlan): Promise
       plan,
       mode: ctx.config.verifyMode,
       progress,
+      ...(gate ? { ready: (t: { target: string }) => gate.wait(t.target) } : {}),
     });
   } finally {
     progress.close();

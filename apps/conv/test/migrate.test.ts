@@ -1,6 +1,6 @@
 // `conv migrate` on the generated database (the demo's fallback source): loads straight from MySQL, the
 // full verification agrees, --keep-csv leaves an export directory that import accepts, audit events logged.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAuditLog } from '@conv/audit-log';
 import { ExitCode } from '@conv/core';
@@ -56,6 +56,53 @@ describe('conv migrate on the generated database', () => {
       'in_progress:verify',
       'completed',
     ]);
+  });
+
+  it('run --via migrate --load-mode per-table: verify overlaps the load and agrees', async () => {
+    const runCwd = tempDir();
+    const res = await cli(
+      ['run', ...urls(), '--via', 'migrate', '--load-mode', 'per-table', '--replace', '--json'],
+      { cwd: runCwd },
+    );
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    const result = JSON.parse(res.stdout) as {
+      verify: { ok: boolean; tables: { table: string; checksumMatch: boolean }[] };
+      report: { markdown: string };
+    };
+    expect(result.verify.ok).toBe(true);
+    expect(result.verify.tables.map((t) => [t.table, t.checksumMatch]).sort()).toEqual([
+      ['account', true],
+      ['post', true],
+    ]);
+    // The report's per-table timeline: verify began (its MySQL side) before the load's last table ended.
+    const md = readFileSync(result.report.markdown, 'utf8');
+    const rows = [...md.matchAll(/^\| (\w+) \| (migrate|verify) \| (\d+) \| (\d+) \|/gm)].map((m) => ({
+      table: m[1]!,
+      step: m[2]!,
+      start: Number(m[3]),
+      end: Number(m[4]),
+    }));
+    const verifyStart = Math.min(...rows.filter((r) => r.step === 'verify').map((r) => r.start));
+    const loadEnd = Math.max(...rows.filter((r) => r.step === 'migrate').map((r) => r.end));
+    expect(rows.filter((r) => r.step === 'verify')).toHaveLength(2);
+    expect(verifyStart).toBeLessThan(loadEnd);
+  });
+
+  it('run --via migrate: a row PostgreSQL refuses rolls back, and the overlapping verify stops with it', async () => {
+    const runCwd = tempDir();
+    const [{ id }] = (await source.query('SELECT max(id) AS id FROM post')) as [{ id: number }];
+    await target.query(`ALTER TABLE post ADD CONSTRAINT refuse_last CHECK (id <> ${Number(id)}) NOT VALID`);
+    try {
+      const res = await cli(['run', ...urls(), '--via', 'migrate', '--replace', '--json'], { cwd: runCwd });
+      expect(res.code, res.stderr).toBe(ExitCode.loadFailed);
+      expect(res.stderr).toContain('refuse_last');
+      const log = await readAuditLog(join(runCwd, 'migration_log.json'));
+      const statuses = log.migration_runs.map((e) => `${e.status}${e.step ? `:${e.step}` : ''}`);
+      expect(statuses.at(-1)).toBe('rolled_back');
+      expect(statuses).not.toContain('in_progress:verify');
+    } finally {
+      await target.query('ALTER TABLE post DROP CONSTRAINT refuse_last');
+    }
   });
 
   it('migrate --help lists its options', async () => {

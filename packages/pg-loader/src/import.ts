@@ -83,6 +83,12 @@ export interface ImportOptions {
    * files are not checked (nor hashed) a second time.
    */
   manifest?: Manifest;
+  /** per-table mode: tables loaded at once, each on its own PostgreSQL connection (default 1). */
+  jobs?: number;
+  /** Drop each table's secondary indexes before its COPY and rebuild them after (default true). */
+  deferIndexes?: boolean;
+  /** Called once a table is loaded (committed in per-table mode): e.g. to verify it while others load. */
+  onTableLoaded?: (table: LoadTable) => void;
 }
 
 export interface ImportResult {
@@ -197,12 +203,6 @@ export interface LoadOptions extends Omit<ImportOptions, 'contentCheck'> {
   preamble?: string[];
   /** When the whole operation began (for `ms`). */
   started?: number;
-  /** per-table mode: tables loaded at once, each on its own PostgreSQL connection (default 1). */
-  jobs?: number;
-  /** Drop each table's secondary indexes before its COPY and rebuild them after (default true). */
-  deferIndexes?: boolean;
-  /** Called once a table is loaded (committed in per-table mode): e.g. to verify it while others load. */
-  onTableLoaded?: (table: LoadTable) => void;
 }
 
 /** A session's connection: every one (parallel loads too) with the same connect timeout and keepalives. */
