@@ -107,9 +107,43 @@ export class Output {
     return this.recorded(label, this.display(label, totals));
   }
 
-  /** A step running under another one's display (verify overlapping the load): recorded, not shown. */
-  recordedOnly(label: string): ProgressReporter {
-    return this.recorded(label, silentProgress);
+  /**
+   * A step that starts under another one's display (verify overlapping the load): recorded from the
+   * start, shown from `show()` on (tables already started or finished are replayed into the display).
+   */
+  deferredProgress(
+    label: string,
+    totals: { bytes?: number; rows?: number; tables?: number } = {},
+  ): { progress: ProgressReporter; show(): void } {
+    let inner: ProgressReporter | null = null;
+    const started = new Map<string, { rows?: number; bytes?: number }>();
+    const finished: [string, number, number][] = [];
+    const shown: ProgressReporter = {
+      start: (table, expected) => (inner ? inner.start(table, expected) : started.set(table, expected)),
+      update: (table, rows, bytes) => inner?.update(table, rows, bytes),
+      finish: (table, rows, bytes) => {
+        if (inner) return inner.finish(table, rows, bytes);
+        started.delete(table);
+        finished.push([table, rows, bytes]);
+      },
+      log: (line) => inner?.log(line),
+      close: () => {
+        // Never shown (the load failed): nothing to close.
+        inner?.close();
+      },
+    };
+    return {
+      progress: this.recorded(label, shown),
+      show: () => {
+        if (inner) return;
+        inner = this.display(label, totals);
+        for (const [table, rows, bytes] of finished) {
+          inner.start(table, {});
+          inner.finish(table, rows, bytes);
+        }
+        for (const [table, expected] of started) inner.start(table, expected);
+      },
+    };
   }
 
   /** Notes when each table of a step starts and finishes (the report's timeline), then passes it on. */

@@ -180,7 +180,12 @@ export async function verifyStep(
 ): Promise<VerifyReport> {
   const load = plan.tables.filter((t) => t.action === 'load');
   const totals = { tables: load.length, rows: load.reduce((s, t) => s + t.approxRows, 0) };
-  const progress = gate ? ctx.out.recordedOnly('verify') : ctx.out.progress('verify', totals);
+  let progress: ProgressReporter;
+  if (gate) {
+    const deferred = ctx.out.deferredProgress('verify', totals);
+    progress = deferred.progress;
+    gate.onOpenAll(deferred.show);
+  } else progress = ctx.out.progress('verify', totals);
   try {
     return await verifyMigration({
       mysqlUrl: ctx.config.mysqlUrl,

@@ -24,8 +24,17 @@ export class TableGate {
     this.waiters.delete(table);
   }
 
+  private readonly whenAll: (() => void)[] = [];
+
+  /** Called once the load is over and every table readable (e.g. verify takes over the display). */
+  onOpenAll(listener: () => void): void {
+    if (this.all) listener();
+    else this.whenAll.push(listener);
+  }
+
   openAll(): void {
     this.all = true;
+    for (const listener of this.whenAll.splice(0)) listener();
     for (const list of this.waiters.values()) for (const w of list) w.resolve();
     this.waiters.clear();
   }
