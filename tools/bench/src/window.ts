@@ -182,8 +182,11 @@ export async function benchWindow(ctx: BenchContext): Promise<BenchResult[]> {
   const psqlEnv = { PGOPTIONS: '-c session_replication_role=replica' };
 
   type Phase = { name: string; load: boolean; run: () => Promise<{ sample: Sample }> };
-  const runArgs = (mode: string, n: number, via = 'export-import') => [
-    cli,
+  // Another build of the CLI (e.g. a worktree at the commit before a change), measured in the same
+  // interleaved rounds: a before/after ratio that the machine's load does not skew.
+  const baseline = process.env['CONV_BENCH_BASELINE_CLI'];
+  const runArgs = (mode: string, n: number, via = 'export-import', bin = cli) => [
+    bin,
     'run',
     '--mysql-url',
     srcUrl,
@@ -262,6 +265,20 @@ export async function benchWindow(ctx: BenchContext): Promise<BenchResult[]> {
       load: true,
       run: () => measured(ctx, process.execPath, runArgs('full', ++n, 'migrate')),
     },
+    ...(baseline
+      ? [
+          {
+            name: 'run (full verify) [baseline build]',
+            load: true,
+            run: () => measured(ctx, process.execPath, runArgs('full', ++n, 'export-import', baseline)),
+          },
+          {
+            name: 'run --via migrate (full verify) [baseline build]',
+            load: true,
+            run: () => measured(ctx, process.execPath, runArgs('full', ++n, 'migrate', baseline)),
+          },
+        ]
+      : []),
     {
       name: 'run (counts only)',
       load: true,
