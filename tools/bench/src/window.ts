@@ -245,6 +245,18 @@ export async function benchWindow(ctx: BenchContext): Promise<BenchResult[]> {
           JSON.stringify({ kind: 'migrate', srcUrl, url, out: join(work, `k${++n}`), keepCsv: true }),
         ]),
     },
+    // Whether loading tables at once on several PostgreSQL connections pays on this machine (what
+    // splitting one big table into key ranges would buy at best).
+    ...[1, 2].map((jobs) => ({
+      name: `migrate per-table --jobs ${jobs}`,
+      load: true,
+      run: () =>
+        measured(ctx, process.execPath, [
+          self,
+          CHILD_FLAG,
+          JSON.stringify({ kind: 'migrate', srcUrl, url, out: join(work, `p${++n}`), perTableJobs: jobs }),
+        ]),
+    })),
     {
       name: 'import (export directory)',
       load: true,
@@ -360,6 +372,8 @@ async function childMain(job: {
   out?: string;
   dir?: string;
   keepCsv?: boolean;
+  /** per-table mode with this many PostgreSQL connections (tables loaded at once). */
+  perTableJobs?: number;
 }): Promise<void> {
   if (job.kind === 'import') {
     await importDirectory({ pgUrl: job.url, dir: job.dir! });
@@ -374,6 +388,7 @@ async function childMain(job: {
     outDir: job.out!,
     app: 'bench',
     ...(job.keepCsv ? { keepCsv: true } : {}),
+    ...(job.perTableJobs ? { mode: 'per-table' as const, jobs: job.perTableJobs } : {}),
   });
 }
 
