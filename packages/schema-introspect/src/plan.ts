@@ -109,7 +109,11 @@ export function planMigration(
     });
   }
 
-  const loadTables = tables.filter((t) => t.action === 'load').map((t) => t.target);
+  // Sorted: ties in the load order go by name, whatever the catalog's order.
+  const loadTables = tables
+    .filter((t) => t.action === 'load')
+    .map((t) => t.target)
+    .sort();
   const byName = new Map(target.tables.map((t) => [t.name, t]));
   const order = loadOrder(loadTables, (name) =>
     (byName.get(name)?.foreignKeys ?? [])
