@@ -9,9 +9,8 @@ export const alkemio: AppProfile = {
   database: 'alkemio',
   profile: {
     name: 'alkemio',
-    // TypeORM's history belongs to the PostgreSQL migrations that created the target; the cache is disposable.
-    historyTables: ['migrations_typeorm'],
-    cacheTables: ['query-result-cache'],
+    // TypeORM's history (`migrations_typeorm`) and cache (`query-result-cache`) are built-in history and
+    // cache tables: the plan keeps them out of the load and marks them expected without listing them here.
     // Legacy tables long-lived databases still have; the PostgreSQL schema no longer does.
     expectedMissingInTarget: ['challenge', 'opportunity'],
     transforms: {

@@ -1,7 +1,6 @@
 // The command line: yargs parses, the commands run the steps, every error becomes a message, a fix and
 // an exit code (ExitCode in @conv/core). Nothing here calls process.exit: bin.ts does, with our result.
 import { CONV_VERSION, ConvError, ExitCode, type ProfileInput, ProfileSchema } from '@conv/core';
-import { readManifest } from '@conv/pg-loader';
 import yargs, { type Argv } from 'yargs';
 import {
   type ConfigFlags,
@@ -20,7 +19,8 @@ import {
   formatPlan,
   formatVerifyReport,
   type RunStatus,
-  validateExportDirectory,
+  readManifest,
+  tableOk,
   verifyExitCode,
 } from './deps.js';
 import { formatError, toConvError } from './errors.js';
@@ -32,6 +32,7 @@ import { formatShow, showPayload } from './show.js';
 import {
   checkStep,
   exportStep,
+  failureStatus,
   formatExport,
   formatImport,
   formatSkipped,
@@ -158,6 +159,15 @@ function verifyOptions(y: Argv): Argv {
   });
 }
 
+/** A planning choice: every command that plans (or verifies a plan) takes it, so check sees what loads. */
+function planOptions(y: Argv): Argv {
+  return y.option('include-history', {
+    type: 'boolean',
+    describe:
+      'plan migration-history and cache tables for loading too (checked against their target columns)',
+  });
+}
+
 function logOptions(y: Argv): Argv {
   return y.option('log-file', {
     type: 'string',
@@ -167,7 +177,7 @@ function logOptions(y: Argv): Argv {
 
 function buildParser(name: string, argv: string[], choose: (cmd: Command, args: Parsed) => void): Argv {
   const all = (y: Argv) =>
-    logOptions(verifyOptions(importOptions(exportOptions(connectionOptions(y))))).option('via', {
+    planOptions(logOptions(verifyOptions(importOptions(exportOptions(connectionOptions(y)))))).option('via', {
       choices: RUN_VIAS,
       describe: 'run: export then import (default), or migrate (one stream; the export directory is kept)',
     });
@@ -187,7 +197,7 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
       'check',
       'find schema gaps and dirty values that would break or damage the load; writes nothing',
       (y) =>
-        connectionOptions(y)
+        planOptions(connectionOptions(y))
           .example('$0 check', 'check with the connection from .env / the environment')
           .example('$0 check --json > check.json', 'the findings as JSON')
           .epilogue('Exit 0 when nothing blocks the load, 3 when check found blocking problems.'),
@@ -197,7 +207,7 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
       'plan',
       'print the migration plan: tables, column conversions, load order, skipped tables',
       (y) =>
-        connectionOptions(y)
+        planOptions(connectionOptions(y))
           .option('out', { type: 'string', describe: 'also write the plan as JSON to this file' })
           .example('$0 plan', 'show what would move where')
           .example('$0 plan --json > plan.json', 'the plan as JSON, for review'),
@@ -207,7 +217,7 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
       'export',
       'export every planned table to CSV + migration_manifest.json in one consistent snapshot',
       (y) =>
-        logOptions(exportOptions(connectionOptions(y)))
+        planOptions(logOptions(exportOptions(connectionOptions(y))))
           .example('$0 export', 'export into ./csv_exports/<app>/<timestamp>/')
           .example('$0 export --out-dir /backup/csv --jobs 4', 'elsewhere, with 4 connections'),
       (a) => choose('export', a as Parsed),
@@ -220,7 +230,7 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
           .positional('dir', { type: 'string', describe: 'export directory (holds migration_manifest.json)' })
           .option('include-history', {
             type: 'boolean',
-            describe: 'also load migration-history tables (normally left to the application)',
+            describe: 'refused unless the export was planned with --include-history (the plan decides)',
           })
           .option('tables', { type: 'string', array: true, describe: 'load only these target tables' })
           .option('jobs', {
@@ -236,14 +246,14 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
     .command(
       migrateCommand(
         (a) => choose('migrate', a as Parsed),
-        (y) => logOptions(importOptions(exportOptions(connectionOptions(y)))),
+        (y) => planOptions(logOptions(importOptions(exportOptions(connectionOptions(y))))),
       ),
     )
     .command(
       'verify',
       'compare both sides: exact row counts and content checksums per table',
       (y) =>
-        verifyOptions(connectionOptions(y))
+        planOptions(verifyOptions(connectionOptions(y)))
           .option('plan-from', {
             type: 'string',
             describe: 'use the plan stored in this export directory (else computed from both catalogs)',
@@ -367,7 +377,12 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
         ExitCode.usage,
       );
     }
-    const profile: ProfileInput = options.profile ?? { name: options.name };
+    // --include-history is a planning choice: it goes into the profile the plan is made from.
+    const planning = cmd !== 'import' && args.includeHistory !== undefined;
+    const profile: ProfileInput = {
+      ...(options.profile ?? { name: options.name }),
+      ...(planning ? { includeHistory: args.includeHistory } : {}),
+    };
     const config = loadConfig({
       flags: args,
       // `log` talks to no server: it must work without connection settings.
@@ -447,12 +462,9 @@ const COMMANDS: Record<Command, Handler> = {
       message: `check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes`,
     });
     ctx.out.report(formatCheckReport(report, { color: ctx.out.color }));
-    ctx.out.report(formatSkipped(skippedTables(planned.plan, ctx.profile)));
-    ctx.out.result({
-      exitCode: code,
-      ...report,
-      skipped: skippedTables(planned.plan, ctx.profile),
-    });
+    const skipped = skippedTables(planned.plan);
+    ctx.out.report(formatSkipped(skipped));
+    ctx.out.result({ exitCode: code, ...report, skipped });
     return code;
   },
 
@@ -483,14 +495,15 @@ const COMMANDS: Record<Command, Handler> = {
         message: `export: ${dir}`,
       });
       ctx.out.report(formatExport(dir, manifest, notes));
-      ctx.out.report(formatSkipped(skippedTables(plan, ctx.profile)));
+      const skipped = skippedTables(plan);
+      ctx.out.report(formatSkipped(skipped));
       ctx.out.result({
         runId: log.runId,
         exitCode: 0,
         dir,
         totals: manifest.totals,
         tables: manifest.tables,
-        skipped: skippedTables(plan, ctx.profile),
+        skipped,
       });
       return { code: ExitCode.ok, message: `export written to ${dir}` };
     });
@@ -500,29 +513,15 @@ const COMMANDS: Record<Command, Handler> = {
     const dir = args.dir as string;
     return single(ctx, 'import', async (log) => {
       const began = Date.now();
-      let imported: Awaited<ReturnType<typeof importStep>>;
-      try {
-        imported = await importStep(ctx, dir, {
-          ...(args.includeHistory !== undefined ? { includeHistory: args.includeHistory } : {}),
-          ...(args.tables ? { tables: args.tables } : {}),
-        });
-      } catch (err) {
-        const convErr = toConvError(err, ctx.config);
-        if (convErr.exitCode === ExitCode.loadFailed && ctx.config.loadMode === 'single-transaction') {
-          await log.event({ status: 'rolled_back', step: 'import', message: convErr.message });
-          throw Object.assign(convErr, { logged: true });
-        }
-        throw convErr;
-      }
-      const { result } = imported;
-      const rows = result.loaded.reduce((s, t) => s + t.rows, 0);
-      const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
+      const { result } = await importStep(ctx, dir, {
+        ...(args.includeHistory !== undefined ? { includeHistory: args.includeHistory } : {}),
+        ...(args.tables ? { tables: args.tables } : {}),
+      });
+      const { rows } = result.totals;
       await log.event({
         status: 'in_progress',
         step: 'import',
-        tables: result.loaded.length,
-        rows,
-        bytes,
+        ...result.totals,
         durationMs: Date.now() - began,
         message: `import of ${dir}: FK strategy ${result.strategy}`,
       });
@@ -532,9 +531,9 @@ const COMMANDS: Record<Command, Handler> = {
         exitCode: 0,
         dir,
         ...result,
-        skipped: importSkipped(result, ctx.profile),
+        skipped: importSkipped(result),
       });
-      return { code: ExitCode.ok, message: `imported ${result.loaded.length} tables, ${rows} rows` };
+      return { code: ExitCode.ok, message: `imported ${result.totals.tables} tables, ${rows} rows` };
     });
   },
 
@@ -543,12 +542,13 @@ const COMMANDS: Record<Command, Handler> = {
   async verify(ctx, args) {
     return single(ctx, 'verify', async (log) => {
       let plan: Awaited<ReturnType<typeof planStep>>['plan'];
-      if (args.planFrom) plan = (await validateExportDirectory(args.planFrom)).plan;
+      // Only the plan is read: the CSV files are not hashed for it.
+      if (args.planFrom) plan = (await readManifest(args.planFrom)).plan;
       else plan = (await planStep(ctx)).plan;
       const began = Date.now();
       const report = await verifyStep(ctx, plan);
       const code = verifyExitCode(report);
-      const differing = report.tables.filter((t) => !t.countMatch || t.checksumMatch === false);
+      const differing = report.tables.filter((t) => !tableOk(t));
       await log.event({
         status: 'in_progress',
         step: 'verify',
@@ -644,9 +644,8 @@ async function single(
     return code;
   } catch (err) {
     const convErr = toConvError(err, ctx.config);
-    if (!(convErr as { logged?: boolean }).logged) {
-      await log.event({ status: 'failed', step, message: convErr.message, durationMs: Date.now() - began });
-    }
+    const status = failureStatus(err);
+    await log.event({ status, step, message: convErr.message, durationMs: Date.now() - began });
     throw convErr;
   } finally {
     await log.close();

@@ -13,8 +13,9 @@ export { exportDatabase, selectExpressionFor } from '@conv/mysql-export';
 export {
   type ImportResult,
   importDirectory,
+  readManifest,
   refuseOccupiedTarget,
-  validateExportDirectory,
+  rolledBack,
 } from '@conv/pg-loader';
 export {
   type CheckReport,
@@ -28,6 +29,7 @@ export {
 } from '@conv/schema-introspect';
 export {
   formatVerifyReport,
+  tableOk,
   type VerifyMode,
   type VerifyReport,
   verifyExitCode,

@@ -6,11 +6,17 @@ import type { Argv, CommandModule } from 'yargs';
 import { type MigrateResult, migrate } from './deps.js';
 import { toConvError } from './errors.js';
 import type { RunLog } from './runbook.js';
-import { formatImport, formatSkipped, planStep, type StepContext, skippedTables } from './steps.js';
+import {
+  failureStatus,
+  formatImport,
+  formatSkipped,
+  planStep,
+  type StepContext,
+  skippedTables,
+} from './steps.js';
 
 interface MigrateArgs {
   keepCsv?: boolean;
-  includeHistory?: boolean;
   tables?: string[];
   /** A table is loaded (committed, in per-table mode). */
   onTableLoaded?: (target: string) => void;
@@ -24,7 +30,6 @@ export function migrateCommand(handler: (args: unknown) => void, base: (y: Argv)
     builder: (y: Argv) =>
       base(y)
         .option('keep-csv', { type: 'boolean', describe: 'also write the export directory + manifest' })
-        .option('include-history', { type: 'boolean', describe: 'also load migration-history tables' })
         .option('tables', { type: 'string', array: true, describe: 'load only these tables' })
         .example('$0 migrate', 'the whole load, atomic, from the settings in .env')
         .example(
@@ -62,7 +67,6 @@ export async function migrateStep(
       triggers: ctx.config.triggers,
       progress,
       ...(args.keepCsv ? { keepCsv: true } : {}),
-      ...(args.includeHistory !== undefined ? { includeHistory: args.includeHistory } : {}),
       ...(args.tables ? { tables: args.tables } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(args.onTableLoaded ? { onTableLoaded: args.onTableLoaded } : {}),
@@ -98,33 +102,22 @@ export async function runMigrate(
 ): Promise<number> {
   return single(ctx, 'migrate', async (log) => {
     const began = Date.now();
-    let result: MigrateResult;
-    let plan: MigrationPlan;
-    try {
-      ({ plan, result } = await migrateStep(ctx, args));
-    } catch (err) {
-      const convErr = toConvError(err, ctx.config);
-      if (convErr.exitCode === ExitCode.loadFailed && ctx.config.loadMode === 'single-transaction') {
-        await log.event({ status: 'rolled_back', step: 'migrate', message: convErr.message });
-        throw Object.assign(convErr, { logged: true });
-      }
-      throw convErr;
-    }
-    const rows = result.loaded.reduce((s, t) => s + t.rows, 0);
-    const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
+    // A failure is logged by `single` (rolled_back or failed: failureStatus).
+    const { plan, result } = await migrateStep(ctx, args);
     await log.event({
       status: 'in_progress',
       step: 'migrate',
-      tables: result.loaded.length,
-      rows,
-      bytes,
+      ...result.totals,
       durationMs: Date.now() - began,
       message: `migrate into PostgreSQL: FK strategy ${result.strategy}; run directory ${result.dir}`,
     });
     ctx.out.report(formatMigrate(result));
-    ctx.out.report(formatSkipped(skippedTables(plan, ctx.profile)));
+    ctx.out.report(formatSkipped(skippedTables(plan)));
     ctx.out.result({ ok: true, exitCode: 0, ...result });
-    return { code: ExitCode.ok, message: `migrated ${result.loaded.length} tables, ${rows} rows` };
+    return {
+      code: ExitCode.ok,
+      message: `migrated ${result.totals.tables} tables, ${result.totals.rows} rows`,
+    };
   });
 }
 
@@ -151,21 +144,18 @@ export async function migrateInRun(
       plan,
     ));
   } catch (err) {
-    const error = toConvError(err, ctx.config);
-    // In one transaction a failed load leaves the target as it was; per table, earlier tables stay.
-    return { error, status: ctx.config.loadMode === 'single-transaction' ? 'rolled_back' : 'failed' };
+    return { error: toConvError(err, ctx.config), status: failureStatus(err) };
   }
-  const rows = result.loaded.reduce((s, t) => s + t.rows, 0);
-  const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
+  const { tables, rows, bytes } = result.totals;
   await log.event({
     status: 'in_progress',
     step: 'migrate',
-    tables: result.loaded.length,
+    tables,
     rows,
     bytes,
     durationMs: Date.now() - began,
     message: `migrate: FK strategy ${result.strategy}, ${result.sequences.length} sequences reset; export ${result.dir}`,
   });
   ctx.out.report(formatMigrate(result));
-  return { dir: result.dir, tables: result.loaded.length, rows, bytes, strategy: result.strategy };
+  return { dir: result.dir, tables, rows, bytes, strategy: result.strategy };
 }

@@ -84,6 +84,8 @@ export const ImportResultSchema = Envelope.extend({
   strategyReason: z.string(),
   mode: z.string(),
   loaded: z.array(z.object({ table: z.string(), rows: count, bytes: count, ms: count })),
+  /** Sums over `loaded`. */
+  totals: z.object({ tables: count, rows: count, bytes: count }),
   skipped: z.array(SkippedReportSchema),
   truncated: z.array(z.string()),
   sequences: z.array(z.object({ sequence: z.string(), value: z.string() })),

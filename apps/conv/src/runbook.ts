@@ -13,6 +13,7 @@ import {
   openAuditLog,
   readAuditLog,
   refuseOccupiedTarget,
+  tableOk,
   type VerifyReport,
   verifyExitCode,
 } from './deps.js';
@@ -22,6 +23,7 @@ import { type ReportFiles, type StepSummary, writeRunReport } from './report.js'
 import {
   checkStep,
   exportStep,
+  failureStatus,
   formatExport,
   formatImport,
   formatSkipped,
@@ -252,7 +254,7 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
   try {
     const [planned, planMs] = await timed(() => planStep(ctx));
     const loadTables = planned.plan.tables.filter((t) => t.action === 'load').length;
-    result.skipped = skippedTables(planned.plan, ctx.profile);
+    result.skipped = skippedTables(planned.plan);
     rec.steps.push({ step: 'plan', ms: planMs, tables: loadTables });
     await log.event({
       status: 'in_progress',
@@ -378,20 +380,11 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
         gate.openAll();
       } catch (err) {
         await loadFailed(err);
-        const convErr = toConvError(err, config);
-        // In one transaction a failed load leaves the target as it was; per table, earlier tables stay.
-        const status = config.loadMode === 'single-transaction' ? 'rolled_back' : 'failed';
-        return await stop(status, convErr);
+        return await stop(failureStatus(err), toConvError(err, config));
       }
-      const rows = imported.result.loaded.reduce((s, t) => s + t.rows, 0);
-      const bytes = imported.result.loaded.reduce((s, t) => s + t.bytes, 0);
-      result.imported = {
-        tables: imported.result.loaded.length,
-        rows,
-        bytes,
-        strategy: imported.result.strategy,
-      };
-      rec.steps.push({ step: 'import', ms: importMs, tables: result.imported.tables, rows, bytes });
+      const { tables, rows, bytes } = imported.result.totals;
+      result.imported = { tables, rows, bytes, strategy: imported.result.strategy };
+      rec.steps.push({ step: 'import', ms: importMs, tables, rows, bytes });
       rec.artifacts.push(
         { label: 'import script', path: imported.result.scriptFile },
         { label: 'import log', path: imported.result.logFile },
@@ -399,14 +392,14 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
       await log.event({
         status: 'in_progress',
         step,
-        tables: imported.result.loaded.length,
+        tables,
         rows,
         bytes,
         durationMs: importMs,
         message: `import: FK strategy ${imported.result.strategy}, ${imported.result.sequences.length} sequences reset`,
       });
       out.report(formatImport(imported.result));
-      loaded = { dir, tables: result.imported.tables, rows, bytes };
+      loaded = { dir, tables, rows, bytes };
     }
 
     step = 'verify';
@@ -423,7 +416,7 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
       rows: verified.totals.sourceRows,
     });
     out.report(formatVerifyReport(verified, { color: out.color }));
-    const differing = verified.tables.filter((t) => !t.countMatch || t.checksumMatch === false);
+    const differing = verified.tables.filter((t) => !tableOk(t));
     if (verifyExitCode(verified) !== 0) {
       return await stop(
         'failed',

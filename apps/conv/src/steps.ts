@@ -1,12 +1,14 @@
 // The steps of a migration, shared by the single commands and by `run`. Each returns plain data;
 // printing is the caller's business.
-import type {
-  Manifest,
-  MigrationPlan,
-  ProfileInput,
-  ProgressReporter,
-  SourceCatalog,
-  TargetCatalog,
+import {
+  ConvError,
+  ExitCode,
+  type Manifest,
+  type MigrationPlan,
+  type ProfileInput,
+  type ProgressReporter,
+  type SourceCatalog,
+  type TargetCatalog,
 } from '@conv/core';
 import type { Config } from './config.js';
 import {
@@ -18,9 +20,10 @@ import {
   introspectMysql,
   introspectPg,
   planMigration,
+  readManifest,
+  rolledBack,
   selectExpressionFor,
   type VerifyReport,
-  validateExportDirectory,
   verifyMigration,
 } from './deps.js';
 import type { Output } from './output.js';
@@ -28,6 +31,7 @@ import type { TableGate } from './table-gate.js';
 
 export interface StepContext {
   config: Config;
+  /** The app's profile, with the command line's planning choices (`--include-history`) applied. */
   profile: ProfileInput;
   out: Output;
   /** The run this command belongs to (`--run-id` / `CONV_RUN_ID`); a new one when absent. */
@@ -128,17 +132,10 @@ export async function importStep(
   dir: string,
   options: { includeHistory?: boolean; tables?: string[]; onTableLoaded?: (target: string) => void } = {},
 ): Promise<{ manifest: Manifest; result: ImportResult }> {
-  // Validated (and hashed) once, with its own progress; the import then trusts this manifest.
+  // The manifest alone gives the totals for the progress; the loader validates (hashes) the files, once.
+  const manifest = await readManifest(dir);
+  if (options.includeHistory) refuseUnplannedHistory(dir, manifest.plan);
   const checking = ctx.out.progress('validate');
-  let manifest: Manifest;
-  try {
-    manifest = await validateExportDirectory(dir, {
-      progress: checking,
-      ...(options.tables ? { tables: options.tables } : {}),
-    });
-  } finally {
-    checking.close();
-  }
   const progress = ctx.out.progress('import', {
     bytes: manifest.totals.bytes,
     tables: manifest.tables.length,
@@ -147,7 +144,6 @@ export async function importStep(
     const result = await importDirectory({
       pgUrl: ctx.config.pgUrl,
       dir,
-      manifest,
       schema: ctx.config.pgSchema,
       fkStrategy: ctx.config.fkStrategy,
       mode: ctx.config.loadMode,
@@ -155,8 +151,8 @@ export async function importStep(
       replace: ctx.config.replace,
       triggers: ctx.config.triggers,
       progress,
+      validationProgress: checking,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(options.includeHistory !== undefined ? { includeHistory: options.includeHistory } : {}),
       ...(options.tables ? { tables: options.tables } : {}),
       ...(options.onTableLoaded
         ? { onTableLoaded: (t: { target: string }) => options.onTableLoaded?.(t.target) }
@@ -164,8 +160,35 @@ export async function importStep(
     });
     return { manifest, result };
   } finally {
+    checking.close();
     progress.close();
   }
+}
+
+/**
+ * `import --include-history` on an export planned without it: the plan decided, and its history tables
+ * were exported with their MySQL columns, never paired with (nor checked against) the target's.
+ */
+function refuseUnplannedHistory(dir: string, plan: MigrationPlan): void {
+  const history = plan.tables.filter(
+    (t) => t.action === 'export-only' && (t.skipReason === 'migration-history' || t.skipReason === 'cache'),
+  );
+  if (history.length === 0) return;
+  throw new ConvError(
+    `${dir} was planned without --include-history: ${history.map((t) => t.source).join(', ')} ${history.length === 1 ? 'was' : 'were'} exported for the record, not planned for loading`,
+    'include-history-not-planned',
+    ExitCode.usage,
+    { file: dir },
+    'Including history is a planning choice: export again with --include-history (or run --include-history), so that check scans those tables against their target columns.',
+  );
+}
+
+/**
+ * The audit-log status of a failed load (import, migrate, or those steps of `run`): `rolled_back` when the
+ * loader rolled its one transaction back, `failed` otherwise (nothing written yet, or per-table commits).
+ */
+export function failureStatus(err: unknown): 'rolled_back' | 'failed' {
+  return rolledBack(err) ? 'rolled_back' : 'failed';
 }
 
 /**
@@ -200,52 +223,21 @@ export async function verifyStep(
   }
 }
 
-/** Tables the profile expects not to load (history, cache, excluded, expected missing in the target). */
-function expectedSkips(profile: ProfileInput): Set<string> {
-  return new Set([
-    ...(profile.expectedMissingInTarget ?? []),
-    ...(profile.historyTables ?? []),
-    ...(profile.cacheTables ?? []),
-    ...(profile.exclude ?? []),
-  ]);
-}
-
-/** Every table that the plan does not load, with the reason. */
-export function skippedTables(plan: MigrationPlan, profile: ProfileInput): SkippedReport[] {
-  const expected = expectedSkips(profile);
-  const out: SkippedReport[] = [];
-  for (const t of plan.tables) {
-    if (t.action === 'load') continue;
-    out.push({
-      table: t.source,
-      side: 'source',
-      reason: t.skipReason ?? 'export-only',
-      detail: 'exported to CSV, not loaded',
-      expected: expected.has(t.source),
-    });
-  }
-  for (const s of plan.skipped) {
-    if (out.some((o) => o.table === s.table)) continue;
-    out.push({
-      table: s.table,
-      side: s.side,
-      reason: s.reason,
-      detail: s.detail,
-      expected: expected.has(s.table),
-    });
-  }
-  return out.sort((a, b) => a.table.localeCompare(b.table));
+/** Every table that the plan does not load, with the reason (the plan marks those the profile expects). */
+export function skippedTables(plan: MigrationPlan): SkippedReport[] {
+  return plan.skipped
+    .map((s) => ({ table: s.table, side: s.side, reason: s.reason, detail: s.detail, expected: s.expected }))
+    .sort((a, b) => a.table.localeCompare(b.table));
 }
 
 /** The tables an import left alone, in the same shape as skippedTables (the manifest's source tables). */
-export function importSkipped(result: ImportResult, profile: ProfileInput): SkippedReport[] {
-  const expected = expectedSkips(profile);
+export function importSkipped(result: ImportResult): SkippedReport[] {
   return result.skipped.map((s) => ({
     table: s.table,
     side: 'source' as const,
     reason: s.reason,
     detail: s.detail,
-    expected: expected.has(s.table),
+    expected: s.expected,
   }));
 }
 
@@ -258,10 +250,9 @@ export function formatSkipped(skipped: SkippedReport[]): string {
 }
 
 export function formatImport(result: ImportResult): string {
-  const rows = result.loaded.reduce((s, t) => s + t.rows, 0);
-  const bytes = result.loaded.reduce((s, t) => s + t.bytes, 0);
+  const { tables, rows, bytes } = result.totals;
   const lines = [
-    `Imported ${result.loaded.length} tables, ${rows} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${(result.ms / 1000).toFixed(1)} s`,
+    `Imported ${tables} tables, ${rows} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${(result.ms / 1000).toFixed(1)} s`,
     `  foreign keys: ${result.strategyReason ?? result.strategy}`,
   ];
   if (result.sequences.length > 0) {

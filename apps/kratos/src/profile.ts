@@ -9,7 +9,6 @@ export const kratos: AppProfile = {
   database: 'kratos',
   profile: {
     name: 'kratos',
-    // Kratos' own history of the PostgreSQL migrations that created the target.
-    historyTables: ['schema_migration'],
+    // Kratos' own history (`schema_migration`) is a built-in history table: left out without listing it.
   },
 };

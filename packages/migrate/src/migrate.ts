@@ -66,7 +66,6 @@ export interface MigrateOptions {
   fkStrategy?: FkStrategyOption;
   /** `single-transaction` (default, one PostgreSQL connection): all or nothing. `per-table`: resumable. */
   mode?: ImportMode;
-  includeHistory?: boolean;
   /** Only these tables (source or target names). */
   tables?: string[];
   /** MySQL connections in the snapshot, and PostgreSQL connections in per-table mode (default 2). */
@@ -99,13 +98,14 @@ export interface MigrateResult extends ImportResult {
   notes: string[];
 }
 
-/** Whether the loader may load a plan table (the rest is read only for the CSV copy). */
+/**
+ * Whether the loader may load a plan table (the rest is read only for the CSV copy): the plan decided
+ * (`includeHistory` is a profile option of the plan), `tables` narrows it.
+ */
 function loadable(table: PlannedTable, options: MigrateOptions): boolean {
   if (options.tables && !options.tables.includes(table.source) && !options.tables.includes(table.target))
     return false;
-  if (table.action === 'load') return true;
-  const history = table.skipReason === 'migration-history' || table.skipReason === 'cache';
-  return history && options.includeHistory === true;
+  return table.action === 'load';
 }
 
 /**
@@ -236,7 +236,6 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       progress,
       ...(options.schema ? { schema: options.schema } : {}),
       ...(options.fkStrategy ? { fkStrategy: options.fkStrategy } : {}),
-      ...(options.includeHistory !== undefined ? { includeHistory: options.includeHistory } : {}),
       ...(options.tables ? { tables: options.tables } : {}),
       ...(options.deferIndexes !== undefined ? { deferIndexes: options.deferIndexes } : {}),
       ...(options.onTableLoaded

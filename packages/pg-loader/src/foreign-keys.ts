@@ -1,4 +1,4 @@
-import { quotePgIdent, quotePgQualified } from '@conv/core';
+import { loadOrder, quotePgIdent, quotePgQualified } from '@conv/core';
 import type { LoadTable } from './load-plan.js';
 import { type LiveForeignKey, type LiveTarget, tableKey } from './target.js';
 
@@ -13,50 +13,71 @@ export function fksOfLoadedTables(live: LiveTarget, tables: readonly LoadTable[]
 
 export interface OrderResult {
   order: LoadTable[];
-  /** Tables on a cycle of non-deferrable foreign keys (self references included): `ordered` cannot load them safely. */
+  /**
+   * Tables loaded before a parent they reference through a checked key (the plan broke a cycle there), or
+   * referencing themselves: `ordered` cannot load them safely.
+   */
   cyclic: string[];
+  /** How the live catalog changed the plan's order (null: the plan's order is used as it is). */
+  note: string | null;
 }
 
 /**
- * Parents before children among the loaded tables (foreign keys to tables outside the load do not
- * constrain the order). Deferrable keys are ignored when `deferrable` is allowed to wait for commit.
- * Ties keep the manifest's order, so the result is stable.
+ * The plan's load order (`plan.loadOrder`, target names) applied to the tables being loaded. Deferrable
+ * keys are ignored when `ignoreDeferrable` (they wait for the commit). The live catalog only adds: when the
+ * plan's order breaks more of its keys than the same algorithm (`loadOrder`, @conv/core) run on them, the
+ * keys changed since the plan (or the mode defers a key the plan counted) and that order is used, with a note.
  */
-export function topologicalOrder(
+export function plannedOrder(
+  planOrder: readonly string[],
   tables: readonly LoadTable[],
   fks: readonly LiveForeignKey[],
   options: { ignoreDeferrable: boolean },
 ): OrderResult {
-  const byKey = new Map(tables.map((t) => [tableKey(t.schema, t.target), t]));
-  const parents = new Map<string, Set<string>>();
-  const cyclic = new Set<string>();
-  for (const t of byKey.keys()) parents.set(t, new Set());
+  const byTarget = new Map(tables.map((t) => [t.target, t]));
+  const inPlan = new Set(planOrder);
+  const unplanned = tables.map((t) => t.target).filter((n) => !inPlan.has(n));
+  const initial = [...planOrder.filter((n) => byTarget.has(n)), ...unplanned];
+  const loaded = new Set(tables.map((t) => tableKey(t.schema, t.target)));
+  const parents = new Map<string, Set<string>>(initial.map((n) => [n, new Set()]));
+  const selfReferencing = new Set<string>();
   for (const fk of fks) {
     if (options.ignoreDeferrable && fk.deferrable) continue;
     const child = tableKey(fk.schema, fk.table);
     const parent = tableKey(fk.refSchema, fk.refTable);
-    if (!byKey.has(child) || !byKey.has(parent)) continue;
-    if (child === parent) cyclic.add(fk.table);
-    else parents.get(child)?.add(parent);
+    if (!loaded.has(child) || !loaded.has(parent)) continue;
+    if (child === parent) selfReferencing.add(fk.table);
+    else parents.get(fk.table)?.add(fk.refTable);
   }
-  const order: LoadTable[] = [];
-  const done = new Set<string>();
-  let remaining = [...byKey.keys()];
-  while (remaining.length) {
-    const ready = remaining.filter((k) => [...(parents.get(k) ?? [])].every((p) => done.has(p)));
-    if (!ready.length) {
-      // A cycle: report its tables and load the rest of them in manifest order.
-      for (const k of remaining) cyclic.add(byKey.get(k)?.target ?? k);
-      for (const k of remaining) order.push(byKey.get(k) as LoadTable);
-      break;
+  const notes: string[] = [];
+  if (unplanned.length) notes.push(`not in the plan's load order, loaded last: ${unplanned.join(', ')}`);
+  let order = initial;
+  let broken = brokenEdges(order, parents);
+  if (broken.length) {
+    const live = loadOrder(initial, (n) => [...(parents.get(n) ?? [])]);
+    if (live.brokenEdges.length < broken.length) {
+      notes.push(
+        `the plan's load order would load ${broken.map(([c, p]) => `${c} before its parent ${p}`).join(', ')} (foreign keys of the live target): loading ${live.order.join(' → ')}`,
+      );
+      order = live.order;
+      broken = live.brokenEdges;
     }
-    for (const k of ready) {
-      done.add(k);
-      order.push(byKey.get(k) as LoadTable);
-    }
-    remaining = remaining.filter((k) => !done.has(k));
   }
-  return { order, cyclic: [...cyclic] };
+  return {
+    order: order.map((n) => byTarget.get(n) as LoadTable),
+    cyclic: [...new Set([...broken.map(([child]) => child), ...selfReferencing])],
+    note: notes.length ? notes.join('; ') : null,
+  };
+}
+
+/** The [child, parent] keys that `order` loads child first. */
+function brokenEdges(order: string[], parents: Map<string, Set<string>>): [string, string][] {
+  const position = new Map(order.map((n, i) => [n, i]));
+  return order.flatMap((child) =>
+    [...(parents.get(child) ?? [])]
+      .filter((p) => (position.get(p) ?? -1) > (position.get(child) ?? -1))
+      .map((p): [string, string] => [child, p]),
+  );
 }
 
 /** The re-add statement of a dropped constraint: `NOT VALID` first, validated in a second step. */

@@ -23,7 +23,7 @@ import {
   type FkStrategyOption,
   fksOfLoadedTables,
   orphanQuery,
-  topologicalOrder,
+  plannedOrder,
   validateConstraint,
 } from './foreign-keys.js';
 import { deferrableIndexes, dropIndex } from './indexes.js';
@@ -57,11 +57,11 @@ export interface ImportOptions {
   fkStrategy?: FkStrategyOption;
   /** `single-transaction` (default): all or nothing. `per-table`: commit per table, resumable. */
   mode?: ImportMode;
-  /** Also load migration-history and cache tables (left alone by default). */
-  includeHistory?: boolean;
   /** Only these tables (source or target names). */
   tables?: string[];
   progress?: ProgressReporter;
+  /** Progress of the validation pass (hashing every file before the load), when the caller shows it. */
+  validationProgress?: ProgressReporter;
   /**
    * When file contents are checked against their sha256: `before-load` (default: every byte read before
    * anything is written) or `while-loading` (hashed as the bytes stream into COPY, checked before the
@@ -97,9 +97,12 @@ export interface ImportResult {
   strategyReason: string;
   mode: ImportMode;
   loaded: { table: string; rows: number; bytes: number; ms: number }[];
+  /** Sums over `loaded`: the one place they are added up. */
+  totals: { tables: number; rows: number; bytes: number };
   /** Secondary indexes dropped before a table's COPY and rebuilt after it, per table. */
   deferredIndexes: { table: string; indexes: string[]; ms: number }[];
-  skipped: { table: string; reason: string; detail: string }[];
+  /** Tables not loaded: the plan's skips (with `expected` from the profile) and what the live target added. */
+  skipped: SkippedLoad[];
   /** Every table emptied by the single TRUNCATE (planned tables plus empty tables that reference them). */
   truncated: string[];
   /** Next value each reset sequence hands out (bigint as text). */
@@ -115,6 +118,17 @@ export interface ImportResult {
   scriptFile: string;
   logFile: string;
   ms: number;
+}
+
+/** Errors of an import whose open transaction was rolled back (the target is as it was). */
+const rolledBackErrors = new WeakSet<object>();
+
+/**
+ * Whether a failed import or migrate rolled its one transaction back: the single answer to "did it roll
+ * back" (the audit log's `rolled_back` rather than `failed`). False when it failed before writing anything.
+ */
+export function rolledBack(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && rolledBackErrors.has(err);
 }
 
 /** The session that runs every statement: each one goes to the script before it is sent. */
@@ -173,7 +187,12 @@ export async function importDirectory(options: ImportOptions): Promise<ImportRes
   // Validation reads every byte; nothing is written to the target before it passes.
   const content = options.contentCheck ?? 'before-load';
   const manifest =
-    options.manifest ?? (await validateExportDirectory(options.dir, { tables: options.tables, content }));
+    options.manifest ??
+    (await validateExportDirectory(options.dir, {
+      tables: options.tables,
+      content,
+      ...(options.validationProgress ? { progress: options.validationProgress } : {}),
+    }));
   return loadManifest({
     ...options,
     manifest,
@@ -288,22 +307,29 @@ export async function loadManifest(options: LoadOptions): Promise<ImportResult> 
     }
     return out;
   };
+  const ctx: RunContext = {
+    stall: { ms: timeouts.stallMs, server: serverOf(options.pgUrl) },
+    schema,
+    mode,
+    progress,
+    target,
+    say,
+    more,
+    rolledBack: false,
+  };
+  // Every error leaving the load says whether its transaction was rolled back (see rolledBack()).
+  const marked = (err: unknown) => {
+    if (ctx.rolledBack && typeof err === 'object' && err !== null) rolledBackErrors.add(err);
+    return err;
+  };
   try {
     if (options.signal?.aborted) throw interruptedError(target, mode, () => committedOf(options.dir));
     await lockTarget(client, schema, target);
     await session.run(lockTimeout);
-    const result = await runImport(session, options.manifest, options, {
-      stall: { ms: timeouts.stallMs, server: serverOf(options.pgUrl) },
-      schema,
-      mode,
-      progress,
-      target,
-      say,
-      more,
-    });
+    const result = await runImport(session, options.manifest, options, ctx);
     const ms = Date.now() - started;
     say(
-      `import done: ${result.loaded.length} tables, ${result.loaded.reduce((s, t) => s + t.rows, 0)} rows in ${ms} ms (strategy ${result.strategy})`,
+      `import done: ${result.totals.tables} tables, ${result.totals.rows} rows in ${ms} ms (strategy ${result.strategy})`,
     );
     for (const c of clients) await c.end().catch(() => {});
     // A log that could not be written fails the command (the data was committed: say so).
@@ -317,23 +343,27 @@ export async function loadManifest(options: LoadOptions): Promise<ImportResult> 
     artifacts.info(`FAILED: ${message}`);
     artifacts.comment(`ERROR: ${message}`);
     await artifacts.close().catch(() => {});
-    if (options.signal?.aborted) throw interruptedError(target, mode, () => committedOf(options.dir));
-    if (isConvError(err)) throw err;
+    if (options.signal?.aborted) throw marked(interruptedError(target, mode, () => committedOf(options.dir)));
+    if (isConvError(err)) throw marked(err);
     if (isLostConnection(err)) {
-      throw lostConnectionError(
-        err,
-        `during the import into ${target}`,
-        { server: serverOf(options.pgUrl) },
-        'its open transaction ended with the session (PostgreSQL rolls it back)',
+      throw marked(
+        lostConnectionError(
+          err,
+          `during the import into ${target}`,
+          { server: serverOf(options.pgUrl) },
+          'its open transaction ended with the session (PostgreSQL rolls it back)',
+        ),
       );
     }
-    throw new ConvError(
-      `import into ${target} failed: ${message}`,
-      'import-failed',
-      ExitCode.loadFailed,
-      {},
-      undefined,
-      { cause: err },
+    throw marked(
+      new ConvError(
+        `import into ${target} failed: ${message}`,
+        'import-failed',
+        ExitCode.loadFailed,
+        {},
+        undefined,
+        { cause: err },
+      ),
     );
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -377,6 +407,8 @@ interface RunContext {
   say(line: string): void;
   /** Trigger switches around each table's COPY. */
   triggers?: Map<string, TableTriggers>;
+  /** Set once the one transaction was rolled back. */
+  rolledBack: boolean;
 }
 
 type RunOutcome = Omit<ImportResult, 'scriptFile' | 'logFile' | 'ms'>;
@@ -389,12 +421,9 @@ async function runImport(
 ): Promise<RunOutcome> {
   const { client } = session;
   const live = await readLiveTarget(client, ctx.schema);
-  const plan = buildLoadPlan(options.dir, manifest, live, {
-    schema: ctx.schema,
-    includeHistory: options.includeHistory,
-    tables: options.tables,
-  });
+  const plan = buildLoadPlan(options.dir, manifest, live, { schema: ctx.schema, tables: options.tables });
   for (const s of plan.skipped) ctx.say(`skipped ${s.table}: ${s.detail}`);
+  for (const note of plan.notes) ctx.say(`the live target differs from the plan: ${note}`);
   if (!plan.tables.length) throw noTables(plan.skipped, ctx.target);
 
   const state = ctx.mode === 'per-table' ? await resumableState(options.dir, manifest, ctx) : null;
@@ -410,16 +439,19 @@ async function runImport(
     mergeSaved(fksOfLoadedTables(live, plan.tables), state?.droppedForeignKeys ?? []),
     saved,
   );
+  // The plan's order; the live keys only add (and the log says so).
+  const planned = plannedOrder(manifest.plan.loadOrder, plan.tables, fks, {
+    ignoreDeferrable: ctx.mode === 'single-transaction',
+  });
+  if (planned.note) ctx.say(`load order differs from the plan: ${planned.note}`);
+  const { order } = planned;
   const choice = state
     ? {
         strategy: state.strategy,
         reason: `${state.strategy}: resumed with the strategy of the interrupted run`,
       }
-    : await chooseStrategy(client, live, plan.tables, fks, options.fkStrategy ?? 'auto', ctx.mode);
+    : await chooseStrategy(client, live, planned.cyclic, fks, options.fkStrategy ?? 'auto');
   ctx.say(`role ${live.role}${live.superuser ? ' (superuser)' : ''}; foreign keys: ${choice.reason}`);
-  const order = topologicalOrder(plan.tables, fks, {
-    ignoreDeferrable: ctx.mode === 'single-transaction',
-  }).order;
   if (state && state.tables.join('\u0000') !== order.map((t) => t.target).join('\u0000')) {
     throw new ConvError(
       `${options.dir}/import_state.json belongs to an import of other tables (${state.tables.length} tables): cannot resume`,
@@ -461,6 +493,7 @@ async function runImport(
     strategyReason: choice.reason,
     mode: ctx.mode,
     loaded: [],
+    totals: { tables: 0, rows: 0, bytes: 0 },
     deferredIndexes: [],
     skipped: plan.skipped,
     truncated: truncated.map((t) => (t.schema === ctx.schema ? t.name : `${t.schema}.${t.name}`)),
@@ -488,20 +521,31 @@ async function runImport(
     } catch (err) {
       await session.run('ROLLBACK').catch(() => {});
       await undoSequences(session, ctx.say);
+      ctx.rolledBack = true;
       ctx.say('rolled back: the target is as it was before the import');
       throw err;
     }
-    return outcome;
+    return withTotals(outcome);
   }
-  return runPerTable(session, manifest, options, ctx, {
-    outcome,
-    state,
-    order,
-    fks,
-    droppable,
-    truncated,
-    live,
-  });
+  return withTotals(
+    await runPerTable(session, manifest, options, ctx, {
+      outcome,
+      state,
+      order,
+      fks,
+      droppable,
+      truncated,
+      live,
+    }),
+  );
+}
+
+/** The one place the loaded rows and bytes are added up. */
+function withTotals(outcome: RunOutcome): RunOutcome {
+  const sum = (pick: (t: RunOutcome['loaded'][number]) => number) =>
+    outcome.loaded.reduce((n, t) => n + pick(t), 0);
+  outcome.totals = { tables: outcome.loaded.length, rows: sum((t) => t.rows), bytes: sum((t) => t.bytes) };
+  return outcome;
 }
 
 function noTables(skipped: SkippedLoad[], target: string): ConvError {
@@ -561,14 +605,12 @@ async function canSetReplica(client: pg.ClientBase): Promise<boolean> {
 async function chooseStrategy(
   client: pg.ClientBase,
   live: LiveTarget,
-  tables: LoadTable[],
+  cyclic: string[],
   fks: LiveForeignKey[],
   wanted: FkStrategyOption,
-  mode: ImportMode,
 ): Promise<{ strategy: FkStrategy; reason: string }> {
   const replica = wanted === 'auto' || wanted === 'replica' ? await canSetReplica(client) : false;
   const notOwned = fks.filter((fk) => !fk.childOwned || !fk.canReference);
-  const { cyclic } = topologicalOrder(tables, fks, { ignoreDeferrable: mode === 'single-transaction' });
   const why = {
     replica: replica
       ? `replica: role ${live.role} may set session_replication_role (keys checked after the load)`

@@ -1,5 +1,5 @@
 export { type CopyOutcome, copyError } from './copy.js';
-export type { FkStrategy, FkStrategyOption } from './foreign-keys.js';
+export { type FkStrategy, type FkStrategyOption, type OrderResult, plannedOrder } from './foreign-keys.js';
 export {
   type ImportMode,
   type ImportOptions,
@@ -7,6 +7,7 @@ export {
   importDirectory,
   type LoadOptions,
   loadManifest,
+  rolledBack,
   type TableCopier,
 } from './import.js';
 export { type DeferredIndex, deferrableIndexes } from './indexes.js';

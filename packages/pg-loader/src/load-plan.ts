@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { ConvError, ExitCode, type Manifest, type ManifestTable } from '@conv/core';
+import {
+  ConvError,
+  ExitCode,
+  type Manifest,
+  type ManifestTable,
+  type SkipReason as PlanSkipReason,
+} from '@conv/core';
 import type { LiveTarget } from './target.js';
 
 export interface LoadTable {
@@ -21,37 +27,35 @@ export interface LoadTable {
   sequences: { column: string; sequence: string }[];
 }
 
-export type SkipReason =
-  | 'missing-in-target'
-  | 'migration-history'
-  | 'cache'
-  | 'excluded-by-profile'
-  | 'not-included'
-  | 'missing-in-source'
-  | 'not-requested';
+/** The plan's reasons, and the import's own: a table left out by `--tables`. */
+export type SkipReason = PlanSkipReason | 'not-requested';
 
 export interface SkippedLoad {
   table: string;
   reason: SkipReason;
   detail: string;
+  /** The profile accounts for it (from the plan); a skip the live target caused is never expected. */
+  expected: boolean;
 }
 
 export interface LoadPlan {
   tables: LoadTable[];
   skipped: SkippedLoad[];
+  /** Where the live target departs from the plan (each one said in the import log). */
+  notes: string[];
 }
 
 export interface LoadPlanOptions {
   schema: string;
-  includeHistory?: boolean;
   /** Only these tables (source or target names). */
   tables?: string[];
 }
 
 /**
- * Decides, from the manifest and the LIVE target catalog, which files go into which tables.
- * The plan in the manifest says what the exporter intended; the live catalog has the last word
- * (a table dropped since the export is skipped and reported, a missing column stops the import).
+ * Applies the manifest's plan to the LIVE target catalog: the plan decided which tables load (its
+ * `export-only` tables, with their reason, are skipped here as they are); the live catalog only adds what
+ * changed since (a planned table dropped since the export is skipped and noted, a missing column stops
+ * the import).
  */
 export function buildLoadPlan(
   dir: string,
@@ -60,6 +64,7 @@ export function buildLoadPlan(
   options: LoadPlanOptions,
 ): LoadPlan {
   const planned = new Map(manifest.plan.tables.map((t) => [t.source, t]));
+  const planSkips = new Map(manifest.plan.skipped.map((s) => [s.table, s]));
   const only = options.tables ? new Set(options.tables) : null;
   if (only) {
     const known = new Set(manifest.tables.flatMap((t) => [t.table, t.target]));
@@ -76,40 +81,39 @@ export function buildLoadPlan(
   }
   const tables: LoadTable[] = [];
   const skipped: SkippedLoad[] = [];
+  const notes: string[] = [];
   for (const entry of manifest.tables) {
     if (only && !only.has(entry.table) && !only.has(entry.target)) {
       skipped.push({
         table: entry.table,
         reason: 'not-requested',
         detail: 'not in the requested table list',
+        expected: false,
       });
       continue;
     }
     const plan = planned.get(entry.table);
-    const reason = plan?.action === 'export-only' ? plan.skipReason : null;
-    const history = reason === 'migration-history' || reason === 'cache';
-    if (reason && !(history && options.includeHistory)) {
+    if (plan?.action === 'export-only') {
+      const reason = plan.skipReason ?? 'missing-in-target';
+      const said = planSkips.get(entry.table);
       skipped.push({
         table: entry.table,
         reason,
-        detail: history
-          ? `${entry.target} is a ${reason === 'cache' ? 'cache' : 'migration-history'} table of the application: left alone (includeHistory loads it)`
-          : `export-only in the plan (${reason})`,
+        detail: said?.detail ?? `export-only in the plan (${reason})`,
+        expected: said?.expected ?? false,
       });
       continue;
     }
     const liveTable = live.tables.get(entry.target);
     if (!liveTable) {
-      skipped.push({
-        table: entry.table,
-        reason: 'missing-in-target',
-        detail: `no table ${options.schema}.${entry.target} in the target: exported for the record, not loaded`,
-      });
+      const detail = `no table ${options.schema}.${entry.target} in the target: exported for the record, not loaded`;
+      skipped.push({ table: entry.table, reason: 'missing-in-target', detail, expected: false });
+      notes.push(`${entry.table}: the plan loads it, but ${detail}`);
       continue;
     }
     tables.push(toLoadTable(dir, entry, options.schema, liveTable));
   }
-  return { tables, skipped };
+  return { tables, skipped, notes };
 }
 
 function toLoadTable(

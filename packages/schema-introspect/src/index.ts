@@ -1,3 +1,5 @@
+// The one load-order algorithm lives in @conv/core (the loader applies it to the live catalog too).
+export { type LoadOrderResult, loadOrder } from '@conv/core';
 export {
   type CheckOptions,
   type CheckReport,
@@ -18,7 +20,6 @@ export {
   sourceKind,
 } from './conversions.js';
 export { formatPlan } from './format.js';
-export { type LoadOrderResult, loadOrder } from './load-order.js';
 export { introspectMysql } from './mysql-catalog.js';
 export { introspectPg } from './pg-catalog.js';
 export { planMigration, rowKeyOf } from './plan.js';

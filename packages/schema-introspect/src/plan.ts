@@ -1,4 +1,5 @@
 import {
+  loadOrder,
   type MigrationPlan,
   MigrationPlanSchema,
   type PlanIssue,
@@ -13,7 +14,6 @@ import {
   type TargetTable,
 } from '@conv/core';
 import { type MatchedColumns, matchColumns, naturalColumns } from './column-match.js';
-import { loadOrder } from './load-order.js';
 import { withLookupCollations } from './lookup-collations.js';
 import { resolveProfile } from './profile.js';
 import { matchTables } from './table-match.js';
@@ -21,7 +21,8 @@ import { matchTables } from './table-match.js';
 /**
  * The migration plan from both catalogs: every source table is in `tables` (`load`, or `export-only` with
  * its reason); profile-excluded and not-included tables only in `skipped`; target tables without a source
- * in `skipped` too. Plain, serialisable data validated by MigrationPlanSchema.
+ * in `skipped` too, each skip marked `expected` when the profile accounts for it. `loadOrder` is the order
+ * the loader applies. Plain, serialisable data validated by MigrationPlanSchema: decided here, once.
  */
 export function planMigration(
   source: SourceCatalog,
@@ -51,7 +52,7 @@ export function planMigration(
       });
     }
     if (excluded) {
-      skipped.push({ table: src.name, side: 'source', ...excluded });
+      skipped.push({ table: src.name, side: 'source', ...excluded, expected: true });
       issues.push({
         severity: 'info',
         code: excluded.reason,
@@ -64,12 +65,14 @@ export function planMigration(
     if (issue) issues.push(issue);
     const kept = keptOutOfLoad(src.name, tgt, profile);
     if (kept) {
+      const expected =
+        kept.reason !== 'missing-in-target' || profile.expectedMissingInTarget.includes(src.name);
       skipped.push({
         table: src.name,
         side: kept.reason === 'missing-in-target' ? 'source' : 'both',
         ...kept,
+        expected,
       });
-      const expected = profile.expectedMissingInTarget.includes(src.name);
       issues.push({
         severity: kept.reason === 'missing-in-target' && !expected ? 'warning' : 'info',
         code: kept.reason,
@@ -90,7 +93,13 @@ export function planMigration(
   for (const t of target.tables) {
     if (matchedTargets.has(t.name)) continue;
     const detail = `${t.name} exists in PostgreSQL but not in MySQL ${source.database}: left as it is`;
-    skipped.push({ table: t.name, side: 'target', reason: 'missing-in-source', detail });
+    skipped.push({
+      table: t.name,
+      side: 'target',
+      reason: 'missing-in-source',
+      detail,
+      expected: namedByProfile(t.name, profile),
+    });
     issues.push({
       severity: 'warning',
       code: 'missing-in-source',
@@ -100,7 +109,11 @@ export function planMigration(
     });
   }
 
-  const loadTables = tables.filter((t) => t.action === 'load').map((t) => t.target);
+  // Sorted: ties in the load order go by name, whatever the catalog's order.
+  const loadTables = tables
+    .filter((t) => t.action === 'load')
+    .map((t) => t.target)
+    .sort();
   const byName = new Map(target.tables.map((t) => [t.name, t]));
   const order = loadOrder(loadTables, (name) =>
     (byName.get(name)?.foreignKeys ?? [])
@@ -127,6 +140,13 @@ export function planMigration(
     loadOrder: order.order,
     issues,
   });
+}
+
+/** A table the profile names in one of its lists (a target table nothing feeds may be one of them). */
+function namedByProfile(name: string, profile: Profile): boolean {
+  return [profile.exclude, profile.historyTables, profile.cacheTables, profile.expectedMissingInTarget].some(
+    (list) => list.includes(name),
+  );
 }
 
 function exclusionOf(name: string, profile: Profile): { reason: SkipReason; detail: string } | null {

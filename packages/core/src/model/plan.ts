@@ -118,6 +118,8 @@ export const SkippedTableSchema = z.object({
   side: z.enum(['source', 'target', 'both']),
   reason: SkipReasonSchema,
   detail: z.string(),
+  /** The profile accounts for it (excluded, history, cache, `expectedMissingInTarget`): reported, not a warning. */
+  expected: z.boolean().default(false),
 });
 export type SkippedTable = z.infer<typeof SkippedTableSchema>;
 
@@ -156,7 +158,10 @@ export const MigrationPlanSchema = z.object({
   target: z.object({ version: z.string(), database: z.string(), schema: z.string() }),
   tables: z.array(PlannedTableSchema),
   skipped: z.array(SkippedTableSchema),
-  /** Target table names of the `load` tables, parents before children (FK cycles broken, reported in issues). */
+  /**
+   * Target table names of the `load` tables, parents before children (FK cycles broken, reported in issues).
+   * The loader loads in this order; it departs from it only for foreign keys the live target added since.
+   */
   loadOrder: z.array(z.string()),
   issues: z.array(PlanIssueSchema),
 });

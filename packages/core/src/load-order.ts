@@ -5,10 +5,13 @@ export interface LoadOrderResult {
 }
 
 /**
- * Parents before children (Kahn's algorithm, ties by name so the order is stable). When only cycles are
- * left, the cycle is broken inside a strongly connected component that no other remaining table feeds:
- * its table with the fewest unloaded parents goes next, and those edges are reported as broken (such tables
- * need the `replica` or `drop-recreate` FK strategy). Tables merely downstream of a cycle never break an edge.
+ * Parents before children, the one load-order algorithm: the plan computes `loadOrder` with it and the
+ * loader runs it again only to repair that order when the live target's keys changed. Kahn's algorithm in
+ * layers: every table whose parents are loaded goes next, ties in the given order (the plan passes names
+ * sorted, the loader the plan's order, so a repair moves only what must move). When only cycles are left,
+ * the cycle is broken inside a strongly connected component that no other remaining table feeds: its table
+ * with the fewest unloaded parents goes next, and those edges are reported as broken (such tables need the
+ * `replica` or `drop-recreate` FK strategy). Tables merely downstream of a cycle never break an edge.
  * Self references are not ordering constraints (a table cannot precede itself).
  */
 export function loadOrder(
@@ -21,19 +24,27 @@ export function loadOrder(
   const order: string[] = [];
   const brokenEdges: [string, string][] = [];
   const done = new Set<string>();
-  const remaining = new Set([...tables].sort());
+  const remaining = new Set(tables);
+  const position = new Map(tables.map((t, i) => [t, i]));
   const unloaded = (t: string) => [...parents.get(t)!].filter((p) => !done.has(p));
+  const load = (t: string) => {
+    order.push(t);
+    done.add(t);
+    remaining.delete(t);
+  };
 
   while (remaining.size > 0) {
-    let next = [...remaining].find((t) => unloaded(t).length === 0);
-    if (next === undefined) {
-      const component = sourceComponent([...remaining], unloaded);
-      next = component.reduce((best, t) => (unloaded(t).length < unloaded(best).length ? t : best));
-      for (const p of unloaded(next)) brokenEdges.push([next, p]);
+    const ready = [...remaining].filter((t) => unloaded(t).length === 0);
+    if (ready.length > 0) {
+      for (const t of ready) load(t);
+      continue;
     }
-    order.push(next);
-    done.add(next);
-    remaining.delete(next);
+    const component = sourceComponent([...remaining], unloaded).sort(
+      (a, b) => position.get(a)! - position.get(b)!,
+    );
+    const next = component.reduce((best, t) => (unloaded(t).length < unloaded(best).length ? t : best));
+    for (const p of unloaded(next)) brokenEdges.push([next, p]);
+    load(next);
   }
   return { order, brokenEdges };
 }
@@ -68,7 +79,7 @@ function sourceComponent(nodes: string[], parentsOf: (t: string) => string[]): s
         onStack.delete(w);
         component.push(w);
       } while (w !== v);
-      components.push(component.sort());
+      components.push(component);
     }
   };
   for (const v of nodes) if (!index.has(v)) visit(v);
