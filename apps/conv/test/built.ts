@@ -1,16 +1,41 @@
 // The built executables, for tests that need a real process (shebang, signals, pipes, a terminal).
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 export const CONV_BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
-/** Builds apps/conv and what it depends on (turbo: cached when nothing changed). */
-export function buildConv(): void {
-  const res = spawnSync(
-    'pnpm',
-    ['exec', 'turbo', 'run', 'build', '--filter=@conv/cli...', '--output-logs=errors-only'],
-    { cwd: REPO, encoding: 'utf8' },
-  );
-  if (res.status !== 0) throw new Error(`build failed:\n${res.stdout}\n${res.stderr}`);
+/**
+ * Builds apps/conv and what it depends on (turbo: cached when nothing changed), once per test run: test
+ * files run in parallel workers, and a second build — even a cache replay, which rewrites dist/ — while
+ * another file runs the executable makes that one fail with "Cannot find module dist/bin.js".
+ */
+export async function buildConv(): Promise<void> {
+  // Workers are forks of one vitest process: its pid names this test run.
+  const done = join(tmpdir(), `conv-test-built-${process.ppid}`);
+  const lock = `${done}.lock`;
+  for (;;) {
+    if (existsSync(done)) return;
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (existsSync(done)) return;
+    const res = spawnSync(
+      'pnpm',
+      ['exec', 'turbo', 'run', 'build', '--filter=@conv/cli...', '--output-logs=errors-only'],
+      { cwd: REPO, encoding: 'utf8' },
+    );
+    if (res.status !== 0) throw new Error(`build failed:\n${res.stdout}\n${res.stderr}`);
+    writeFileSync(done, '');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
