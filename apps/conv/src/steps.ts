@@ -103,13 +103,17 @@ export async function checkStep(ctx: StepContext, planned: Planned): Promise<Che
   }
 }
 
+/** The catalog's size estimate of everything the plan reads (export and migrate progress). */
+export function approxBytesOf(plan: MigrationPlan): number {
+  return plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
+}
+
 export async function exportStep(
   ctx: StepContext,
   plan: MigrationPlan,
   options: { now?: Date } = {},
 ): Promise<{ dir: string; manifest: Manifest; notes?: string[] }> {
-  const totalBytes = plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
-  const progress = ctx.out.progress('export', { bytes: totalBytes, tables: plan.tables.length });
+  const progress = ctx.out.progress('export', { bytes: approxBytesOf(plan), tables: plan.tables.length });
   try {
     return await exportDatabase({
       mysqlUrl: ctx.config.mysqlUrl,
