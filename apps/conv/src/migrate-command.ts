@@ -7,6 +7,7 @@ import { type MigrateResult, migrate } from './deps.js';
 import { toConvError } from './errors.js';
 import type { RunLog } from './runbook.js';
 import {
+  approxBytesOf,
   failureStatus,
   formatImport,
   formatSkipped,
@@ -50,8 +51,7 @@ export async function migrateStep(
   planned?: MigrationPlan,
 ): Promise<{ plan: MigrationPlan; result: MigrateResult }> {
   const plan = planned ?? (await planStep(ctx)).plan;
-  const totalBytes = plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
-  const progress = ctx.out.progress('migrate', { bytes: totalBytes, tables: plan.tables.length });
+  const progress = ctx.out.progress('migrate', { bytes: approxBytesOf(plan), tables: plan.tables.length });
   try {
     const result = await migrate({
       mysqlUrl: ctx.config.mysqlUrl,

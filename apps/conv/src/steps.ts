@@ -104,13 +104,17 @@ export async function checkStep(ctx: StepContext, planned: Planned): Promise<Che
   }
 }
 
+/** The catalog's size estimate of everything the plan reads (export and migrate progress). */
+export function approxBytesOf(plan: MigrationPlan): number {
+  return plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
+}
+
 export async function exportStep(
   ctx: StepContext,
   plan: MigrationPlan,
   options: { now?: Date } = {},
 ): Promise<{ dir: string; manifest: Manifest; notes?: string[] }> {
-  const totalBytes = plan.tables.reduce((sum, t) => sum + t.approxBytes, 0);
-  const progress = ctx.out.progress('export', { bytes: totalBytes, tables: plan.tables.length });
+  const progress = ctx.out.progress('export', { bytes: approxBytesOf(plan), tables: plan.tables.length });
   try {
     return await exportDatabase({
       mysqlUrl: ctx.config.mysqlUrl,
@@ -136,10 +140,9 @@ export async function importStep(
   const manifest = await readManifest(dir);
   if (options.includeHistory) refuseUnplannedHistory(dir, manifest.plan);
   const checking = ctx.out.progress('validate');
-  const progress = ctx.out.progress('import', {
-    bytes: manifest.totals.bytes,
-    tables: manifest.tables.length,
-  });
+  const progress = after(checking, () =>
+    ctx.out.progress('import', { bytes: manifest.totals.bytes, tables: manifest.tables.length }),
+  );
   try {
     const result = await importDirectory({
       pgUrl: ctx.config.pgUrl,
@@ -160,9 +163,27 @@ export async function importStep(
     });
     return { manifest, result };
   } finally {
-    checking.close();
     progress.close();
   }
+}
+
+/** A display made on first use, once `first` is closed: two displays never draw at once. */
+function after(first: ProgressReporter, make: () => ProgressReporter): ProgressReporter {
+  let next: ProgressReporter | undefined;
+  const current = () => {
+    if (!next) {
+      first.close();
+      next = make();
+    }
+    return next;
+  };
+  return {
+    start: (table, expected) => current().start(table, expected),
+    update: (table, rows, bytes) => current().update(table, rows, bytes),
+    finish: (table, rows, bytes) => current().finish(table, rows, bytes),
+    log: (line) => current().log(line),
+    close: () => (next ?? first).close(),
+  };
 }
 
 /**
