@@ -7,17 +7,30 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-function workspaceAliases(): Record<string, string> {
-  const aliases: Record<string, string> = {};
+/**
+ * Each workspace package's export entries mapped to their sources: `./dist/x/index.d.ts` → `src/x/index.ts`.
+ * Exact matches only, so `@conv/dialect/mysql` never falls through to a `@conv/dialect` prefix.
+ */
+function workspaceAliases(): { find: RegExp; replacement: string }[] {
+  const aliases: { find: RegExp; replacement: string }[] = [];
   for (const group of ['packages', 'apps', 'tools']) {
     const dir = join(root, group);
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
       const pkgFile = join(dir, name, 'package.json');
-      const entry = join(dir, name, 'src', 'index.ts');
-      if (!existsSync(pkgFile) || !existsSync(entry)) continue;
-      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name: string };
-      aliases[pkg.name] = entry;
+      if (!existsSync(pkgFile)) continue;
+      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
+        name: string;
+        exports?: Record<string, { types?: string; import?: string }>;
+      };
+      for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
+        const built = target.types ?? target.import ?? '';
+        const source = built.replace(/^\.\/(dist|src)\//, 'src/').replace(/\.d\.ts$|\.js$/, '.ts');
+        const entry = join(dir, name, source);
+        if (!existsSync(entry)) continue;
+        const spec = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
+        aliases.push({ find: new RegExp(`^${spec.replace(/[/.]/g, '\\$&')}$`), replacement: entry });
+      }
     }
   }
   return aliases;

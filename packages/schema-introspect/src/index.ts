@@ -1,3 +1,4 @@
+export { introspectPg } from '@conv/dialect/postgres';
 export {
   type CheckOptions,
   type CheckReport,
@@ -20,7 +21,6 @@ export {
 export { formatPlan } from './format.js';
 export { type LoadOrderResult, loadOrder } from './load-order.js';
 export { introspectMysql } from './mysql-catalog.js';
-export { introspectPg } from './pg-catalog.js';
 export { planMigration, rowKeyOf } from './plan.js';
 export { DEFAULT_CACHE_TABLES, DEFAULT_HISTORY_TABLES, resolveProfile } from './profile.js';
 export { matchTables, type TableMatch } from './table-match.js';
