@@ -9,13 +9,8 @@ import { introspectMysql, introspectPg, planMigration } from '@conv/schema-intro
 import { type BinlogServer, startBinlogMariadb, usePgDatabase } from '@conv/testkit';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkPreconditions,
-  currentBinlogPosition,
-  sourceFlavor,
-  startSync,
-  statementTouches,
-} from '../src/index.js';
+import { checkPreconditions, startSync } from '../src/index.js';
+import { currentBinlogPosition, sourceFlavor, statementTouches } from '../src/internal.js';
 
 async function refusal(p: Promise<unknown>): Promise<ConvError> {
   const err = await p.then(
