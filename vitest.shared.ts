@@ -1,39 +1,18 @@
 // Shared vitest settings: every package's tests run against the workspace sources (no build needed)
 // and share one global setup that finds real database servers (see packages/testkit).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { workspaceEntries } from './packages/testkit/src/workspace.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-/**
- * Each workspace package's export entries mapped to their sources: `./dist/x/index.d.ts` → `src/x/index.ts`.
- * Exact matches only, so `@conv/dialect/mysql` never falls through to a `@conv/dialect` prefix.
- */
+/** Exact specifiers only (see workspaceEntries): `@conv/dialect/mysql` never falls under `@conv/dialect`. */
 function workspaceAliases(): { find: RegExp; replacement: string }[] {
-  const aliases: { find: RegExp; replacement: string }[] = [];
-  for (const group of ['packages', 'apps', 'tools']) {
-    const dir = join(root, group);
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) {
-      const pkgFile = join(dir, name, 'package.json');
-      if (!existsSync(pkgFile)) continue;
-      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
-        name: string;
-        exports?: Record<string, { types?: string; import?: string }>;
-      };
-      for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
-        const built = target.types ?? target.import ?? '';
-        const source = built.replace(/^\.\/(dist|src)\//, 'src/').replace(/\.d\.ts$|\.js$/, '.ts');
-        const entry = join(dir, name, source);
-        if (!existsSync(entry)) continue;
-        const spec = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
-        aliases.push({ find: new RegExp(`^${spec.replace(/[/.]/g, '\\$&')}$`), replacement: entry });
-      }
-    }
-  }
-  return aliases;
+  return [...workspaceEntries()].map(([spec, entry]) => ({
+    find: new RegExp(`^${spec.replace(/[/.]/g, '\\$&')}$`),
+    replacement: entry,
+  }));
 }
 
 export function convTestConfig(packageDir: string, overrides: { testTimeout?: number } = {}) {
