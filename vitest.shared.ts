@@ -1,26 +1,18 @@
 // Shared vitest settings: every package's tests run against the workspace sources (no build needed)
 // and share one global setup that finds real database servers (see packages/testkit).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { workspaceEntries } from './packages/testkit/src/workspace.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-function workspaceAliases(): Record<string, string> {
-  const aliases: Record<string, string> = {};
-  for (const group of ['packages', 'apps', 'tools']) {
-    const dir = join(root, group);
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) {
-      const pkgFile = join(dir, name, 'package.json');
-      const entry = join(dir, name, 'src', 'index.ts');
-      if (!existsSync(pkgFile) || !existsSync(entry)) continue;
-      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name: string };
-      aliases[pkg.name] = entry;
-    }
-  }
-  return aliases;
+/** Exact specifiers only (see workspaceEntries): `@conv/dialect/mysql` never falls under `@conv/dialect`. */
+function workspaceAliases(): { find: RegExp; replacement: string }[] {
+  return [...workspaceEntries()].map(([spec, entry]) => ({
+    find: new RegExp(`^${spec.replace(/[/.]/g, '\\$&')}$`),
+    replacement: entry,
+  }));
 }
 
 export function convTestConfig(packageDir: string, overrides: { testTimeout?: number } = {}) {

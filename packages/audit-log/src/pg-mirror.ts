@@ -1,4 +1,5 @@
 import { quotePgIdent, quotePgQualified, redactText } from '@conv/core';
+import { pgClientConfig } from '@conv/dialect/postgres';
 import pg from 'pg';
 import { type AuditEvent, RUN_STATUSES } from './event.js';
 
@@ -67,8 +68,8 @@ export async function mirrorToPg(
   schema: string,
   events: readonly AuditEvent[],
 ): Promise<void> {
-  const client = new pg.Client({ connectionString: pgUrl, application_name: 'conv audit-log' });
   // A dropped connection fails the insert below (reported as a mirror error), never the process.
+  const client = new pg.Client(pgClientConfig(pgUrl, { application: 'conv audit-log' }));
   client.on('error', () => {});
   try {
     await client.connect();

@@ -1,7 +1,7 @@
 import { ConvError, ExitCode, type ProgressReporter } from '@conv/core';
+import { connectPg } from '@conv/dialect/postgres';
 import { resetTableSequences } from '@conv/pg-loader';
 import { type VerifyMode, type VerifyReport, verifyExitCode, verifyMigration } from '@conv/verify';
-import pg from 'pg';
 import { type BinlogPosition, formatPosition } from './position.js';
 import { currentBinlogPosition, setSourceReadOnly } from './source.js';
 import { type SyncOptions, type SyncResult, startSync } from './sync.js';
@@ -74,8 +74,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverResult
   const s0 = Date.now();
   let sequences: CutoverResult['sequences'] = [];
   if (verifyExitCode(verify) === ExitCode.ok) {
-    const client = new pg.Client({ connectionString: options.pgUrl, application_name: 'conv cutover' });
-    await client.connect();
+    const client = await connectPg(options.pgUrl, { application: 'conv cutover', code: 'sync.connect' });
     try {
       const loaded = options.manifest.plan.tables.filter((t) => t.action === 'load').map((t) => t.target);
       sequences = await resetTableSequences(client, options.manifest.plan.target.schema, loaded);

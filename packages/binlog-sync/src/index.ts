@@ -3,9 +3,9 @@ export { type CutoverOptions, type CutoverResult, runCutover } from './cutover.j
 export { binlogValue } from './decode.js';
 export { type BinlogPosition, comparePositions, formatPosition } from './position.js';
 export { checkPreconditions, type PreconditionReport } from './preconditions.js';
-export { type RowChange, type SourceTxn, statementTouches } from './reader.js';
-export { currentBinlogPosition, setSourceReadOnly, sourceFlavor } from './source.js';
-export { POSITION_TABLE, readPosition, type StoredPosition } from './state.js';
+export type { RowChange, SourceTxn } from './reader.js';
+export { setSourceReadOnly } from './source.js';
+export { POSITION_TABLE, type StoredPosition } from './state.js';
 export {
   type SyncHandle,
   type SyncOptions,

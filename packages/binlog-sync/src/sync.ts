@@ -1,7 +1,8 @@
-import { ConvError, connectionError, ExitCode, type Manifest, redactText } from '@conv/core';
-import { connectMysql, EXACT_READ_OPTIONS } from '@conv/mysql-export';
+import { ConvError, ExitCode, type Manifest, redactText } from '@conv/core';
+import { connectMysql, EXACT_READ_OPTIONS } from '@conv/dialect/mysql';
+import { connectPg } from '@conv/dialect/postgres';
 import type mysql from 'mysql2/promise';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   applyChanges,
   buildAppliers,
@@ -92,15 +93,8 @@ function snapshotStart(manifest: Manifest): BinlogPosition {
   return { file: s.binlogFile, position: s.binlogPosition };
 }
 
-async function connectPg(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'conv sync' });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (err) {
-    throw connectionError('PostgreSQL', url, err, 'sync.connect');
-  }
-  return client;
+function connectTarget(url: string): Promise<pg.Client> {
+  return connectPg(url, { application: 'conv sync', code: 'sync.connect' });
 }
 
 /**
@@ -119,7 +113,7 @@ export async function startSync(options: SyncOptions): Promise<SyncHandle> {
   let client: pg.Client | undefined;
   try {
     const flavor = await sourceFlavor(my);
-    client = await connectPg(options.pgUrl);
+    client = await connectTarget(options.pgUrl);
     await ensurePositionTable(client, schema);
     const source = sourceKey(manifest);
     // One sync per source and target at a time: two would apply the same transactions twice.

@@ -2,19 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConvError, type Manifest } from '@conv/core';
-import { connectMysql, exportDatabase } from '@conv/mysql-export';
+import { connectMysql } from '@conv/dialect/mysql';
+import { exportDatabase } from '@conv/mysql-export';
 import { importDirectory } from '@conv/pg-loader';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
 import { type BinlogServer, startBinlogMariadb, usePgDatabase } from '@conv/testkit';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkPreconditions,
-  currentBinlogPosition,
-  sourceFlavor,
-  startSync,
-  statementTouches,
-} from '../src/index.js';
+import { checkPreconditions, startSync } from '../src/index.js';
+import { currentBinlogPosition, sourceFlavor, statementTouches } from '../src/internal.js';
 
 async function refusal(p: Promise<unknown>): Promise<ConvError> {
   const err = await p.then(

@@ -18,7 +18,8 @@ import {
 import { formatVerifyReport } from '@conv/verify';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPosition, runCutover, startSync } from '../src/index.js';
+import { runCutover, startSync } from '../src/index.js';
+import { readPosition } from '../src/internal.js';
 import { MYSQL_SCHEMA, PG_SCHEMA, seed, startWriter } from './source.js';
 import { bundleWorker } from './workers/bundle.js';
 

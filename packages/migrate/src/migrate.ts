@@ -14,12 +14,12 @@ import {
   type ProgressReporter,
   silentProgress,
 } from '@conv/core';
+import { closeMysql, databaseOf } from '@conv/dialect/mysql';
 import {
   buildManifest,
   type CsvTarget,
   countRows,
   createOwnDirectory,
-  databaseOf,
   exportStamp,
   exportTableFile,
   fileNameFor,
@@ -311,7 +311,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', stopAll);
-    for (const conn of conns) await conn.end().catch(() => conn.destroy());
+    for (const conn of conns) await closeMysql(conn);
   }
 }
 

@@ -17,11 +17,10 @@ import {
   serverOf,
   silentProgress,
 } from '@conv/core';
+import { closeMysql, databaseOf } from '@conv/dialect/mysql';
 import type mysql from 'mysql2/promise';
-import { databaseOf } from './connect.js';
 import { exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
 import { findOrphanPartials, orphanNote } from './orphans.js';
-import { hardClose } from './row-stream.js';
 import type { SnapshotInfo } from './snapshot.js';
 import { openSourceSnapshot } from './source.js';
 import { countRows, exportTableFile, type TableExportResult } from './table-export.js';
@@ -171,25 +170,8 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', stopAll);
-    for (const conn of conns) await closeConnection(conn);
+    for (const conn of conns) await closeMysql(conn);
   }
-}
-
-/** `end()` waits for the server's answer to QUIT: a dead or stopped server must not hold the exit. */
-async function closeConnection(conn: mysql.Connection): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), 2000);
-  });
-  const ended = await Promise.race([
-    conn.end().then(
-      () => 'ok' as const,
-      () => 'late' as const,
-    ),
-    late,
-  ]);
-  clearTimeout(timer);
-  if (ended === 'late') hardClose(conn);
 }
 
 /** The error that caused the stop, not the "stopped" errors of the tables it interrupted. */

@@ -1,4 +1,3 @@
-export { connectMysql, databaseOf, EXACT_READ_OPTIONS, EXACT_SUBQUERY_SESSION } from './connect.js';
 export {
   buildManifest,
   createOwnDirectory,

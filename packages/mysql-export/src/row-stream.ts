@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { ConvError, ExitCode, type PlannedTable } from '@conv/core';
 import { CsvRowWriter } from '@conv/csv-codec';
+import { coreOf, hardClose } from '@conv/dialect/mysql';
 import type mysql from 'mysql2/promise';
 import { exportQueryFor } from './select.js';
 
@@ -32,31 +33,6 @@ export interface RowStreamResult {
   rows: number;
   bytes: number;
   sha256: string | null;
-}
-
-/** The underlying callback connection of a mysql2/promise connection (for streaming with pause/resume). */
-interface CoreConnection extends NodeJS.EventEmitter {
-  query(options: { sql: string; values?: unknown[]; rowsAsArray: boolean }): NodeJS.EventEmitter;
-  pause(): void;
-  resume(): void;
-  destroy(): void;
-  /** The socket: mysql2's destroy() only half-closes it (FIN), see `hardClose`. */
-  stream?: { destroy(): void };
-}
-
-function coreOf(conn: mysql.Connection): CoreConnection {
-  return (conn as unknown as { connection: CoreConnection }).connection;
-}
-
-/**
- * Closes a connection at once, socket included. mysql2's destroy() only ends our side of the socket: a
- * server thread blocked sending a paused result then stays in "Writing to net", its snapshot transaction
- * and metadata locks held (a DROP DATABASE or ALTER waits behind it) until net_write_timeout.
- */
-export function hardClose(conn: mysql.Connection): void {
-  const core = coreOf(conn);
-  core.destroy();
-  core.stream?.destroy();
 }
 
 /** Driver codes of a connection that went away (killed, server gone, network). */

@@ -1,5 +1,5 @@
+import { connectMysql } from '@conv/dialect/mysql';
 import type mysql from 'mysql2/promise';
-import { connectMysql } from './connect.js';
 import { nonTransactionalTables, openSnapshot, type SnapshotInfo } from './snapshot.js';
 
 /** Connections reading one consistent snapshot of the source, and what it is. */

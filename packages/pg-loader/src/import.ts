@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConvError,
-  connectionError,
   ExitCode,
   isConvError,
   type Manifest,
@@ -13,7 +12,8 @@ import {
   serverOf,
   silentProgress,
 } from '@conv/core';
-import pg from 'pg';
+import { connectPg, lockTimeoutStatement } from '@conv/dialect/postgres';
+import type pg from 'pg';
 import { ImportArtifacts } from './artifacts.js';
 import { type CopyOutcome, copyTable } from './copy.js';
 import {
@@ -27,13 +27,7 @@ import {
   validateConstraint,
 } from './foreign-keys.js';
 import { deferrableIndexes, dropIndex } from './indexes.js';
-import {
-  clientConfig,
-  cutConnection,
-  DEFAULT_TIMEOUTS,
-  type ImportTimeouts,
-  interruptedError,
-} from './liveness.js';
+import { cutConnection, DEFAULT_TIMEOUTS, type ImportTimeouts, interruptedError } from './liveness.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
 import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { type Occupied, rowsToReplace } from './occupied.js';
@@ -225,23 +219,12 @@ export interface LoadOptions extends Omit<ImportOptions, 'contentCheck'> {
 }
 
 /** A session's connection: every one (parallel loads too) with the same connect timeout and keepalives. */
-async function openClient(
+function openClient(
   pgUrl: string,
   secrets: string[],
   timeouts: Required<ImportTimeouts>,
 ): Promise<pg.Client> {
-  const client = new pg.Client(clientConfig(pgUrl, timeouts));
-  try {
-    await client.connect();
-  } catch (err) {
-    cutConnection(client, new Error('closed'));
-    throw connectionError('PostgreSQL', pgUrl, err, 'pg-connection', {
-      secrets,
-      location: { server: serverOf(pgUrl) },
-    });
-  }
-  client.on('error', () => {}); // a dropped connection surfaces as the failing query's error
-  return client;
+  return connectPg(pgUrl, { application: 'conv import', connectMs: timeouts.connectMs, secrets });
 }
 
 /**
@@ -277,7 +260,7 @@ export async function loadManifest(options: LoadOptions): Promise<ImportResult> 
   artifacts.statement('\\set ON_ERROR_STOP on');
 
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const lockTimeout = `SET lock_timeout = ${Math.max(1, Math.floor(timeouts.lockMs))}`;
+  const lockTimeout = lockTimeoutStatement(timeouts.lockMs);
   const clients: pg.Client[] = [];
   let client: pg.Client;
   try {

@@ -10,7 +10,6 @@ export {
   rolledBack,
   type TableCopier,
 } from './import.js';
-export { type DeferredIndex, deferrableIndexes } from './indexes.js';
 export { cutConnection, type ImportTimeouts, stalledError, stallWatch } from './liveness.js';
 export { buildLoadPlan, type LoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
 export { type Occupied, refuseOccupiedTarget } from './occupied.js';

@@ -1,5 +1,4 @@
 import { ConvError, ExitCode } from '@conv/core';
-import type pg from 'pg';
 
 /**
  * Bounds on every wait of an import. A server that accepts TCP and never answers, a backend that stops
@@ -20,23 +19,7 @@ export const DEFAULT_TIMEOUTS: Required<ImportTimeouts> = {
   lockMs: 120_000,
 };
 
-/** Client settings: connect timeout and TCP keepalives (a dead peer is noticed by the kernel). */
-export function clientConfig(url: string, timeouts: Required<ImportTimeouts>): pg.ClientConfig {
-  return {
-    connectionString: url,
-    application_name: 'conv import',
-    connectionTimeoutMillis: timeouts.connectMs,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-  };
-}
-
-/** Closes the client's socket at once: the server rolls back the open transaction. */
-export function cutConnection(client: pg.ClientBase, reason: Error): void {
-  const stream = (client as unknown as { connection?: { stream?: { destroy(err?: Error): void } } })
-    .connection?.stream;
-  stream?.destroy(reason);
-}
+export { cutConnection } from '@conv/dialect/postgres';
 
 /**
  * Calls `onStall` when `touch()` was not called for `stallMs`. Returns the touch function and a stop

@@ -1,12 +1,6 @@
-import {
-  ConvError,
-  connectionError,
-  ExitCode,
-  type MigrationPlan,
-  quotePgQualified,
-  serverOf,
-} from '@conv/core';
-import pg from 'pg';
+import { ConvError, ExitCode, type MigrationPlan, quotePgQualified, serverOf } from '@conv/core';
+import { connectPg } from '@conv/dialect/postgres';
+import type pg from 'pg';
 
 /** A planned table that already holds rows, and how many (those the TRUNCATE would remove). */
 export interface Occupied {
@@ -54,15 +48,7 @@ export async function refuseOccupiedTarget(
   plan: MigrationPlan,
   replace: boolean,
 ): Promise<Occupied[]> {
-  const client = new pg.Client({ connectionString: pgUrl, application_name: 'conv check' });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw connectionError('PostgreSQL', pgUrl, err, 'pg-connection', {
-      location: { server: serverOf(pgUrl) },
-    });
-  }
-  client.on('error', () => {});
+  const client = await connectPg(pgUrl, { application: 'conv check' });
   try {
     const partitioned = await client.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -9,7 +9,8 @@ import {
   quoteMysqlIdent,
   quotePgIdent,
 } from '@conv/core';
-import { connectMysql, mysqlDouble } from '@conv/mysql-export';
+import { connectMysql } from '@conv/dialect/mysql';
+import { mysqlDouble } from '@conv/mysql-export';
 import type { TestMysqlDb, TestPgDb } from '@conv/testkit';
 
 const AS_TEXT = new Set<Conversion>(['text', 'enum', 'set-text', 'binary-text']);

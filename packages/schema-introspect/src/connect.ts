@@ -1,59 +1,24 @@
-import { connectionError } from '@conv/core';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import {
+  type ConnectMysqlOptions,
+  type MysqlSource,
+  withMysql as withDialectMysql,
+} from '@conv/dialect/mysql';
+import type mysql from 'mysql2/promise';
 
-/** A mysql2/promise connection or a `mysql://` URL. */
-export type MysqlSource = mysql.Connection | string;
-/** A connected pg client (Client or PoolClient) or a `postgres://` URL. */
-export type PgSource = pg.ClientBase | string;
+export type { PgSource } from '@conv/dialect/postgres';
+export type { MysqlSource };
+
+const CHECK_CONNECT: ConnectMysqlOptions = {
+  codes: { connect: 'mysql-connect', unknownDatabase: 'mysql-connect' },
+  hint: 'check the URL, the server and the credentials',
+};
 
 /**
- * Runs `fn` with a MySQL connection: the given one (left open), or one opened from the URL (closed after).
- * Our own connections read in UTC and utf8mb4, as the exporter does, so what we scan is what it exports.
+ * Runs `fn` with a MySQL connection: the given one (left open), or one opened from the URL (closed after)
+ * with the export's own session, so what check scans is what export reads.
  */
-export async function withMysql<T>(
-  source: MysqlSource,
-  fn: (conn: mysql.Connection) => Promise<T>,
-): Promise<T> {
-  if (typeof source !== 'string') return fn(source);
-  let conn: mysql.Connection;
-  try {
-    conn = await mysql.createConnection({
-      uri: source,
-      charset: 'utf8mb4',
-      timezone: 'Z',
-      dateStrings: true,
-    });
-    await conn.query("SET time_zone = '+00:00'");
-  } catch (err) {
-    throw connectionError('MySQL', source, err, 'mysql-connect', {
-      hint: 'check the URL, the server and the credentials',
-    });
-  }
-  try {
-    return await fn(conn);
-  } finally {
-    await conn.end().catch(() => {});
-  }
-}
-
-/** Same for PostgreSQL. */
-export async function withPg<T>(source: PgSource, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-  if (typeof source !== 'string') return fn(source);
-  const client = new pg.Client({ connectionString: source });
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => {});
-    throw connectionError('PostgreSQL', source, err, 'pg-connect', {
-      hint: 'check the URL, the server and the credentials',
-    });
-  }
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
+export function withMysql<T>(source: MysqlSource, fn: (conn: mysql.Connection) => Promise<T>): Promise<T> {
+  return withDialectMysql(source, fn, CHECK_CONNECT);
 }
 
 /** Rows of a query as plain objects. */

@@ -1,5 +1,6 @@
 // The one load-order algorithm lives in @conv/core (the loader applies it to the live catalog too).
 export { type LoadOrderResult, loadOrder } from '@conv/core';
+export { introspectPg } from '@conv/dialect/postgres';
 export {
   type CheckOptions,
   type CheckReport,
@@ -21,7 +22,6 @@ export {
 } from './conversions.js';
 export { formatPlan } from './format.js';
 export { introspectMysql } from './mysql-catalog.js';
-export { introspectPg } from './pg-catalog.js';
 export { planMigration, rowKeyOf } from './plan.js';
 export { DEFAULT_CACHE_TABLES, DEFAULT_HISTORY_TABLES, resolveProfile } from './profile.js';
 export { matchTables, type TableMatch } from './table-match.js';

@@ -6,6 +6,7 @@ import './provided.js';
 export * from './databases.js';
 export * from './fixtures.js';
 export * from './servers.js';
+export * from './workspace.js';
 
 /** The servers the global setup found (inside a vitest worker). */
 export function testServers(): { mysql: ServerInfo; pg: ServerInfo } {

@@ -2,19 +2,8 @@ import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 
-/** The callback connection under a mysql2/promise connection: its queries stream with back-pressure. */
-interface CoreConnection {
-  query(options: { sql: string; values?: unknown[]; rowsAsArray: boolean }): {
-    stream(options?: { highWaterMark?: number }): NodeJS.ReadableStream;
-  };
-}
-
 /** Rows of a MySQL query, one at a time (the server is paused while Node is busy). */
-export async function* mysqlRows(conn: mysql.Connection, sql: string, values: unknown[] = []) {
-  const core = (conn as unknown as { connection: CoreConnection }).connection;
-  const stream = core.query({ sql, values, rowsAsArray: true }).stream({ highWaterMark: 2000 });
-  for await (const row of stream) yield row as unknown as unknown[];
-}
+export { streamRows as mysqlRows } from '@conv/dialect/mysql';
 
 export async function mysqlAll(conn: mysql.Connection, sql: string, values: unknown[] = []) {
   const [rows] = await conn.query({ sql, values, rowsAsArray: true });

@@ -1,6 +1,5 @@
 import {
   ConvError,
-  connectionError,
   ExitCode,
   type MigrationPlan,
   type PlannedTable,
@@ -9,8 +8,9 @@ import {
   redactUrl,
   silentProgress,
 } from '@conv/core';
-import { connectMysql, databaseOf } from '@conv/mysql-export';
-import pg from 'pg';
+import { connectMysql, databaseOf } from '@conv/dialect/mysql';
+import { connectPg as connectDialectPg } from '@conv/dialect/postgres';
+import type pg from 'pg';
 import { type ConstraintProblem, checkConstraints } from './constraints.js';
 import { mysqlAll, pgAll } from './db.js';
 import { inheritanceParents } from './inheritance.js';
@@ -62,17 +62,11 @@ interface Worker extends Sides {
 }
 
 async function connectPg(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'conv verify' });
-  // A server-side disconnect (restart, pg_terminate_backend) must fail the running query, not crash the
-  // process with an unhandled 'error' event; the next query on the dead client fails too.
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (err) {
-    throw connectionError('PostgreSQL', url, err, 'verify.connect', {
-      hint: 'check the URL, the server and the credentials',
-    });
-  }
+  const client = await connectDialectPg(url, {
+    application: 'conv verify',
+    code: 'verify.connect',
+    hint: 'check the URL, the server and the credentials',
+  });
   // Shortest round-trip digits for doubles (the PostgreSQL 12+ default, unless a setting lowered it).
   await client.query('SET extra_float_digits = 1');
   const [[encoding]] = (await pgAll(client, 'SHOW server_encoding')) as [[string]];

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workspaceEsbuildPlugin } from '@conv/testkit';
 
 /**
  * Child processes run plain Node (no TypeScript loader on Node 20): bundle a worker with esbuild, which the
- * workspace already has through tsup, resolving @conv/core to its sources like the vitest aliases do.
+ * workspace already has through tsup, resolving @conv packages to their sources like the vitest aliases do.
  */
 interface EsbuildLike {
   build(options: Record<string, unknown>): Promise<unknown>;
@@ -26,7 +27,7 @@ export async function bundleWorker(name: string, outDir: string): Promise<string
     format: 'esm',
     target: 'node20',
     logLevel: 'silent',
-    alias: { '@conv/core': join(repoRoot, 'packages/core/src/index.ts') },
+    plugins: [workspaceEsbuildPlugin()],
     external: ['pg-native'],
     // CommonJS dependencies (pg, proper-lockfile) call require() inside an ESM bundle.
     banner: {

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workspaceEsbuildPlugin } from '@conv/testkit';
 
 // Child processes run plain Node (no TypeScript loader on Node 20): bundle the worker with esbuild (from
 // tsup), resolving every @conv/* package to its sources as the vitest aliases do.
@@ -11,19 +11,6 @@ interface EsbuildLike {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../../..');
-
-function aliases(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(repoRoot, 'packages'))) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(repoRoot, 'packages', name, 'package.json'), 'utf8')) as {
-        name: string;
-      };
-      out[pkg.name] = join(repoRoot, 'packages', name, 'src/index.ts');
-    } catch {}
-  }
-  return out;
-}
 
 /** Bundles `workers/<name>.ts` next to the package (so its node_modules resolve) and returns the file. */
 export async function bundleWorker(name: string, outDir: string): Promise<string> {
@@ -39,7 +26,7 @@ export async function bundleWorker(name: string, outDir: string): Promise<string
     format: 'esm',
     target: 'node20',
     logLevel: 'error',
-    alias: aliases(),
+    plugins: [workspaceEsbuildPlugin()],
     external: ['pg-native'],
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

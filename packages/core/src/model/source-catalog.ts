@@ -31,11 +31,16 @@ export type SourceColumn = z.infer<typeof SourceColumnSchema>;
 export const KeySchema = z.object({ name: z.string(), columns: z.array(z.string()) });
 export type Key = z.infer<typeof KeySchema>;
 
-export const SourceForeignKeySchema = z.object({
+/** What every foreign key is, on either side: the one shape the source, target and live keys extend. */
+export const ForeignKeySchema = z.object({
   name: z.string(),
   columns: z.array(z.string()),
   refTable: z.string(),
   refColumns: z.array(z.string()),
+});
+export type ForeignKey = z.infer<typeof ForeignKeySchema>;
+
+export const SourceForeignKeySchema = ForeignKeySchema.extend({
   onDelete: z.string(),
   onUpdate: z.string(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ForeignKeySchema } from './source-catalog.js';
 
 /** One column as the PostgreSQL catalog describes it (pg_attribute + pg_type, domains resolved). */
 export const TargetColumnSchema = z.object({
@@ -33,17 +34,16 @@ export const TargetColumnSchema = z.object({
   default: z.string().nullable(),
   identity: z.enum(['always', 'by default']).nullable(),
   generated: z.boolean(),
-  /** Sequence owned by this column (serial or identity), schema-qualified and quoted for SQL. */
+  /**
+   * The column's sequence, schema-qualified and quoted for SQL: owned (serial, identity) or called by its
+   * default (`nextval('free_seq')`), the one the load restarts.
+   */
   sequence: z.string().nullable(),
 });
 export type TargetColumn = z.infer<typeof TargetColumnSchema>;
 
-export const TargetForeignKeySchema = z.object({
-  name: z.string(),
-  columns: z.array(z.string()),
+export const TargetForeignKeySchema = ForeignKeySchema.extend({
   refSchema: z.string(),
-  refTable: z.string(),
-  refColumns: z.array(z.string()),
   /** pg_get_constraintdef(): enough to re-create the constraint. */
   definition: z.string(),
   validated: z.boolean(),

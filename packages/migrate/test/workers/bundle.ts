@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workspaceEsbuildPlugin } from '@conv/testkit';
 
 // Child processes run plain Node (no TypeScript loader on Node 20): the worker is bundled with esbuild
 // (in the workspace through tsup), every @conv package resolved to its sources like the vitest aliases.
@@ -11,18 +11,6 @@ interface EsbuildLike {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../../..');
-
-function workspaceAliases(): Record<string, string> {
-  const aliases: Record<string, string> = {};
-  const dir = join(repoRoot, 'packages');
-  for (const name of readdirSync(dir)) {
-    const entry = join(dir, name, 'src', 'index.ts');
-    if (!existsSync(entry)) continue;
-    aliases[(JSON.parse(readFileSync(join(dir, name, 'package.json'), 'utf8')) as { name: string }).name] =
-      entry;
-  }
-  return aliases;
-}
 
 export async function bundleWorker(name: string, outDir: string): Promise<string> {
   const requireFromRoot = createRequire(join(repoRoot, 'package.json'));
@@ -36,7 +24,7 @@ export async function bundleWorker(name: string, outDir: string): Promise<string
     format: 'esm',
     target: 'node20',
     logLevel: 'silent',
-    alias: workspaceAliases(),
+    plugins: [workspaceEsbuildPlugin()],
     external: ['pg-native', 'cpu-features', 'ssh2'],
     // CommonJS dependencies (pg, mysql2) call require() inside an ESM bundle.
     banner: {

@@ -7,13 +7,24 @@ import {
   type TargetTable,
 } from '@conv/core';
 import type pg from 'pg';
-import { type PgSource, withPg } from './connect.js';
+import { COLUMN_SEQUENCES, readForeignKeys, readTables } from './catalog-queries.js';
+import { withPg } from './connect.js';
 
 type Row = Record<string, unknown>;
 
-/** Reads the catalog of one PostgreSQL (15+) schema from pg_catalog: tables, columns, keys, FKs, triggers. */
+/** A connected pg client (Client or PoolClient) or a `postgres://` URL. */
+export type PgSource = pg.ClientBase | string;
+
+/**
+ * Reads the catalog of one PostgreSQL (15+) schema from pg_catalog: tables, columns, keys, FKs, triggers.
+ * Partitions are left out: their rows are their parent's, which is what a source table matches.
+ */
 export async function introspectPg(client: PgSource, schema = 'public'): Promise<TargetCatalog> {
-  return withPg(client, (c) => readCatalog(c, schema));
+  return withPg(client, (c) => readCatalog(c, schema), {
+    application: 'conv check',
+    code: 'pg-connect',
+    hint: 'check the URL, the server and the credentials',
+  });
 }
 
 async function readCatalog(client: pg.ClientBase, schema: string): Promise<TargetCatalog> {
@@ -30,13 +41,7 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
     );
   }
 
-  const tables = await q(
-    `SELECT c.oid, c.relname AS name, pg_get_userbyid(c.relowner) AS owner, c.reltuples::float8 AS reltuples
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-      ORDER BY c.relname`,
-    [schema],
-  );
+  const tables = (await readTables(client, schema)).filter((t) => !t.partition);
   // Domains are resolved to their base type (typmod and NOT NULL included); arrays to their element type.
   const columns = await q(
     `SELECT a.attrelid AS oid, a.attname AS name, a.attnum AS ordinal,
@@ -49,7 +54,7 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
             NOT a.attnotnull AND NOT (t.typtype = 'd' AND t.typnotnull) AS nullable,
             pg_get_expr(d.adbin, d.adrelid) AS dflt,
             a.attidentity AS identity, a.attgenerated AS generated,
-            pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) AS seq
+            (${COLUMN_SEQUENCES})[1] AS seq
        FROM pg_attribute a
        JOIN pg_class c ON c.oid = a.attrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -80,22 +85,7 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
       ORDER BY ic.relname`,
     [schema],
   );
-  const fks = await q(
-    `SELECT con.conrelid AS oid, con.conname AS name, rn.nspname AS ref_schema, rc.relname AS ref_table,
-            pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated,
-            (SELECT array_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
-            (SELECT array_agg(a.attname ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS ref_columns
-       FROM pg_constraint con
-       JOIN pg_class c ON c.oid = con.conrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_class rc ON rc.oid = con.confrelid
-       JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-      WHERE n.nspname = $1 AND con.contype = 'f'
-      ORDER BY con.conname`,
-    [schema],
-  );
+  const fks = (await readForeignKeys(client, schema)).filter((f) => f.schema === schema);
   const triggers = await q(
     `SELECT t.tgrelid AS oid, t.tgname AS name, t.tgenabled <> 'D' AS enabled, t.tgisinternal AS internal
        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -106,18 +96,19 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
   const enumLabels = new Map<string, string[]>(enums.map((e) => [String(e['oid']), pgArray(e['labels'])]));
   const byOid = new Map<string, TargetTable>();
   for (const t of tables) {
-    byOid.set(String(t['oid']), {
+    byOid.set(String(t.oid), {
       schema,
-      name: String(t['name']),
+      name: t.name,
       columns: [],
       primaryKey: [],
       uniqueKeys: [],
       foreignKeys: [],
       triggers: [],
-      owner: String(t['owner']),
-      approxRows: Math.max(0, Math.round(Number(t['reltuples']))),
+      owner: t.owner,
+      approxRows: Math.max(0, Math.round(Number(t.reltuples))),
     });
   }
+  const tablesByName = new Map([...byOid.values()].map((t) => [t.name, t]));
   for (const c of columns) byOid.get(String(c['oid']))?.columns.push(toColumn(c, enumLabels));
   for (const i of indexes) {
     const table = byOid.get(String(i['oid']));
@@ -127,14 +118,15 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
     else table.uniqueKeys.push({ name: String(i['name']), columns: cols });
   }
   for (const f of fks) {
-    byOid.get(String(f['oid']))?.foreignKeys.push({
-      name: String(f['name']),
-      columns: pgArray(f['columns']),
-      refSchema: String(f['ref_schema']),
-      refTable: String(f['ref_table']),
-      refColumns: pgArray(f['ref_columns']),
-      definition: String(f['definition']),
-      validated: Boolean(f['validated']),
+    const table = tablesByName.get(f.table);
+    table?.foreignKeys.push({
+      name: f.name,
+      columns: f.columns,
+      refSchema: f.refSchema,
+      refTable: f.refTable,
+      refColumns: f.refColumns,
+      definition: f.definition,
+      validated: f.validated,
     });
   }
   for (const t of triggers) {

@@ -2,7 +2,7 @@ import { ConvError, connectionError, ExitCode, redactText, serverOf } from '@con
 import mysql from 'mysql2/promise';
 
 /**
- * How rows must arrive for exact export: dates, decimals and 64-bit integers as strings, JSON as text,
+ * How rows must arrive for exact reading: dates, decimals and 64-bit integers as strings, JSON as text,
  * binary as Buffer (mysql2 does that for charset 63 by itself). No typeCast: mysql2's generated parsers
  * already give every type we need, and a typeCast function would run per field.
  */
@@ -24,6 +24,17 @@ export const EXACT_READ_OPTIONS = {
 export const EXACT_SUBQUERY_SESSION =
   "SET @conv_session = 1 /*M! , SESSION optimizer_switch = 'subquery_cache=off' */";
 
+/**
+ * Every session conv opens on MySQL/MariaDB, in order: TIMESTAMP values print in UTC, text in utf8mb4, no
+ * subquery cache, long network timeouts (a paused stream must not be cut while the disk catches up).
+ */
+export const SESSION_STATEMENTS = [
+  "SET time_zone = '+00:00'",
+  'SET NAMES utf8mb4',
+  EXACT_SUBQUERY_SESSION,
+  'SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600',
+] as const;
+
 /** The database named in a mysql:// URL, if any. */
 export function databaseOf(url: string): string | undefined {
   try {
@@ -34,11 +45,30 @@ export function databaseOf(url: string): string | undefined {
   }
 }
 
+/** Error codes of a failed connect, per caller (they are public through `--json`). */
+export interface ConnectCodes {
+  connect: string;
+  unknownDatabase: string;
+}
+
+export interface ConnectMysqlOptions {
+  codes?: ConnectCodes;
+  /** Hint for a server that cannot be reached. */
+  hint?: string;
+}
+
+const EXPORT_CODES: ConnectCodes = { connect: 'export.connect', unknownDatabase: 'export.unknown-database' };
+
 /**
- * A connection for exporting: session time zone UTC (TIMESTAMP values print in UTC), utf8mb4, long network
- * timeouts (a paused stream must not be cut while the disk catches up).
+ * The one way conv opens a MySQL/MariaDB session: check scans, export reads, verify compares, migrate and
+ * sync stream through the same read options and session settings, so what check scans is what export reads.
  */
-export async function connectMysql(url: string, database?: string): Promise<mysql.Connection> {
+export async function connectMysql(
+  url: string,
+  database?: string,
+  options: ConnectMysqlOptions = {},
+): Promise<mysql.Connection> {
+  const codes = options.codes ?? EXPORT_CODES;
   const server = serverOf(url);
   let conn: mysql.Connection;
   try {
@@ -48,18 +78,15 @@ export async function connectMysql(url: string, database?: string): Promise<mysq
       ...EXACT_READ_OPTIONS,
     });
   } catch (err) {
-    throw connectError(err, url, database);
+    throw connectError(err, url, database, codes, options.hint);
   }
   try {
-    await conn.query("SET time_zone = '+00:00'");
-    await conn.query('SET NAMES utf8mb4');
-    await conn.query(EXACT_SUBQUERY_SESSION);
-    await conn.query('SET SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600');
+    for (const statement of SESSION_STATEMENTS) await conn.query(statement);
   } catch (err) {
     await conn.end().catch(() => {});
     throw new ConvError(
       `cannot prepare the MySQL session on ${server}: ${redactText((err as Error).message, [url])}`,
-      'export.connect',
+      codes.connect,
       ExitCode.connection,
       { server },
       undefined,
@@ -69,14 +96,38 @@ export async function connectMysql(url: string, database?: string): Promise<mysq
   return conn;
 }
 
-function connectError(err: unknown, url: string, database?: string): ConvError {
+/** A mysql2/promise connection or a `mysql://` URL. */
+export type MysqlSource = mysql.Connection | string;
+
+/** Runs `fn` with a MySQL connection: the given one (left open), or one opened from the URL (closed after). */
+export async function withMysql<T>(
+  source: MysqlSource,
+  fn: (conn: mysql.Connection) => Promise<T>,
+  options: ConnectMysqlOptions = {},
+): Promise<T> {
+  if (typeof source !== 'string') return fn(source);
+  const conn = await connectMysql(source, undefined, options);
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.end().catch(() => {});
+  }
+}
+
+function connectError(
+  err: unknown,
+  url: string,
+  database: string | undefined,
+  codes: ConnectCodes,
+  hint = 'check that the server is running and reachable at that host and port',
+): ConvError {
   const e = err as { code?: string; message?: string };
   const server = serverOf(url);
   const db = database ?? databaseOf(url);
   if (e.code === 'ER_BAD_DB_ERROR') {
     return new ConvError(
       `unknown database ${JSON.stringify(db)} on MySQL server ${server}`,
-      'export.unknown-database',
+      codes.unknownDatabase,
       ExitCode.connection,
       { server },
       'check the database name in the source URL (SHOW DATABASES lists them)',
@@ -86,15 +137,12 @@ function connectError(err: unknown, url: string, database?: string): ConvError {
   if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_DBACCESS_DENIED_ERROR') {
     return new ConvError(
       `MySQL server ${server} refused the login: ${redactText(e.message ?? '', [url])}`,
-      'export.connect',
+      codes.connect,
       ExitCode.connection,
       { server },
       'check the user and password of the source URL and its grants',
       { cause: err },
     );
   }
-  return connectionError('MySQL', url, err, 'export.connect', {
-    location: { server },
-    hint: 'check that the server is running and reachable at that host and port',
-  });
+  return connectionError('MySQL', url, err, codes.connect, { location: { server }, hint });
 }
