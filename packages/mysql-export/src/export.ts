@@ -41,6 +41,8 @@ export interface ExportOptions {
   /** Directory name instead of the timestamp. */
   dirName?: string;
   signal?: AbortSignal;
+  /** MySQL silent this long mid-table fails the export, exit 5 (default 120 s; see streamTableCsv). */
+  idleMs?: number;
   /** Called (and awaited) before each table starts, e.g. for audit events. */
   onTableStart?: (table: PlannedTable) => Promise<void> | void;
 }
@@ -121,6 +123,7 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
           file,
           progress,
           signal: internal.signal,
+          ...(options.idleMs ? { idleMs: options.idleMs } : {}),
         });
         if (result.rows !== expected) {
           throw new ConvError(

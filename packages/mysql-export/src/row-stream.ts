@@ -37,6 +37,12 @@ export interface RowStreamOptions {
   /** Without a header line (later ranges of a split table). */
   header?: boolean;
   onProgress?(rows: number, bytes: number): void;
+  /**
+   * MySQL sending nothing for this long while we wait for it (not while a target is full) fails the read
+   * as a lost connection (default 120 s): a server that keeps the socket open and stops sending would
+   * otherwise hold the export forever.
+   */
+  idleMs?: number;
   /** When a value is read in pieces after the rest (see large-values.ts); defaults for production. */
   largeValues?: LargeValueOptions;
 }
@@ -168,6 +174,18 @@ function hexPiece(piece: Buffer): Buffer {
   return out;
 }
 
+export const DEFAULT_SOURCE_IDLE_MS = 120_000;
+
+function stalledError(table: string, idleMs: number): ConvError {
+  return new ConvError(
+    `reading table ${table} failed: the MySQL server sent nothing for ${Math.round(idleMs / 1000)} s (timeout); the connection was closed`,
+    'export.stalled',
+    ExitCode.connection,
+    { table },
+    'the server (or the network to it) stopped answering: check that it is running and reachable, then export again',
+  );
+}
+
 function keyText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   return Buffer.isBuffer(value) ? `0x${value.toString('hex')}` : String(value);
@@ -223,6 +241,18 @@ export function streamTableCsv(options: RowStreamOptions): Promise<RowStreamResu
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     cleanups.push(() => signal.removeEventListener('abort', onAbort));
+
+    // Idle watchdog: `heard` is touched by every row or piece from MySQL and when a full target drains.
+    const idleMs = options.idleMs ?? DEFAULT_SOURCE_IDLE_MS;
+    let heard = Date.now();
+    const idle = setInterval(
+      () => {
+        if (full === 0 && Date.now() - heard >= idleMs) fail(stalledError(table.source, idleMs));
+      },
+      Math.min(1000, Math.max(20, Math.floor(idleMs / 4))),
+    );
+    idle.unref();
+    cleanups.push(() => clearInterval(idle));
     for (const t of targets) {
       const onError = (err: unknown) => fail(t.error(err));
       t.stream.on('error', onError);
@@ -240,6 +270,7 @@ export function streamTableCsv(options: RowStreamOptions): Promise<RowStreamResu
             full++;
             t.stream.once('drain', () => {
               if (--full === 0 && !failed) {
+                heard = Date.now();
                 core.resume();
                 wakeDrainWaiters();
               }
@@ -297,6 +328,7 @@ export function streamTableCsv(options: RowStreamOptions): Promise<RowStreamResu
     });
     query.on('result', (row: unknown[]) => {
       if (failed) return;
+      heard = Date.now();
       if (large && Number(row[width + large.key.length])) {
         deferred.push(row.slice(width, width + large.key.length));
         return;
@@ -344,6 +376,7 @@ export function streamTableCsv(options: RowStreamOptions): Promise<RowStreamResu
       };
       for (const key of deferred) {
         if (failed) return;
+        heard = Date.now();
         const [found] = await conn.query({ sql: rowSql, values: key, rowsAsArray: true });
         const row = (found as unknown[][])[0];
         if (!row) throw new Error(`row ${JSON.stringify(key.map(keyText))} not found again in the snapshot`);
@@ -393,6 +426,7 @@ export function streamTableCsv(options: RowStreamOptions): Promise<RowStreamResu
         });
         query.on('result', (r: unknown[]) => {
           if (failed || stopped) return;
+          heard = Date.now();
           try {
             const piece = r[1];
             if (Number(r[0]) !== next++ || !Buffer.isBuffer(piece))
