@@ -2,6 +2,7 @@ export * from './atomic-file.js';
 export * from './errors.js';
 export * from './file-error.js';
 export * from './hash.js';
+export * from './lost-connection.js';
 export * from './model/conversion-traits.js';
 export * from './model/finding.js';
 export * from './model/manifest.js';

@@ -1,4 +1,12 @@
-import { connectionError } from '@conv/core';
+import {
+  ConvError,
+  connectionError,
+  ExitCode,
+  isLostConnection,
+  isMysqlLostConnection,
+  redactText,
+  serverOf,
+} from '@conv/core';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
@@ -32,9 +40,28 @@ export async function withMysql<T>(
   }
   try {
     return await fn(conn);
+  } catch (err) {
+    throw !(err instanceof ConvError) && isMysqlLostConnection(err) ? lostError('MySQL', source, err) : err;
   } finally {
     await conn.end().catch(() => {});
   }
+}
+
+/**
+ * A connection of ours that died mid-run (KILL, restart, crash, network): exit 5 naming the server, not
+ * "unexpected" — nothing is wrong with the schema or the data.
+ */
+function lostError(engine: 'MySQL' | 'PostgreSQL', url: string, err: unknown): ConvError {
+  const e = err as { code?: string; message?: string };
+  const reason = redactText(`${e?.message ?? String(err)}${e?.code ? ` [${e.code}]` : ''}`, [url]);
+  return new ConvError(
+    `the connection to ${engine} server ${serverOf(url)} was lost: ${reason}`,
+    'connection-lost',
+    ExitCode.connection,
+    { server: serverOf(url) },
+    `the server closed the session (KILL, ${engine === 'MySQL' ? 'KILL QUERY' : 'pg_terminate_backend'}, a restart, a crash or the network): nothing was written; check the server and run again`,
+    { cause: err },
+  );
 }
 
 /** Same for PostgreSQL. */
@@ -49,8 +76,12 @@ export async function withPg<T>(source: PgSource, fn: (client: pg.ClientBase) =>
       hint: 'check the URL, the server and the credentials',
     });
   }
+  // A terminated backend also emits 'error' on an idle client: without a listener it would crash the process.
+  client.on('error', () => {});
   try {
     return await fn(client);
+  } catch (err) {
+    throw !(err instanceof ConvError) && isLostConnection(err) ? lostError('PostgreSQL', source, err) : err;
   } finally {
     await client.end().catch(() => {});
   }
