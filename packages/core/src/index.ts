@@ -1,4 +1,5 @@
 export * from './atomic-file.js';
+export * from './dir-lock.js';
 export * from './errors.js';
 export * from './file-error.js';
 export * from './hash.js';

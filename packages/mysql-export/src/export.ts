@@ -7,6 +7,7 @@ import {
   CSV_CONVENTION,
   ExitCode,
   hashJson,
+  lockDirectory,
   MANIFEST_FILE,
   MANIFEST_VERSION,
   type Manifest,
@@ -20,7 +21,7 @@ import {
 import type mysql from 'mysql2/promise';
 import { databaseOf } from './connect.js';
 import { exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
-import { findOrphanPartials, orphanNote } from './orphans.js';
+import { orphanNote, removeOrphanPartials } from './orphans.js';
 import { hardClose } from './row-stream.js';
 import type { SnapshotInfo } from './snapshot.js';
 import { openSourceSnapshot } from './source.js';
@@ -78,6 +79,8 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
   } catch (err) {
     throw err instanceof ConvError ? err : writeError(err, join(options.outDir, app));
   }
+  // Held while the directory is written: the next export tells a killed one (dead holder) from a running one.
+  const unlockDir = lockDirectory(dir, 'export');
 
   const conns: mysql.Connection[] = [];
   const internal = new AbortController();
@@ -94,7 +97,7 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
       source,
       conns,
     );
-    for (const o of await findOrphanPartials(join(options.outDir, app), dir))
+    for (const o of await removeOrphanPartials(join(options.outDir, app), dir))
       snapshot.notes.push(orphanNote(o));
     for (const note of snapshot.notes) progress.log(`export: ${note}`);
 
@@ -170,9 +173,11 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
     return { dir, manifest, notes: snapshot.notes };
   } catch (err) {
     stopAll();
+    unlockDir();
     await removeFiles(written, createdDir ? dir : undefined);
     throw err;
   } finally {
+    unlockDir();
     options.signal?.removeEventListener('abort', stopAll);
     for (const conn of conns) await closeConnection(conn);
   }
