@@ -5,7 +5,9 @@ export { CsvParser, type CsvRecord, parseCsv, readCsv } from './reader.js';
 export {
   CsvRowWriter,
   type CsvRowWriterOptions,
+  createFieldEncoder,
   createRowEncoder,
   csvHeader,
+  type FieldEncoder,
   type RowEncoder,
 } from './writer.js';

@@ -21,6 +21,18 @@ export function createRowEncoder(pairs: readonly ColumnPair[]): RowEncoder {
   };
 }
 
+/** Encodes field `i` of a row (quoted when it must be): for a row written in parts (`CsvRowWriter.part`). */
+export type FieldEncoder = (i: number, value: unknown) => string;
+
+export function createFieldEncoder(pairs: readonly ColumnPair[]): FieldEncoder {
+  const encoders: Encoder[] = pairs.map(encoderFor);
+  const quoted: boolean[] = pairs.map((p) => needsCsvQuoting(p.conversion));
+  return (i, value) => {
+    const text = encoders[i]!(value);
+    return text === null ? '' : quoted[i] ? csvField(text) : text;
+  };
+}
+
 /** The header line: target column names. */
 export function csvHeader(names: readonly string[]): string {
   return csvLine(names);
@@ -61,6 +73,28 @@ export class CsvRowWriter {
     this.pending += this.encode(row);
     this.rows++;
     return this.pending.length >= this.chunkChars ? this.flush() : true;
+  }
+
+  /**
+   * Appends CSV text that is part of a row (a field, a piece of a large value, the separators): lets a
+   * row whose values are too large to hold be written piece by piece. `endRow` counts it.
+   */
+  part(text: string): boolean {
+    this.pending += text;
+    return this.pending.length >= this.chunkChars ? this.flush() : true;
+  }
+
+  /** Like `part`, for bytes already UTF-8 (a large value's piece): handed over without a string copy. */
+  partBytes(bytes: Buffer): boolean {
+    this.flush();
+    this.bytes += bytes.length;
+    return this.sink(bytes);
+  }
+
+  /** Ends a row written with `part` (its LF) and counts it. */
+  endRow(): boolean {
+    this.rows++;
+    return this.part('\n');
   }
 
   /** Hands whatever is pending to the sink. */

@@ -396,6 +396,9 @@ async function streamIntoCopy(
       targets,
       signal: o.signal,
       hash: o.file !== null,
+      // MySQL's silence is named (half the stall bound) before the COPY's watch, which then sees no byte
+      // either, would blame PostgreSQL.
+      idleMs: Math.max(1000, Math.floor(o.stall.ms / 2)),
       onProgress: (_rows, bytes) => {
         watch.touch();
         o.onBytes(bytes);

@@ -7,6 +7,7 @@ import {
   CSV_CONVENTION,
   ExitCode,
   hashJson,
+  lockDirectory,
   MANIFEST_FILE,
   MANIFEST_VERSION,
   type Manifest,
@@ -20,7 +21,7 @@ import {
 import { closeMysql, databaseOf } from '@conv/dialect/mysql';
 import type mysql from 'mysql2/promise';
 import { exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
-import { findOrphanPartials, orphanNote } from './orphans.js';
+import { orphanNote, removeOrphanPartials } from './orphans.js';
 import type { SnapshotInfo } from './snapshot.js';
 import { openSourceSnapshot } from './source.js';
 import { countRows, exportTableFile, type TableExportResult } from './table-export.js';
@@ -40,6 +41,8 @@ export interface ExportOptions {
   /** Directory name instead of the timestamp. */
   dirName?: string;
   signal?: AbortSignal;
+  /** MySQL silent this long mid-table fails the export, exit 5 (default 120 s; see streamTableCsv). */
+  idleMs?: number;
   /** Called (and awaited) before each table starts, e.g. for audit events. */
   onTableStart?: (table: PlannedTable) => Promise<void> | void;
 }
@@ -75,6 +78,8 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
   } catch (err) {
     throw err instanceof ConvError ? err : writeError(err, join(options.outDir, app));
   }
+  // Held while the directory is written: the next export tells a killed one (dead holder) from a running one.
+  const unlockDir = lockDirectory(dir, 'export');
 
   const conns: mysql.Connection[] = [];
   const internal = new AbortController();
@@ -91,7 +96,7 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
       source,
       conns,
     );
-    for (const o of await findOrphanPartials(join(options.outDir, app), dir))
+    for (const o of await removeOrphanPartials(join(options.outDir, app), dir))
       snapshot.notes.push(orphanNote(o));
     for (const note of snapshot.notes) progress.log(`export: ${note}`);
 
@@ -120,6 +125,7 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
           file,
           progress,
           signal: internal.signal,
+          ...(options.idleMs ? { idleMs: options.idleMs } : {}),
         });
         if (result.rows !== expected) {
           throw new ConvError(
@@ -166,9 +172,11 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
     return { dir, manifest, notes: snapshot.notes };
   } catch (err) {
     stopAll();
+    unlockDir();
     await removeFiles(written, createdDir ? dir : undefined);
     throw err;
   } finally {
+    unlockDir();
     options.signal?.removeEventListener('abort', stopAll);
     for (const conn of conns) await closeMysql(conn);
   }

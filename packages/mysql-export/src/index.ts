@@ -18,6 +18,7 @@ export {
 } from './row-stream.js';
 export { exportQueryFor, SOURCE_ALIAS, selectExpressionFor, selectListFor } from './select.js';
 export { openSnapshot, type SnapshotInfo } from './snapshot.js';
+export { FREEZE_STATEMENTS, type FreezeMethod, freezeCommits, freezeMethodFor } from './snapshot-lock.js';
 export { openSourceSnapshot, type SourceSnapshot } from './source.js';
 export { isSpatialType, mysqlBitInteger, mysqlDouble, mysqlSpatialWkb } from './source-values.js';
 export { countRows, exportTableFile, type TableExportResult } from './table-export.js';

@@ -14,36 +14,64 @@ const LONG_RUNNING = `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * How commits are frozen on a server:
+ * - `backup-stage` (MariaDB ≥ 10.4.1): `BACKUP STAGE START` + `BACKUP STAGE BLOCK_COMMIT` — blocks only
+ *   commits, briefly, and does not wait for running SELECTs (needs RELOAD).
+ * - `ftwrl` (MySQL 5.7/8.x/9.x, MariaDB < 10.4): `FLUSH TABLES WITH READ LOCK`. MySQL 8's
+ *   `LOCK INSTANCE FOR BACKUP` is no substitute: it blocks DDL and file operations but permits DML and
+ *   commits, so snapshots started under it on several connections need not see the same commits.
+ */
+export type FreezeMethod = 'backup-stage' | 'ftwrl';
+
+export const FREEZE_STATEMENTS: Record<FreezeMethod, { lock: string[]; release: string[] }> = {
+  'backup-stage': {
+    lock: ['BACKUP STAGE START', 'BACKUP STAGE BLOCK_COMMIT'],
+    release: ['BACKUP STAGE END'],
+  },
+  ftwrl: { lock: ['FLUSH TABLES WITH READ LOCK'], release: ['UNLOCK TABLES'] },
+};
+
+/** The freeze method for a server, from `SELECT VERSION()` (`10.11.6-MariaDB-0+deb12u1`, `8.0.36`, `8.4.0`). */
+export function freezeMethodFor(version: string): FreezeMethod {
+  // Old MariaDB clients saw a `5.5.5-` prefix (replication compatibility); VERSION() may still carry it.
+  const v = version.replace(/^5\.5\.5-/, '');
+  if (!/mariadb/i.test(v)) return 'ftwrl';
+  const [major = 0, minor = 0, patch = 0] = (/^(\d+)\.(\d+)\.(\d+)/.exec(v) ?? []).slice(1).map(Number);
+  const atLeast = major > 10 || (major === 10 && (minor > 4 || (minor === 4 && patch >= 1)));
+  return atLeast ? 'backup-stage' : 'ftwrl';
+}
+
+/**
  * Freezes commits for the instant the export's connections start their snapshots, without stalling the
  * server's writers behind a long statement:
- * 1. MariaDB ≥ 10.4: `BACKUP STAGE START` + `BACKUP STAGE BLOCK_COMMIT` — blocks only commits, briefly,
- *    and does not wait for running SELECTs (needs RELOAD, like FTWRL).
- * 2. Otherwise (MySQL 8, older MariaDB, refused): `FLUSH TABLES WITH READ LOCK`, but only once no other
- *    statement has been running for a second (checked up to `patienceS` times, one second apart), and
- *    with `lock_wait_timeout = 2`: a writer is stalled at most ~2 s, never the old 10 s.
+ * 1. `backup-stage` (see FreezeMethod); when refused (no privilege) it falls back to 2.
+ * 2. `ftwrl`, but only once no other statement has been running for a second (checked up to `patienceS`
+ *    times, one second apart), and with `lock_wait_timeout = 2`: a writer is stalled at most ~2 s, never
+ *    the old 10 s.
  * Returns the reason as a string when no lock could be had (the caller exports on one connection).
  */
 export async function freezeCommits(
   conn: mysql.Connection,
-  mariadb: boolean,
+  method: FreezeMethod,
   options: { patienceS?: number } = {},
 ): Promise<HeldLock | string> {
-  if (mariadb) {
+  if (method === 'backup-stage') {
+    const { lock, release } = FREEZE_STATEMENTS['backup-stage'];
     try {
       await conn.query('SET SESSION lock_wait_timeout = 10');
-      await conn.query('BACKUP STAGE START');
+      await conn.query(lock[0]!);
       try {
-        await conn.query('BACKUP STAGE BLOCK_COMMIT');
+        await conn.query(lock[1]!);
       } catch (err) {
-        await conn.query('BACKUP STAGE END').catch(() => {});
+        await conn.query(release[0]!).catch(() => {});
         throw err;
       }
       return {
-        how: 'BACKUP STAGE BLOCK_COMMIT',
-        release: async () => void (await conn.query('BACKUP STAGE END')),
+        how: lock[1]!,
+        release: async () => void (await conn.query(release[0]!)),
       };
     } catch {
-      // older MariaDB or no privilege: the FTWRL path below says why if it fails too
+      // no privilege: the FTWRL path below says why if it fails too
     } finally {
       await conn.query('SET SESSION lock_wait_timeout = DEFAULT').catch(() => {});
     }
@@ -60,11 +88,12 @@ export async function freezeCommits(
     await sleep(1000);
   }
   try {
+    const { lock, release } = FREEZE_STATEMENTS.ftwrl;
     await conn.query('SET SESSION lock_wait_timeout = 2');
-    await conn.query('FLUSH TABLES WITH READ LOCK');
+    await conn.query(lock[0]!);
     return {
-      how: 'FLUSH TABLES WITH READ LOCK',
-      release: async () => void (await conn.query('UNLOCK TABLES')),
+      how: lock[0]!,
+      release: async () => void (await conn.query(release[0]!)),
     };
   } catch (err) {
     return (err as Error).message;

@@ -1,6 +1,6 @@
 import { quoteMysqlIdent } from '@conv/core';
 import type mysql from 'mysql2/promise';
-import { freezeCommits } from './snapshot-lock.js';
+import { freezeCommits, freezeMethodFor } from './snapshot-lock.js';
 
 export interface SnapshotInfo {
   consistent: boolean;
@@ -62,6 +62,8 @@ export async function openSnapshot(
   mariadb: boolean,
   /** A connection of its own for the lock: BACKUP STAGE END commits the holder's transaction. */
   openLockConn?: () => Promise<mysql.Connection>,
+  /** `SELECT VERSION()`: chooses how commits are frozen (freezeMethodFor); else from `mariadb`. */
+  version?: string,
 ): Promise<SnapshotInfo | { lockRefused: string }> {
   const first = conns[0]!;
   if (conns.length === 1) {
@@ -94,7 +96,9 @@ export async function openSnapshot(
   const endLockConn = async () => {
     if (lockConn !== first) await lockConn.end().catch(() => {});
   };
-  const lock = await freezeCommits(lockConn, mariadb && lockConn !== first);
+  // BACKUP STAGE only on a connection of its own (BACKUP STAGE END would commit the snapshot of `first`).
+  const method = version ? freezeMethodFor(version) : mariadb ? 'backup-stage' : 'ftwrl';
+  const lock = await freezeCommits(lockConn, lockConn !== first ? method : 'ftwrl');
   if (typeof lock === 'string') {
     await endLockConn();
     return { lockRefused: lock };

@@ -29,7 +29,7 @@ export async function openSourceSnapshot(
   const version = String((versionRows as unknown[][])[0]![0]);
   const mariadb = /mariadb/i.test(version);
 
-  let snapshot = await openSnapshot(conns, mariadb, () => connectMysql(mysqlUrl, database));
+  let snapshot = await openSnapshot(conns, mariadb, () => connectMysql(mysqlUrl, database), version);
   if ('lockRefused' in snapshot) {
     const refused = snapshot.lockRefused;
     for (const extra of conns.splice(1)) await extra.end().catch(() => {});

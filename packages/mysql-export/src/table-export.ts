@@ -24,6 +24,8 @@ export interface TableExportOptions {
   progress: ProgressReporter;
   /** Set by the caller when another table failed: stop at once. */
   signal: AbortSignal;
+  /** See RowStreamOptions.idleMs. */
+  idleMs?: number;
 }
 
 /** Exact row count of the table in the snapshot of this connection. */
@@ -61,6 +63,7 @@ export async function exportTableFile(options: TableExportOptions): Promise<Tabl
       hash: true,
       targets: [{ stream: out, error: (err) => writeError(err, finalPath, table.source) }],
       onProgress: (rows, bytes) => progress.update(table.source, rows, bytes),
+      ...(options.idleMs ? { idleMs: options.idleMs } : {}),
     });
     out.end();
     await closed;

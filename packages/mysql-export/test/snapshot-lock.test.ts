@@ -72,7 +72,7 @@ describe('snapshot lock that does not stall writers', () => {
     try {
       const long = await longStatement(6);
       try {
-        const refused = await freezeCommits(conn, false, { patienceS: 1 });
+        const refused = await freezeCommits(conn, 'ftwrl', { patienceS: 1 });
         expect(refused).toMatch(/kept running for 1 s; FLUSH TABLES WITH READ LOCK was not tried/);
         expect(long.running()).toBe(true);
       } finally {

@@ -17,6 +17,12 @@ import type pg from 'pg';
 import { ImportArtifacts } from './artifacts.js';
 import { type CopyOutcome, copyTable } from './copy.js';
 import {
+  deferrableUniques,
+  deferredViolationError,
+  duplicateError,
+  duplicateQuery,
+} from './deferred-unique.js';
+import {
   addNotValid,
   dropConstraint,
   type FkStrategy,
@@ -328,6 +334,8 @@ export async function loadManifest(options: LoadOptions): Promise<ImportResult> 
     await artifacts.close().catch(() => {});
     if (options.signal?.aborted) throw marked(interruptedError(target, mode, () => committedOf(options.dir)));
     if (isConvError(err)) throw marked(err);
+    const deferred = deferredViolationError(err, target, mode === 'per-table');
+    if (deferred) throw marked(deferred);
     if (isLostConnection(err)) {
       throw marked(
         lostConnectionError(
@@ -735,6 +743,13 @@ async function loadOne(
       indexes: deferred.map((i) => i.name),
       ms: Date.now() - indexStarted,
     });
+  }
+  // Under replica, deferrable unique keys are not checked at all (their triggers do not fire): check now.
+  if (outcome.strategy === 'replica') {
+    for (const u of await deferrableUniques(session.client, table.schema, table.target)) {
+      const sample = await session.run(duplicateQuery(table.schema, table.target, u));
+      if (sample.length) throw duplicateError(table.schema, table.target, u, sample);
+    }
   }
   ctx.progress.finish(table.target, rows, bytes);
   for (const sql of switches?.after ?? []) await session.run(sql);

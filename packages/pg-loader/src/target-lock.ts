@@ -1,7 +1,4 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { ConvError, ExitCode, fileWriteError } from '@conv/core';
+import { ConvError, ExitCode } from '@conv/core';
 import type pg from 'pg';
 
 /**
@@ -33,69 +30,4 @@ export async function lockTarget(client: pg.ClientBase, schema: string, target: 
   );
 }
 
-export const DIR_LOCK_FILE = 'import.lock';
-
-interface DirLockOwner {
-  pid: number;
-  host: string;
-  startedAt: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * One import per export directory at a time (its state file and import script live there): an
- * exclusive lock file. A lock left by a process that no longer runs on this host is taken over.
- * Returns the release function.
- */
-export function lockDirectory(dir: string): () => void {
-  const file = join(dir, DIR_LOCK_FILE);
-  const me: DirLockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, `${JSON.stringify(me)}\n`, { flag: 'wx' });
-      return () => {
-        try {
-          unlinkSync(file);
-        } catch {
-          // already gone: nothing to release
-        }
-      };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') {
-        // A read-only or full export directory: the same local-file error (exit 2) as the script and log.
-        throw fileWriteError(err, file, {
-          code: 'dir-lock',
-          what: 'the lock file ',
-          hint: 'The import writes its lock, script and log next to the CSV files: make the export directory writable (or free space).',
-        });
-      }
-    }
-    let owner: DirLockOwner | null = null;
-    try {
-      owner = JSON.parse(readFileSync(file, 'utf8')) as DirLockOwner;
-    } catch {
-      owner = null; // being written right now, or garbage: treat as held
-    }
-    if (owner && owner.host === me.host && !alive(owner.pid)) {
-      unlinkSync(file); // its process is gone (killed): take over
-      continue;
-    }
-    throw new ConvError(
-      `${dir} is being imported by another process${owner ? ` (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt})` : ''}: refused`,
-      'dir-busy',
-      ExitCode.usage,
-      { file },
-      `Wait for that import to finish. If no import runs any more, remove ${file}.`,
-    );
-  }
-  throw new ConvError(`cannot lock ${dir}`, 'dir-busy', ExitCode.usage, { file });
-}
+export { DIR_LOCK_FILE, lockDirectory } from '@conv/core';

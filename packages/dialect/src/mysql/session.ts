@@ -1,4 +1,12 @@
-import { ConvError, connectionError, ExitCode, redactText, serverOf } from '@conv/core';
+import {
+  ConvError,
+  connectionError,
+  ExitCode,
+  isMysqlLostConnection,
+  lostSessionError,
+  redactText,
+  serverOf,
+} from '@conv/core';
 import mysql from 'mysql2/promise';
 
 /**
@@ -109,6 +117,11 @@ export async function withMysql<T>(
   const conn = await connectMysql(source, undefined, options);
   try {
     return await fn(conn);
+  } catch (err) {
+    // Our own session died mid-run: a connection error (exit 5), not a problem of the data.
+    throw !(err instanceof ConvError) && isMysqlLostConnection(err)
+      ? lostSessionError('MySQL', source, err)
+      : err;
   } finally {
     await conn.end().catch(() => {});
   }

@@ -1,4 +1,4 @@
-import { connectionError, serverOf } from '@conv/core';
+import { ConvError, connectionError, isLostConnection, lostSessionError, serverOf } from '@conv/core';
 import pg from 'pg';
 
 /** Connecting and logging in gives up after this long (a server that accepts TCP and never answers). */
@@ -84,6 +84,11 @@ export async function withPg<T>(
   const client = await connectPg(source, options);
   try {
     return await fn(client);
+  } catch (err) {
+    // Our own session died mid-run (pg_terminate_backend, restart): a connection error, exit 5.
+    throw !(err instanceof ConvError) && isLostConnection(err)
+      ? lostSessionError('PostgreSQL', source, err)
+      : err;
   } finally {
     await client.end().catch(() => {});
   }

@@ -8,7 +8,7 @@ import type {
   SourceTable,
   TargetCatalog,
 } from '@conv/core';
-import { ConvError, ExitCode, quoteMysqlIdent } from '@conv/core';
+import { ConvError, ExitCode, isMysqlLostConnection, quoteMysqlIdent } from '@conv/core';
 import type mysql from 'mysql2/promise';
 import { naturalTargetFor, sourceKind } from '../conversions.js';
 import { orphanChecks, orphanRule } from './orphans.js';
@@ -74,6 +74,16 @@ export async function scanData(
     try {
       findings.push(...(await scanTable(conn, qualified, table, src, rules, options.sampleSize)));
     } catch (err) {
+      if (isMysqlLostConnection(err)) {
+        throw new ConvError(
+          `check: the MySQL connection was lost while scanning table ${table.source}: ${(err as Error).message}`,
+          'connection-lost',
+          ExitCode.connection,
+          { table: table.source },
+          'the server closed the session (KILL, KILL QUERY, a restart, a crash or the network): the data is not at fault; check the server and run check again',
+          { cause: err },
+        );
+      }
       throw new ConvError(
         `check: scanning MySQL table ${table.source} failed: ${(err as Error).message}`,
         'check-scan-failed',
