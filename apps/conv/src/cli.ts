@@ -27,6 +27,7 @@ import { formatError, toConvError } from './errors.js';
 import { migrateCommand, runMigrate } from './migrate-command.js';
 import { type CliIo, Output } from './output.js';
 import { processIo } from './process-io.js';
+import { resolveCliProfile } from './profile-file.js';
 import { RunLog, runbook } from './runbook.js';
 import { formatShow, showPayload } from './show.js';
 import {
@@ -90,6 +91,7 @@ interface Parsed extends ConfigFlags {
   planFrom?: string;
   includeHistory?: boolean;
   tables?: string[];
+  profile?: string;
 }
 
 function connectionOptions(y: Argv): Argv {
@@ -114,6 +116,11 @@ function connectionOptions(y: Argv): Argv {
     .option('env-file', {
       type: 'string',
       describe: '.env file to read (default ./.env when present; never copied into the environment)',
+      group: 'Connections:',
+    })
+    .option('profile', {
+      type: 'string',
+      describe: 'JSON file of profile fields (renames, exclude, transforms…) over the built-in profile',
       group: 'Connections:',
     });
 }
@@ -360,7 +367,11 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
         ExitCode.usage,
       );
     }
-    const profile: ProfileInput = options.profile ?? { name: options.name };
+    const profile: ProfileInput = resolveCliProfile(
+      options.profile ?? { name: options.name },
+      args.profile,
+      options.cwd ?? process.cwd(),
+    );
     const config = loadConfig({
       flags: args,
       // `log` talks to no server: it must work without connection settings.
