@@ -127,6 +127,8 @@ export class Output {
       },
       log: (line) => inner.log(line),
       close: () => inner.close(),
+      phase: (table, text) => inner.phase?.(table, text),
+      count: (what, done, total) => inner.count?.(what, done, total),
     };
   }
 

@@ -26,7 +26,7 @@ import {
   topologicalOrder,
   validateConstraint,
 } from './foreign-keys.js';
-import { deferrableIndexes, dropIndex } from './indexes.js';
+import { countDeferrableIndexes, deferrableIndexes, dropIndex } from './indexes.js';
 import {
   clientConfig,
   cutConnection,
@@ -377,6 +377,8 @@ interface RunContext {
   say(line: string): void;
   /** Trigger switches around each table's COPY. */
   triggers?: Map<string, TableTriggers>;
+  /** Deferred indexes rebuilt so far and in all, for the progress display (`index builds n/total`). */
+  indexBuilds?: { built: number; total: number };
 }
 
 type RunOutcome = Omit<ImportResult, 'scriptFile' | 'logFile' | 'ms'>;
@@ -454,6 +456,16 @@ async function runImport(
     );
   }
   ctx.triggers = await planTriggers(client, live, order, options.triggers ?? 'auto', choice.strategy);
+  if (options.deferIndexes !== false) {
+    const owned = order.filter((t) => t.owned !== false && !state?.done.includes(t.target));
+    const total = await countDeferrableIndexes(
+      client,
+      ctx.schema,
+      owned.filter((t) => t.schema === ctx.schema).map((t) => t.target),
+    );
+    ctx.indexBuilds = { built: 0, total };
+    if (total > 0) ctx.progress.count?.('index builds', 0, total);
+  }
   const triggers = [...ctx.triggers.values()].flatMap((t) => t.actions);
   for (const t of triggers) ctx.say(`trigger ${t.trigger} on ${t.table}: ${t.action} during the load`);
   const outcome: RunOutcome = {
@@ -703,7 +715,16 @@ async function loadOne(
     { freeze, stall: ctx.stall },
   );
   const indexStarted = Date.now();
-  for (const index of deferred) await session.run(index.definition);
+  for (const [i, index] of deferred.entries()) {
+    ctx.progress.phase?.(table.target, `index build ${i + 1}/${deferred.length}: ${index.name}`);
+    await session.run(index.definition);
+    if (ctx.indexBuilds) {
+      ctx.indexBuilds.built += 1;
+      // A table whose indexes appeared after the count still counts: the total never falls behind.
+      ctx.indexBuilds.total = Math.max(ctx.indexBuilds.total, ctx.indexBuilds.built);
+      ctx.progress.count?.('index builds', ctx.indexBuilds.built, ctx.indexBuilds.total);
+    }
+  }
   if (deferred.length) {
     outcome.deferredIndexes.push({
       table: table.target,
