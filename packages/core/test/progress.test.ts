@@ -95,7 +95,10 @@ describe('a phase of a table and a count of the step (index builds)', () => {
     live.count?.('index builds', 0, 3);
     live.phase?.('account', 'index build 1/2: account_name');
     await wait(450);
-    const frame = t.out.slice(t.out.lastIndexOf('\x1b[J') + 3).trim().split('\n');
+    const frame = t.out
+      .slice(t.out.lastIndexOf('\x1b[J') + 3)
+      .trim()
+      .split('\n');
     expect(frame[0]).toMatch(/^import 0 tables · 1\.0 MB · .* · index builds 0\/3 · /);
     expect(frame[1]).toMatch(/^ {2}account\s+index build 1\/2: account_name · \d+s$/);
     live.count?.('index builds', 3, 3);
