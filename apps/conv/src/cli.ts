@@ -27,6 +27,8 @@ import { formatError, toConvError } from './errors.js';
 import { migrateCommand, runMigrate } from './migrate-command.js';
 import { type CliIo, Output } from './output.js';
 import { processIo } from './process-io.js';
+import { resolveCliProfile } from './profile-file.js';
+import { noteSection, type RunSection, serversOf, timelineOf } from './run-sections.js';
 import { RunLog, runbook } from './runbook.js';
 import { formatShow, showPayload } from './show.js';
 import {
@@ -91,6 +93,7 @@ interface Parsed extends ConfigFlags {
   planFrom?: string;
   includeHistory?: boolean;
   tables?: string[];
+  profile?: string;
 }
 
 function connectionOptions(y: Argv): Argv {
@@ -115,6 +118,11 @@ function connectionOptions(y: Argv): Argv {
     .option('env-file', {
       type: 'string',
       describe: '.env file to read (default ./.env when present; never copied into the environment)',
+      group: 'Connections:',
+    })
+    .option('profile', {
+      type: 'string',
+      describe: 'JSON file of profile fields (renames, exclude, transforms…) over the built-in profile',
       group: 'Connections:',
     });
 }
@@ -380,7 +388,11 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     // --include-history is a planning choice: it goes into the profile the plan is made from.
     const planning = cmd !== 'import' && args.includeHistory !== undefined;
     const profile: ProfileInput = {
-      ...(options.profile ?? { name: options.name }),
+      ...resolveCliProfile(
+        options.profile ?? { name: options.name },
+        args.profile,
+        options.cwd ?? process.cwd(),
+      ),
       ...(planning ? { includeHistory: args.includeHistory } : {}),
     };
     const config = loadConfig({
@@ -455,12 +467,28 @@ const COMMANDS: Record<Command, Handler> = {
   sync: (ctx, args) => syncCommand(ctx, args as SyncArgs),
   cutover: (ctx, args) => cutoverCommand(ctx, args as SyncArgs),
   async check(ctx) {
+    const began = Date.now();
     const planned = await planStep(ctx);
     const report = await checkStep(ctx, planned);
     const code = checkExitCode(report);
-    await noteStep(ctx, 'check', code === 0 ? 'in_progress' : 'failed', {
-      message: `check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes`,
-    });
+    const message = `check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes`;
+    await noteStep(ctx, 'check', code === 0 ? 'in_progress' : 'failed', { message });
+    if (ctx.runId) {
+      await noteSection(ctx.config, ctx.out, ctx.runId, {
+        step: 'check',
+        status: code === 0 ? 'in_progress' : 'failed',
+        exitCode: code,
+        startedAt: new Date(began).toISOString(),
+        finishedAt: new Date().toISOString(),
+        ...serversOf(ctx.config),
+        summary: { step: 'check', ms: Date.now() - began },
+        findings: report.findings,
+        checkCounts: report.counts,
+        skipped: skippedTables(planned.plan),
+        timeline: timelineOf(ctx.out),
+        ...(code !== 0 ? { error: { message, hint: null } } : {}),
+      });
+    }
     ctx.out.report(formatCheckReport(report, { color: ctx.out.color }));
     const skipped = skippedTables(planned.plan);
     ctx.out.report(formatSkipped(skipped));
@@ -505,7 +533,15 @@ const COMMANDS: Record<Command, Handler> = {
         tables: manifest.tables,
         skipped,
       });
-      return { code: ExitCode.ok, message: `export written to ${dir}` };
+      return {
+        code: ExitCode.ok,
+        message: `export written to ${dir}`,
+        section: {
+          dir,
+          summary: { step: 'export', ms: Date.now() - began, ...manifest.totals },
+          skipped: skippedTables(plan),
+        },
+      };
     });
   },
 
@@ -533,7 +569,19 @@ const COMMANDS: Record<Command, Handler> = {
         ...result,
         skipped: importSkipped(result),
       });
-      return { code: ExitCode.ok, message: `imported ${result.totals.tables} tables, ${rows} rows` };
+      return {
+        code: ExitCode.ok,
+        message: `imported ${result.totals.tables} tables, ${rows} rows`,
+        section: {
+          dir,
+          summary: { step: 'import', ms: Date.now() - began, ...result.totals },
+          skipped: importSkipped(result),
+          artifacts: [
+            { label: 'import script', path: result.scriptFile },
+            { label: 'import log', path: result.logFile },
+          ],
+        },
+      };
     });
   },
 
@@ -564,6 +612,25 @@ const COMMANDS: Record<Command, Handler> = {
           code === 0
             ? `verify: ${report.tables.length} tables equal`
             : `verify found differences in ${differing.length} table(s): ${differing.map((t) => t.table).join(', ')}`,
+        section: {
+          summary: {
+            step: 'verify',
+            ms: Date.now() - began,
+            tables: report.tables.length,
+            rows: report.totals.sourceRows,
+          },
+          verify: {
+            mode: report.mode,
+            tables: report.tables.map((t) => ({
+              table: t.table,
+              sourceRows: t.sourceRows,
+              targetRows: t.targetRows,
+              countMatch: t.countMatch,
+              checksumMatch: t.checksumMatch,
+              ms: t.ms,
+            })),
+          },
+        },
       };
     });
   },
@@ -580,6 +647,18 @@ const COMMANDS: Record<Command, Handler> = {
       await log.close();
     }
     ctx.out.report(`logged ${args.status} for run ${log.runId} in ${ctx.config.auditLogFile}`);
+    // The run's report: begun by `log started`, final after the closing status.
+    const now = new Date().toISOString();
+    const report = await noteSection(ctx.config, ctx.out, log.runId, {
+      step: 'log',
+      status: args.status as string,
+      exitCode: 0,
+      startedAt: now,
+      finishedAt: now,
+      ...(args.status === 'failed' || args.status === 'rolled_back'
+        ? { error: { message: ctx.out.redact(args.message ?? `logged ${args.status}`), hint: null } }
+        : {}),
+    });
     if (!log.joined)
       ctx.out.report(
         `run id: ${log.runId} — pass it to the next commands: --run-id ${log.runId}, or export CONV_RUN_ID=${log.runId}`,
@@ -590,6 +669,7 @@ const COMMANDS: Record<Command, Handler> = {
       runId: log.runId,
       status: args.status,
       file: ctx.config.auditLogFile,
+      ...(report ? { report } : {}),
     });
     return ExitCode.ok;
   },
@@ -622,15 +702,38 @@ const COMMANDS: Record<Command, Handler> = {
   },
 };
 
-/** A single writing command (export, import) as a run of its own in the audit log. */
+/** What a step body returns: its exit code and log message, and its section of a manual run's report. */
+interface StepOutcome {
+  code: number;
+  message: string;
+  section?: Partial<RunSection>;
+}
+
+/**
+ * A single writing command (export, import) as a run of its own in the audit log. Part of a run started
+ * earlier (`--run-id`), it also adds its section to that run's report (see run-sections.ts).
+ */
 async function single(
   ctx: StepContext,
   step: string,
-  body: (log: RunLog) => Promise<{ code: number; message: string }>,
+  body: (log: RunLog) => Promise<StepOutcome>,
 ): Promise<number> {
   const log = await RunLog.open(ctx);
   log.step = step;
   const began = Date.now();
+  const section = async (status: string, exitCode: number, extra: Partial<RunSection> = {}) => {
+    if (!log.joined) return;
+    await noteSection(ctx.config, ctx.out, log.runId, {
+      step,
+      status,
+      exitCode,
+      startedAt: new Date(began).toISOString(),
+      finishedAt: new Date().toISOString(),
+      ...serversOf(ctx.config),
+      timeline: timelineOf(ctx.out),
+      ...extra,
+    });
+  };
   // Part of a run started earlier: the step's events are `in_progress`; the run is closed by `log completed`.
   await log.event({
     status: log.joined ? 'in_progress' : 'started',
@@ -638,14 +741,23 @@ async function single(
     message: `${ctx.config.app} ${step}`,
   });
   try {
-    const { code, message } = await body(log);
+    const { code, message, section: extra } = await body(log);
     const status = code !== ExitCode.ok ? 'failed' : log.joined ? 'in_progress' : 'completed';
     await log.event({ status, step, message, durationMs: Date.now() - began });
+    await section(status, code, {
+      ...extra,
+      ...(code !== ExitCode.ok ? { error: { message, hint: null } } : {}),
+    });
     return code;
   } catch (err) {
     const convErr = toConvError(err, ctx.config);
     const status = failureStatus(err);
-    await log.event({ status, step, message: convErr.message, durationMs: Date.now() - began });
+    if (!(convErr as { logged?: boolean }).logged) {
+      await log.event({ status, step, message: convErr.message, durationMs: Date.now() - began });
+    }
+    await section(status, convErr.exitCode, {
+      error: { message: ctx.out.redact(convErr.message), hint: convErr.hint ?? null },
+    });
     throw convErr;
   } finally {
     await log.close();

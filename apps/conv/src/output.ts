@@ -22,7 +22,8 @@ export class Output {
   private printed = false;
   /** Every table each step started and finished, for the run report (ms since this Output was made). */
   readonly timeline: TimelineEntry[] = [];
-  private readonly began = Date.now();
+  /** When this process started counting (the timeline is in ms since then). */
+  readonly began = Date.now();
   /** Library use (runMigration): told when each table of a step starts and finishes. */
   onTable?: (step: string, table: string, phase: 'start' | 'finish', rows?: number, bytes?: number) => void;
 
@@ -165,6 +166,8 @@ export class Output {
       },
       log: (line) => inner.log(line),
       close: () => inner.close(),
+      phase: (table, text) => inner.phase?.(table, text),
+      count: (what, done, total) => inner.count?.(what, done, total),
     };
   }
 

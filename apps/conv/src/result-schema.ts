@@ -161,6 +161,8 @@ export const LogResultSchema = Envelope.extend({
   runId: z.string(),
   status: z.enum(['started', 'in_progress', 'completed', 'rolled_back', 'failed']),
   file: z.string(),
+  /** The run's report, rewritten by each command of the run (see docs/runbook.md). */
+  report: z.object({ html: z.string(), markdown: z.string() }).optional(),
 });
 
 export const RunResultSchema = Envelope.extend({

@@ -69,10 +69,15 @@ export async function planStep(ctx: StepContext): Promise<Planned> {
   const { config, profile } = ctx;
   const progress = ctx.out.progress('plan', { tables: 2 });
   try {
-    const [source, target] = await Promise.all([
+    // Both settle before the command goes on: a failed MySQL connection must not leave the PostgreSQL
+    // introspection running (and connected) after the command has returned.
+    const [mysqlSide, pgSide] = await Promise.allSettled([
       item(progress, 'MySQL catalog', () => introspectMysql(config.mysqlUrl, config.mysqlDatabase)),
       item(progress, 'PostgreSQL catalog', () => introspectPg(config.pgUrl, config.pgSchema)),
     ]);
+    if (mysqlSide.status === 'rejected') throw mysqlSide.reason;
+    if (pgSide.status === 'rejected') throw pgSide.reason;
+    const [source, target] = [mysqlSide.value, pgSide.value];
     const plan = planMigration(source, target, { ...profile, targetSchema: config.pgSchema });
     return { source, target, plan };
   } finally {

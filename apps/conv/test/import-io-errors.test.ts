@@ -94,6 +94,11 @@ describe('import when its files cannot be written', () => {
       expect(res.code, res.all).toBe(ExitCode.usage);
       expect(res.stderr).toContain('read-only');
       expect(res.stderr).toContain(dir);
+      // What docs/troubleshooting.md shows under exit 2 (the lock is the first file the import writes).
+      expect(res.stderr).toMatch(
+        /cannot write the lock file \S+\/import\.lock: the directory is not writable \(read-only file system\) \[EROFS\]/,
+      );
+      expect(res.stderr).toContain('the directory is not writable (read-only file system) [EROFS]');
       expect(res.all).not.toMatch(/\n\s+at /);
       expect(last).toMatchObject({ status: 'failed', step: 'import' });
       expect(posts).toBe(0);
@@ -119,6 +124,8 @@ describe('import when its files cannot be written', () => {
       const { res, last, posts } = await importInto(dir);
       expect(res.code, res.all).toBe(ExitCode.usage);
       expect(res.stderr).toContain('the disk is full');
+      expect(res.stderr).toMatch(/cannot write .+: the disk is full \[ENOSPC\]/);
+      expect(res.stderr).toContain('the disk is full [ENOSPC]');
       expect(res.all).not.toMatch(/\n\s+at /);
       expect(last).toMatchObject({ status: 'failed', step: 'import' });
       expect(posts).toBe(0);

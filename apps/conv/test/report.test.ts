@@ -1,6 +1,6 @@
 // The run report next to the export (self-contained HTML + Markdown twin) and `show <dir>`.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ExitCode } from '@conv/core';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,44 @@ describe('run report and show', () => {
     expect(html).toMatch(/<td>account<\/td><td>40<\/td><td>40<\/td><td>ok<\/td>/);
     expect(md).toContain('| account | 40 | 40 | ok |');
     expect(md).toMatch(/\| export \| \d+s \| 2 \| 160 \|/);
+  });
+
+  it('a manual run (log started → export → import → verify → log completed, one --run-id) writes the same report', async () => {
+    const cwd = tempDir();
+    const urls = ['--mysql-url', source.url, '--pg-url', target.url];
+    const started = await cli(['log', 'started', 'window opened', '--json'], { cwd });
+    expect(started.code, started.all).toBe(ExitCode.ok);
+    const { runId } = JSON.parse(started.stdout) as { runId: string };
+    const run = ['--run-id', runId];
+    const exported = await cli(['export', ...urls, ...run, '--json'], { cwd });
+    expect(exported.code, exported.all).toBe(ExitCode.ok);
+    const { dir } = JSON.parse(exported.stdout) as { dir: string };
+    // After each step the report is there, and says the run is under way.
+    const html = join(dir, `run_report_${runId}.html`);
+    expect(exported.stderr).toContain(`report of run ${runId}: ${html}`);
+    expect(readFileSync(html, 'utf8')).toContain('in progress');
+    const imported = await cli(['import', dir, ...urls, ...run, '--replace'], { cwd });
+    expect(imported.code, imported.all).toBe(ExitCode.ok);
+    expect((await cli(['verify', ...urls, ...run], { cwd })).code).toBe(ExitCode.ok);
+    const closed = await cli(['log', 'completed', 'window closed', ...run, '--json'], { cwd });
+    expect(closed.code, closed.all).toBe(ExitCode.ok);
+    const doc = JSON.parse(closed.stdout) as { report: { html: string; markdown: string } };
+    expect(doc.report.html).toBe(html);
+    const page = readFileSync(doc.report.html, 'utf8');
+    const md = readFileSync(doc.report.markdown, 'utf8');
+    for (const text of [page, md]) {
+      expect(text).toContain(runId);
+      expect(text).toContain('completed (exit 0)');
+      expect(text).toContain(target.name);
+      expect(text).toContain(dir);
+      expect(text).toContain('import script');
+    }
+    expect(page).not.toMatch(/<script|<link|\bsrc=|\bhref=|url\(|@import/i);
+    expect((page.match(/<rect /g) ?? []).length).toBe(6); // 2 tables × export, import, verify
+    expect(page).toMatch(/<td>account<\/td><td>40<\/td><td>40<\/td><td>ok<\/td>/);
+    expect(md).toContain('| account | 40 | 40 | ok |');
+    expect(md).toMatch(/\| export \| \d+s \| 2 \| 160 \|/);
+    expect(md).toMatch(/\| import \| \d+s \| 2 \| 160 \|/);
   });
 
   it('show <dir> summarises the manifest in a few lines (and says why wc -l differs)', async () => {

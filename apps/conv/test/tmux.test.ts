@@ -70,4 +70,32 @@ describe.skipIf(!hasTmux)('progress in a terminal (tmux)', () => {
       spawnSync('tmux', ['kill-session', '-t', session]);
     }
   });
+
+  it('shows the index builds after the COPY as progress (n/total), and counts them in the summary', async () => {
+    // An index whose expression sleeps per row: its rebuild after the COPY lasts long enough to be read.
+    await target.query(`
+      CREATE FUNCTION slow_lower(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS
+        $$ BEGIN PERFORM pg_sleep(0.1); RETURN lower(t); END $$;
+      CREATE INDEX account_slow_name ON account (slow_lower(name));`);
+    const cwd = tempDir();
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd);
+    try {
+      tmux(
+        'send-keys',
+        '-t',
+        session,
+        `${CONV_BIN} run --replace --mysql-url '${source.url}' --pg-url '${target.url}'`,
+        'Enter',
+      );
+      const during = await until((t) => /index build 1\/1: account_slow_name/.test(t));
+      expect(during).toMatch(/^import \d\/2 tables · .*index builds 0\/1/m);
+      expect(during).toMatch(/^ {2}account\s+index build 1\/1: account_slow_name · \d+s$/m);
+      const after = await until((t) => /Run \S+: completed \(exit 0\)/.test(t));
+      expect(after).toMatch(/^import done: 2 tables, 160 rows, .*index builds 1\/1 in /m);
+      expect(after).not.toMatch(/^ {2}account\s+index build/m);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+      await target.query('DROP INDEX account_slow_name; DROP FUNCTION slow_lower(text)');
+    }
+  });
 });

@@ -1,5 +1,5 @@
 // Issue 16 items 7–10: what `check` promises, `run` keeps; exit codes and messages as documented.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode } from '@conv/core';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
@@ -135,10 +135,155 @@ describe('CamelCase MySQL names against a snake_case PostgreSQL schema (item 9)'
     expect(plan.issues.find((i) => i.code === 'name-folded')?.message).toContain('as snake_case');
   });
 
+  it("check's PostgreSQL fixes name the snake_case target, not the MySQL spelling", async () => {
+    await target.query('ALTER TABLE media_type ALTER COLUMN name SET NOT NULL');
+    try {
+      const res = await cli(['check', ...urls()], { cwd: tempDir() });
+      expect(res.stdout).toContain('ALTER TABLE "public"."media_type" ALTER COLUMN "name" DROP NOT NULL');
+      expect(res.stdout).not.toContain('"public"."MediaType"');
+    } finally {
+      await target.query('ALTER TABLE media_type ALTER COLUMN name DROP NOT NULL');
+    }
+  });
+
   it('run loads and verifies them (exit 0)', async () => {
     const res = await cli(['run', ...urls()], { cwd: tempDir() });
     expect(res.code, res.all).toBe(ExitCode.ok);
     const rows = await target.query<{ title: string }>('SELECT title FROM album ORDER BY album_id');
     expect(rows.map((r) => r.title)).toEqual(['For Those About To Rock', 'Balls to the Wall']);
+  });
+});
+
+describe('explicit renames in the profile (item 9)', () => {
+  const source = useMysqlDatabase(async (db) => {
+    await db.conn.query(`
+      CREATE TABLE Customers (CustId int PRIMARY KEY, CustName varchar(50) NULL, Tier int NOT NULL);
+      CREATE TABLE Orders (id int PRIMARY KEY, CustId int NOT NULL, Total double NOT NULL);
+      INSERT INTO Customers VALUES (1, 'Ada', 1), (2, 'Grace', 2);
+      INSERT INTO Orders VALUES (10, 1, 9.5), (11, 2, 95.29497715889039);`);
+  });
+  const target = usePgDatabase(async (db) => {
+    await db.client.query(`
+      CREATE TABLE client (cust_id int PRIMARY KEY, full_name text NOT NULL, tier int NOT NULL);
+      CREATE TABLE purchase (id int PRIMARY KEY, client_id int NOT NULL REFERENCES client(cust_id), amount float8 NOT NULL);`);
+  });
+  const profileFile = () => {
+    const dir = tempDir();
+    const file = join(dir, 'profile.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        renames: {
+          tables: { Customers: 'client', Orders: 'purchase' },
+          columns: {
+            'Customers.CustName': 'full_name',
+            'Orders.CustId': 'client_id',
+            'Orders.Total': 'amount',
+          },
+        },
+      }),
+    );
+    return file;
+  };
+  const urls = () => ['--mysql-url', source.url, '--pg-url', target.url, '--profile', profileFile()];
+
+  it('plan pairs the renamed tables and columns and says so', async () => {
+    const res = await cli(['plan', ...urls(), '--json'], { cwd: tempDir() });
+    expect(res.code, res.all).toBe(ExitCode.ok);
+    const plan = JSON.parse(res.stdout) as {
+      tables: {
+        source: string;
+        target: string;
+        action: string;
+        columns: { source: string; target: string; match: string }[];
+      }[];
+      issues: { code: string; message: string }[];
+    };
+    const orders = plan.tables.find((t) => t.source === 'Orders');
+    expect(orders).toMatchObject({ target: 'purchase', action: 'load' });
+    expect(orders?.columns.map((c) => [c.source, c.target, c.match])).toEqual([
+      ['id', 'id', 'exact'],
+      ['CustId', 'client_id', 'renamed'],
+      ['Total', 'amount', 'renamed'],
+    ]);
+    expect(plan.issues.filter((i) => i.code === 'renamed').map((i) => i.message)).toContain(
+      'Orders is loaded into PostgreSQL table purchase (renamed by the profile)',
+    );
+  });
+
+  it("check's fixes name MySQL objects for MySQL statements and PostgreSQL objects for PostgreSQL ones", async () => {
+    await source.query('UPDATE Customers SET CustName = NULL WHERE CustId = 2');
+    try {
+      const res = await cli(['check', ...urls()], { cwd: tempDir() });
+      expect(res.code, res.all).toBe(ExitCode.checkFailed);
+      // The data finding: UPDATE runs in MySQL, ALTER TABLE in PostgreSQL.
+      expect(res.stdout).toContain(`UPDATE \`${source.name}\`.\`Customers\` SET \`CustName\``);
+      expect(res.stdout).toContain('ALTER TABLE "public"."client" ALTER COLUMN "full_name" DROP NOT NULL');
+      expect(res.stdout).not.toContain('"public"."Customers"');
+      expect(res.stdout).not.toContain('"CustName"');
+    } finally {
+      await source.query("UPDATE Customers SET CustName = 'Grace' WHERE CustId = 2");
+    }
+  });
+
+  it('a rename to a table or column the target lacks is an error check names (exit 3)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        renames: {
+          tables: { Customers: 'clients', Orders: 'purchase' },
+          columns: { 'Orders.Totl': 'amount' },
+        },
+      }),
+    );
+    const res = await cli(['check', '--mysql-url', source.url, '--pg-url', target.url, '--profile', file], {
+      cwd: dir,
+    });
+    expect(res.code, res.all).toBe(ExitCode.checkFailed);
+    expect(res.stdout).toContain(
+      'the profile renames Customers to clients, but PostgreSQL has no table clients',
+    );
+    expect(res.stdout).toContain('the profile renames Orders.Totl, but MySQL Orders has no column Totl');
+    const typo = join(dir, 'typo.json');
+    writeFileSync(typo, JSON.stringify({ rename: { tables: {} } }));
+    const bad = await cli(['plan', '--mysql-url', source.url, '--pg-url', target.url, '--profile', typo], {
+      cwd: dir,
+    });
+    expect(bad.code, bad.all).toBe(ExitCode.usage);
+    expect(bad.stderr).toContain('typo.json is not valid');
+  });
+
+  it('run, verify, export → import → verify and migrate all honour the renames (verify equal)', async () => {
+    const cwd = tempDir();
+    const run = await cli(['run', ...urls()], { cwd });
+    expect(run.code, run.all).toBe(ExitCode.ok);
+    const rows = await target.query<{ full_name: string; amount: string }>(
+      'SELECT c.full_name, p.amount::text AS amount FROM purchase p JOIN client c ON c.cust_id = p.client_id ORDER BY p.id',
+    );
+    expect(rows).toEqual([
+      { full_name: 'Ada', amount: '9.5' },
+      { full_name: 'Grace', amount: '95.29497715889039' },
+    ]);
+    const verified = await cli(['verify', ...urls()], { cwd });
+    expect(verified.code, verified.all).toBe(ExitCode.ok);
+
+    const exported = await cli(['export', ...urls(), '--json'], { cwd });
+    expect(exported.code, exported.all).toBe(ExitCode.ok);
+    const { dir } = JSON.parse(exported.stdout) as { dir: string };
+    const imported = await cli(['import', dir, ...urls(), '--replace'], { cwd });
+    expect(imported.code, imported.all).toBe(ExitCode.ok);
+    expect((await cli(['verify', ...urls()], { cwd })).code).toBe(ExitCode.ok);
+
+    const migrated = await cli(['migrate', ...urls(), '--replace'], { cwd });
+    expect(migrated.code, migrated.all).toBe(ExitCode.ok);
+    const after = await cli(['verify', ...urls(), '--json'], { cwd });
+    expect(after.code, after.all).toBe(ExitCode.ok);
+    expect(
+      JSON.parse(after.stdout)
+        .tables.map((t: { target: string }) => t.target)
+        .sort(),
+    ).toEqual(['client', 'purchase']);
   });
 });

@@ -43,6 +43,20 @@ function randomDoubles(n: number): number[] {
     1e21,
     1e-7,
     123456789012345680000,
+    // Either side of 2^53, where verify's PostgreSQL form starts trying one digit fewer (halfway strings),
+    // and of the notations' limits (1e15 and 1e-4 on PostgreSQL).
+    2 ** 53 - 1,
+    2 ** 53,
+    -(2 ** 53),
+    2 ** 52 + 1,
+    1e23,
+    -3.8379370057518323e17,
+    1e15,
+    999999999999999.9,
+    1e-4,
+    9.999999999999999e-5,
+    1200,
+    -1,
   ];
   const b = Buffer.alloc(8);
   while (out.length < n) {

@@ -7,6 +7,10 @@ export interface ProgressReporter {
   /** A line of text that must not tear the progress display. */
   log(line: string): void;
   close(): void;
+  /** What a table under way is doing now when it is not moving rows (e.g. `index 2/3 ix_name`). */
+  phase?(table: string, text: string): void;
+  /** A count of the step beside its tables, shown in the overall line: `index builds 3/12`. */
+  count?(what: string, done: number, total: number): void;
 }
 
 export interface ProgressOptions {
@@ -51,6 +55,7 @@ export const silentProgress: ProgressReporter = {
 
 interface Active {
   startedAt: number;
+  phase?: string;
   rows: number;
   bytes: number;
   expectedRows?: number | undefined;
@@ -61,6 +66,8 @@ interface Active {
 class Tally {
   readonly began = Date.now();
   readonly active = new Map<string, Active>();
+  /** Counts shown beside the tables (`index builds` → done/total). */
+  readonly counts = new Map<string, { done: number; total: number }>();
   doneTables = 0;
   doneBytes = 0;
   doneRows = 0;
@@ -87,6 +94,7 @@ class Tally {
     } else {
       parts.push(`${this.rows}${totalRows ? `/${totalRows}` : ''} rows`);
     }
+    for (const [what, c] of this.counts) parts.push(`${what} ${c.done}/${c.total}`);
     const eta = this.eta(elapsed);
     if (eta) parts.push(`ETA ${eta}`);
     parts.push(formatDuration(elapsed));
@@ -114,13 +122,25 @@ class Tally {
       t.rows > 0 || t.bytes > 0
         ? `${t.rows} rows · ${(t.bytes / MB).toFixed(1)} MB · ${formatRate(t.bytes, ms)}`
         : '';
-    return `  ${table.length > width ? `${table.slice(0, width - 1)}…` : table.padEnd(width)} ${bar}${counts}${counts ? ' · ' : ''}${formatDuration(ms)}`;
+    // Rows are done once a phase (index builds) begins: say what it does instead.
+    const doing = t.phase ? `${t.phase} · ` : `${bar}${counts}${counts ? ' · ' : ''}`;
+    return `  ${table.length > width ? `${table.slice(0, width - 1)}…` : table.padEnd(width)} ${doing}${formatDuration(ms)}`;
+  }
+
+  phase(table: string, text: string): void {
+    const t = this.active.get(table);
+    if (t) t.phase = text;
+  }
+
+  count(what: string, done: number, total: number): void {
+    this.counts.set(what, { done, total });
   }
 
   summary(): string {
     const elapsed = Date.now() - this.began;
     const { label } = this.options;
-    return `${label ?? 'progress'} done: ${this.doneTables} tables${this.doneRows ? `, ${this.doneRows} rows` : ''}${this.doneBytes ? `, ${(this.doneBytes / MB).toFixed(1)} MB` : ''} in ${formatDuration(elapsed)}${this.doneBytes ? ` (${formatRate(this.doneBytes, elapsed)})` : ''}`;
+    const counts = [...this.counts].map(([what, c]) => `, ${what} ${c.done}/${c.total}`).join('');
+    return `${label ?? 'progress'} done: ${this.doneTables} tables${this.doneRows ? `, ${this.doneRows} rows` : ''}${this.doneBytes ? `, ${(this.doneBytes / MB).toFixed(1)} MB` : ''}${counts} in ${formatDuration(elapsed)}${this.doneBytes ? ` (${formatRate(this.doneBytes, elapsed)})` : ''}`;
   }
 
   start(table: string, expected: { rows?: number; bytes?: number }): void {
@@ -168,7 +188,7 @@ function lineDisplay(stream: NodeJS.WriteStream, tally: Tally, interval: number)
     const now = Date.now();
     if (now - last < interval) return;
     last = now;
-    const names = [...tally.active.keys()];
+    const names = [...tally.active].map(([name, t]) => (t.phase ? `${name} (${t.phase})` : name));
     write(
       `${tally.overall()}${names.length ? ` · now: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ` +${names.length - 3}` : ''}` : ''}`,
     );
@@ -191,6 +211,14 @@ function lineDisplay(stream: NodeJS.WriteStream, tally: Tally, interval: number)
     },
     log(line) {
       write(line);
+    },
+    phase(table, text) {
+      tally.phase(table, text);
+      tick();
+    },
+    count(what, done, total) {
+      tally.count(what, done, total);
+      tick();
     },
     close() {
       clearInterval(timer);
@@ -243,6 +271,12 @@ function liveDisplay(stream: NodeJS.WriteStream, tally: Tally, options: Progress
       clear();
       stream.write(`${line}\n`);
       draw();
+    },
+    phase(table, text) {
+      tally.phase(table, text);
+    },
+    count(what, done, total) {
+      tally.count(what, done, total);
     },
     close() {
       if (closed) return;

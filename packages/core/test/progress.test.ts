@@ -85,3 +85,38 @@ describe('progress on a terminal', () => {
       expect(line.replace(/\x1b\[[^a-zA-Z]*[a-zA-Z]/g, '').length).toBeLessThan(100);
   });
 });
+
+describe('a phase of a table and a count of the step (index builds)', () => {
+  it('shows what a table does after its rows (index build k/n) and the step-wide count, in both modes', async () => {
+    const t = sink(true, 100);
+    const live = createProgress({ stream: t as unknown as NodeJS.WriteStream, tty: true, label: 'import' });
+    live.start('account', { rows: 40, bytes: MB });
+    live.update('account', 40, MB);
+    live.count?.('index builds', 0, 3);
+    live.phase?.('account', 'index build 1/2: account_name');
+    await wait(450);
+    const frame = t.out
+      .slice(t.out.lastIndexOf('\x1b[J') + 3)
+      .trim()
+      .split('\n');
+    expect(frame[0]).toMatch(/^import 0 tables · 1\.0 MB · .* · index builds 0\/3 · /);
+    expect(frame[1]).toMatch(/^ {2}account\s+index build 1\/2: account_name · \d+s$/);
+    live.count?.('index builds', 3, 3);
+    live.finish('account', 40, MB);
+    live.close();
+    expect(t.out).toMatch(/import done: 1 tables, 40 rows, 1\.0 MB, index builds 3\/3 in \d+s/);
+
+    const l = sink(false);
+    const lines = createProgress({
+      stream: l as unknown as NodeJS.WriteStream,
+      tty: false,
+      label: 'import',
+      intervalMs: 1,
+    });
+    lines.start('post', { rows: 5 });
+    await wait(5);
+    lines.phase?.('post', 'index build 1/1: post_body');
+    expect(l.out).toContain('now: post (index build 1/1: post_body)');
+    lines.close();
+  });
+});

@@ -142,16 +142,20 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
         results.set(table, result);
       }
     };
+    // The error that caused the stop is the first in time that is not a "stopped" error: the tables it
+    // interrupted fail after it (as stopped, or as a connection closed under them).
+    let cause: { error: unknown } | undefined;
     const outcomes = await Promise.allSettled(
       conns.map((conn) =>
         worker(conn).catch((err) => {
+          if (!cause && !stoppedError(err)) cause = { error: err };
           stopAll(); // one failure stops the other tables at once
           throw err;
         }),
       ),
     );
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failure) throw firstRealError(outcomes, failure);
+    if (failure) throw cause ? cause.error : failure.reason;
     if (options.signal?.aborted) {
       throw new ConvError('export stopped before completion', 'export.aborted', ExitCode.unexpected);
     }
@@ -182,13 +186,9 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
   }
 }
 
-/** The error that caused the stop, not the "stopped" errors of the tables it interrupted. */
-function firstRealError(outcomes: PromiseSettledResult<unknown>[], fallback: PromiseRejectedResult): unknown {
-  const real = outcomes.find(
-    (o): o is PromiseRejectedResult =>
-      o.status === 'rejected' && !(o.reason instanceof ConvError && o.reason.code === 'export.aborted'),
-  );
-  return (real ?? fallback).reason;
+/** The "stopped" error of a table that another table's failure (or an abort) interrupted. */
+function stoppedError(err: unknown): boolean {
+  return err instanceof ConvError && err.code === 'export.aborted';
 }
 
 /** Creates the export directory; refuses one that already holds a complete export. */

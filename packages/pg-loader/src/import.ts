@@ -32,7 +32,7 @@ import {
   plannedOrder,
   validateConstraint,
 } from './foreign-keys.js';
-import { deferrableIndexes, dropIndex } from './indexes.js';
+import { countDeferrableIndexes, deferrableIndexes, dropIndex } from './indexes.js';
 import { cutConnection, DEFAULT_TIMEOUTS, type ImportTimeouts, interruptedError } from './liveness.js';
 import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
 import { isLostConnection, lostConnectionError } from './lost-connection.js';
@@ -400,6 +400,8 @@ interface RunContext {
   triggers?: Map<string, TableTriggers>;
   /** Set once the one transaction was rolled back. */
   rolledBack: boolean;
+  /** Deferred indexes rebuilt so far and in all, for the progress display (`index builds n/total`). */
+  indexBuilds?: { built: number; total: number };
 }
 
 type RunOutcome = Omit<ImportResult, 'scriptFile' | 'logFile' | 'ms'>;
@@ -477,6 +479,16 @@ async function runImport(
     );
   }
   ctx.triggers = await planTriggers(client, live, order, options.triggers ?? 'auto', choice.strategy);
+  if (options.deferIndexes !== false) {
+    const owned = order.filter((t) => t.owned !== false && !state?.done.includes(t.target));
+    const total = await countDeferrableIndexes(
+      client,
+      ctx.schema,
+      owned.filter((t) => t.schema === ctx.schema).map((t) => t.target),
+    );
+    ctx.indexBuilds = { built: 0, total };
+    if (total > 0) ctx.progress.count?.('index builds', 0, total);
+  }
   const triggers = [...ctx.triggers.values()].flatMap((t) => t.actions);
   for (const t of triggers) ctx.say(`trigger ${t.trigger} on ${t.table}: ${t.action} during the load`);
   const outcome: RunOutcome = {
@@ -736,7 +748,16 @@ async function loadOne(
     { freeze, stall: ctx.stall },
   );
   const indexStarted = Date.now();
-  for (const index of deferred) await session.run(index.definition);
+  for (const [i, index] of deferred.entries()) {
+    ctx.progress.phase?.(table.target, `index build ${i + 1}/${deferred.length}: ${index.name}`);
+    await session.run(index.definition);
+    if (ctx.indexBuilds) {
+      ctx.indexBuilds.built += 1;
+      // A table whose indexes appeared after the count still counts: the total never falls behind.
+      ctx.indexBuilds.total = Math.max(ctx.indexBuilds.total, ctx.indexBuilds.built);
+      ctx.progress.count?.('index builds', ctx.indexBuilds.built, ctx.indexBuilds.total);
+    }
+  }
   if (deferred.length) {
     outcome.deferredIndexes.push({
       table: table.target,

@@ -36,6 +36,26 @@ pg_catalog.pg_get_indexdef(i.indexrelid) AS definition
   return res.rows.map((r) => ({ schema, name: r.name, definition: r.definition }));
 }
 
+/** How many indexes of `tables` are deferrable (see deferrableIndexes): the total of the step's index builds. */
+export async function countDeferrableIndexes(
+  client: pg.ClientBase,
+  schema: string,
+  tables: string[],
+): Promise<number> {
+  if (tables.length === 0) return 0;
+  const res = await client.query<{ n: string }>(
+    `SELECT count(*) AS n
+       FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND c.relkind = 'r'
+        AND pg_catalog.pg_has_role(c.relowner, 'USAGE') AND pg_catalog.has_schema_privilege(n.oid, 'CREATE')
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid)`,
+    [schema, tables],
+  );
+  return Number(res.rows[0]?.n ?? 0);
+}
+
 export function dropIndex(index: DeferredIndex): string {
   return `DROP INDEX ${quotePgQualified(index.schema, index.name)}`;
 }

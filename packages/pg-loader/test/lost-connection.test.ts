@@ -59,6 +59,10 @@ describe('PostgreSQL connection lost during the load', () => {
       expect(e.exitCode, e.message).toBe(ExitCode.connection);
       expect(e.code).toBe('pg-connection-lost');
       expect(e.message).toContain('item.csv');
+      // The message docs/troubleshooting.md shows under exit 5.
+      expect(e.message).toContain(
+        'the PostgreSQL connection was lost while loading item.csv into public.item: terminating connection due to administrator command [57P01]',
+      );
       expect(e.message).not.toContain('row rejected');
       expect(e.hint).toContain('run the import again');
       // single-transaction: as before; per-table: the TRUNCATE was committed, the table's COPY was not.

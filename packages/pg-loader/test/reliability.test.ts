@@ -160,3 +160,31 @@ describe('one writer per target and per directory', () => {
     }
   });
 });
+
+describe('an unfinished import of another plan', () => {
+  it('is not resumed: the state file names it, nothing is written', async () => {
+    const dir = exportDir();
+    const now = new Date().toISOString();
+    writeFileSync(
+      join(dir, STATE_FILE),
+      JSON.stringify({
+        stateVersion: 1,
+        planHash: 'another-plan',
+        target: 'elsewhere:5432/db schema public',
+        strategy: 'ordered',
+        tables: ['parent', 'child'],
+        phase: 'loading',
+        done: ['parent'],
+        droppedForeignKeys: [],
+        startedAt: now,
+        updatedAt: now,
+      }),
+    );
+    const err = await failure(importDirectory({ pgUrl: db.url, dir, mode: 'per-table', replace: true }));
+    // The message docs/troubleshooting.md shows under exit 6.
+    expect(err.message).toBe(
+      `${dir}/import_state.json records an unfinished import of another plan or into another target (elsewhere:5432/db schema public): cannot resume`,
+    );
+    expect(err.hint).toContain('remove import_state.json');
+  });
+});

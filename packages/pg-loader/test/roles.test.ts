@@ -147,6 +147,33 @@ describe('a non-superuser role', () => {
     expect(await constraints()).toEqual(keys);
   });
 
+  it('that does not own a table: --triggers fire cannot switch its trigger, refused before any write', async () => {
+    await db.query(`
+      CREATE FUNCTION app.note_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+      CREATE TRIGGER note_touch BEFORE INSERT ON app.note FOR EACH ROW EXECUTE FUNCTION app.note_touch();
+      ALTER TABLE app.note ENABLE REPLICA TRIGGER note_touch; -- fires only in replica sessions`);
+    try {
+      const dir = exportDir(specs());
+      await db.query('TRUNCATE app.org, app.member, app.note');
+      const err = await importDirectory({
+        pgUrl: writer.urlFor(db.name),
+        dir,
+        schema: 'app',
+        triggers: 'fire',
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConvError);
+      // The message docs/troubleshooting.md shows under exit 2.
+      expect((err as ConvError).message).toMatch(
+        new RegExp(
+          `^--triggers fire: trigger note_touch on note cannot be switched for the load: role ${writer.name} does not own note; nothing was written$`,
+        ),
+      );
+      expect((await content()).org).toHaveLength(0);
+    } finally {
+      await db.query('DROP TRIGGER note_touch ON app.note; DROP FUNCTION app.note_touch()');
+    }
+  });
+
   it('that only has privileges: auto falls back to ordered (parents first) and says why', async () => {
     const dir = exportDir(specs());
     await db.query('TRUNCATE app.org, app.member, app.note');

@@ -65,11 +65,50 @@ export function matchColumns(
   src: SourceTable,
   tgt: TargetTable,
   transforms: Record<string, Transform>,
+  renames: Readonly<Record<string, string>> = {},
 ): MatchedColumns {
   const out: MatchedColumns = { columns: [], omitted: [], issues: [] };
-  const issue = (severity: PlanIssue['severity'], code: string, column: string | null, message: string) =>
-    out.issues.push({ severity, code, table: src.name, column, message });
-  const used = new Set<string>();
+  const issue = (
+    severity: PlanIssue['severity'],
+    code: string,
+    column: string | null,
+    message: string,
+    targetColumn?: string,
+  ) =>
+    out.issues.push({
+      severity,
+      code,
+      table: src.name,
+      column,
+      message,
+      ...(src.name !== tgt.name ? { targetTable: tgt.name } : {}),
+      ...(targetColumn !== undefined && targetColumn !== column ? { targetColumn } : {}),
+    });
+  // Columns renamed by the profile: `sourceTable.sourceColumn` → target column of this table.
+  const renamedTo = new Map<string, string>();
+  for (const [key, to] of Object.entries(renames)) {
+    const dot = key.indexOf('.');
+    if (key.slice(0, dot) === src.name) renamedTo.set(key.slice(dot + 1), to);
+  }
+  for (const [from, to] of renamedTo) {
+    if (!src.columns.some((c) => c.name === from)) {
+      issue(
+        'error',
+        'unknown-rename',
+        from,
+        `the profile renames ${src.name}.${from}, but MySQL ${src.name} has no column ${from}`,
+      );
+    } else if (!tgt.columns.some((c) => c.name === to)) {
+      issue(
+        'error',
+        'unknown-rename',
+        from,
+        `the profile renames ${src.name}.${from} to ${to}, but PostgreSQL ${tgt.name} has no column ${to}`,
+      );
+    }
+  }
+  // A renamed-to column is taken: no other source column matches it by name.
+  const used = new Set<string>([...renamedTo.values()]);
 
   for (const s of src.columns) {
     if (s.generated) {
@@ -81,8 +120,13 @@ export function matchColumns(
       });
       continue;
     }
-    let target = tgt.columns.find((c) => c.name === s.name);
-    let match: ColumnPair['match'] = 'exact';
+    const renamed = renamedTo.get(s.name);
+    let target =
+      renamed !== undefined
+        ? tgt.columns.find((c) => c.name === renamed)
+        : tgt.columns.find((c) => c.name === s.name && !used.has(c.name));
+    let match: ColumnPair['match'] = renamed !== undefined ? 'renamed' : 'exact';
+    if (!target && renamed !== undefined) continue; // reported as unknown-rename above
     if (!target) {
       // Ignoring case, or as snake_case (`AlbumId` → `album_id`, an ORM-made PostgreSQL schema).
       const candidates = tgt.columns.filter((c) => !used.has(c.name) && foldedMatch(s.name, c.name));
@@ -134,6 +178,7 @@ export function matchColumns(
         'generated-target-column',
         s.name,
         `${tgt.name}.${target.name} is generated in PostgreSQL`,
+        target.name,
       );
       continue;
     }
@@ -155,6 +200,7 @@ export function matchColumns(
             ? 'spatial values load into bytea (as WKB: PostGIS reads it with ST_GeomFromWKB), or into text with ' +
               'the profile transform {"kind":"sql","expression":"ST_AsText({{value}})"}'
             : 'change the target type or give the column a profile transform'),
+        target.name,
       );
       continue;
     }
@@ -165,6 +211,7 @@ export function matchColumns(
         s.name,
         `${tgt.name}.${target.name} is GENERATED ALWAYS AS IDENTITY: COPY loads the source values as they are ` +
           '(INSERT would need OVERRIDING SYSTEM VALUE); its sequence must be reset after the load',
+        target.name,
       );
     }
     if (s.nullable && !target.nullable) {
@@ -175,6 +222,7 @@ export function matchColumns(
         src.name === tgt.name && s.name === target.name
           ? `${src.name}.${s.name} is nullable in MySQL and NOT NULL in PostgreSQL`
           : `${src.name}.${s.name} is nullable in MySQL, ${tgt.name}.${target.name} is NOT NULL in PostgreSQL`,
+        target.name,
       );
     }
     out.columns.push(makePair(s, target, conversion, transform, match));

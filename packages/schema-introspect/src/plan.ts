@@ -35,20 +35,24 @@ export function planMigration(
   const tables: PlannedTable[] = [];
   const targetSchema = target.schema || profile.targetSchema;
   const matchedTargets = new Set<string>();
-  const matches = matchTables(source.tables, target.tables);
+  const matches = matchTables(source.tables, target.tables, profile.renames.tables);
   const transforms = withLookupCollations(profile.transforms, source);
 
   for (const src of source.tables) {
     const excluded = exclusionOf(src.name, profile);
     const { target: tgt, issue, folded } = matches.get(src.name) ?? {};
     if (tgt) matchedTargets.add(tgt.name);
-    if (tgt && folded === 'snake-case') {
+    if (tgt && (folded === 'snake-case' || folded === 'renamed')) {
       issues.push({
         severity: 'info',
-        code: 'name-folded',
+        code: folded === 'renamed' ? 'renamed' : 'name-folded',
         table: src.name,
         column: null,
-        message: `${src.name} is loaded into PostgreSQL table ${tgt.name} (names matched as snake_case; columns too where unambiguous)`,
+        message:
+          folded === 'renamed'
+            ? `${src.name} is loaded into PostgreSQL table ${tgt.name} (renamed by the profile)`
+            : `${src.name} is loaded into PostgreSQL table ${tgt.name} (names matched as snake_case; columns too where unambiguous)`,
+        targetTable: tgt.name,
       });
     }
     if (excluded) {
@@ -85,9 +89,21 @@ export function planMigration(
       tables.push(planned(src, src.name, targetSchema, 'export-only', kept.reason, natural, issues));
       continue;
     }
-    const matched = matchColumns(src, tgt!, transforms);
+    const matched = matchColumns(src, tgt!, transforms, profile.renames.columns);
     issues.push(...matched.issues);
     tables.push(planned(src, tgt!.name, targetSchema, 'load', null, matched, issues));
+  }
+
+  for (const key of [...Object.keys(profile.renames.tables), ...Object.keys(profile.renames.columns)]) {
+    const table = key in profile.renames.tables ? key : key.slice(0, key.indexOf('.'));
+    if (source.tables.some((t) => t.name === table)) continue;
+    issues.push({
+      severity: 'error',
+      code: 'unknown-rename',
+      table,
+      column: null,
+      message: `the profile renames ${key}, but MySQL ${source.database} has no table ${table}`,
+    });
   }
 
   for (const t of target.tables) {

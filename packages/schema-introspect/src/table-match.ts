@@ -5,22 +5,47 @@ export interface TableMatch {
   target?: TargetTable;
   issue?: PlanIssue;
   /** How the names matched when not exactly (the plan says so). */
-  folded?: 'case-insensitive' | 'snake-case';
+  folded?: 'case-insensitive' | 'snake-case' | 'renamed';
 }
 
 /**
- * Source table → target table: exact name first, then ignoring case or as snake_case (`AlbumId` →
+ * Source table → target table: a profile rename first (its target must exist, or the rename is an
+ * `unknown-rename` error), then the exact name, then ignoring case or as snake_case (`AlbumId` →
  * `album_id`) among the target tables no source table names exactly. Two candidates for one source, or two sources for one target (MySQL on Linux can
  * hold both `User` and `user`), is an `ambiguous-table` error and no match.
  */
 export function matchTables(
   sources: readonly SourceTable[],
   targets: readonly TargetTable[],
+  renames: Readonly<Record<string, string>> = {},
 ): Map<string, TableMatch> {
   const out = new Map<string, TableMatch>();
   const exactTargets = new Set<string>();
   for (const s of sources) {
-    const exact = targets.find((t) => t.name === s.name);
+    const renamed = renames[s.name];
+    if (renamed === undefined) continue;
+    const target = targets.find((t) => t.name === renamed);
+    out.set(
+      s.name,
+      target
+        ? { target, folded: 'renamed' }
+        : {
+            issue: {
+              severity: 'error',
+              code: 'unknown-rename',
+              table: s.name,
+              column: null,
+              message: `the profile renames ${s.name} to ${renamed}, but PostgreSQL has no table ${renamed}`,
+            },
+          },
+    );
+    if (target) exactTargets.add(target.name);
+  }
+  // A renamed-to table is not also the exact match of a source table of that name.
+  const renamedTo = new Set(exactTargets);
+  for (const s of sources) {
+    if (out.has(s.name)) continue;
+    const exact = targets.find((t) => t.name === s.name && !renamedTo.has(t.name));
     if (exact) {
       out.set(s.name, { target: exact });
       exactTargets.add(exact.name);

@@ -78,9 +78,12 @@ function mysqlNonZeroDate(x: string, then: string): string {
 export function mysqlCanonical(pair: ColumnPair, database?: string): string {
   const x = selectExpressionFor(pair, database);
   if (isFloat(pair) && pair.transform === null) {
-    // A DOUBLE is already selected as the server's text (see selectExpressionFor): no second round.
-    const text = pair.sourceDataType === 'double' ? x : `CAST(${mysqlDouble(x)} AS CHAR)`;
-    return floatCanonical(text, MYSQL_TEXT_FNS);
+    // The value as a double; a DOUBLE column is that already (selectExpressionFor selects it as text).
+    const value =
+      pair.sourceDataType === 'double'
+        ? selectExpressionFor({ ...pair, sourceDataType: 'decimal' }, database)
+        : mysqlDouble(x);
+    return mysqlFloatCanonical(value);
   }
   switch (pair.conversion) {
     case 'uuid':
@@ -126,8 +129,10 @@ export function mysqlCanonical(pair: ColumnPair, database?: string): string {
 export function pgCanonical(pair: ColumnPair): string {
   const c = quotePgIdent(pair.target);
   if (isFloat(pair)) {
-    // Through float8 also for a numeric target, which holds the text JavaScript printed for the double.
-    return pgFloatCanonical(`${c}::float8`);
+    if (pair.targetBaseType.toLowerCase() === 'float8') return pgFloatCanonical(c);
+    // Through float8 also for a numeric target, which holds the text JavaScript printed for the double:
+    // converted once per value, the canonical form reads the double several times.
+    return `(SELECT ${pgFloatCanonical('v')} FROM (SELECT ${c}::float8 AS v OFFSET 0) f)`;
   }
   const base = pair.targetBaseType.toLowerCase();
   switch (pair.conversion) {
@@ -152,43 +157,27 @@ export function pgCanonical(pair: ColumnPair): string {
   }
 }
 
-interface TextFns {
-  ltrim(s: string, ch: string): string;
-  rtrim(s: string, ch: string): string;
-  before(s: string, sep: string): string;
-  after(s: string, sep: string): string;
-  position(needle: string, s: string): string;
-  length(s: string): string;
-  toInt(s: string): string;
-  concat(parts: string[]): string;
-}
-
-const MYSQL_TEXT_FNS: TextFns = {
-  ltrim: (s, ch) => `TRIM(LEADING '${ch}' FROM ${s})`,
-  rtrim: (s, ch) => `TRIM(TRAILING '${ch}' FROM ${s})`,
-  before: (s, sep) => `SUBSTRING_INDEX(${s}, '${sep}', 1)`,
-  after: (s, sep) => `SUBSTRING_INDEX(${s}, '${sep}', -1)`,
-  position: (needle, s) => `LOCATE('${needle}', ${s})`,
-  length: (s) => `CHAR_LENGTH(${s})`,
-  toInt: (s) => `CAST(${s} AS SIGNED)`,
-  concat: (parts) => `CONCAT(${parts.join(', ')})`,
-};
-
 /**
  * Both engines print a double with its shortest round-trip digits, but in different notations
  * (MariaDB `-0.00000025`, `1e20`; PostgreSQL `-2.5e-07`, `1e+20`). The canonical form keeps the digits
  * and the exponent of the first one: `-25e-7` → `-25e-7`, `1e+20` → `1e20`, `123456.789` → `123456789e5`.
+ * Here of the server's text of a double, printed as few times as the form allows (three from 1 up, five
+ * below; it was a dozen, and the printing dominates verify's cost on MySQL). Sign, zero and NULL come from
+ * the number; the exponent of the first digit is the text's exponent (0 when it has none) plus the digits
+ * before the point, less one, less the leading zeros (`0.00025`).
  */
-function floatCanonical(text: string, f: TextFns): string {
-  const abs = f.ltrim(text, '-');
-  const mantissa = f.before(abs, 'e');
-  const exp = `CASE WHEN ${f.position('e', abs)} > 0 THEN ${f.toInt(f.after(abs, 'e'))} ELSE 0 END`;
-  const intLen = `CASE WHEN ${f.position('.', mantissa)} > 0 THEN ${f.position('.', mantissa)} - 1 ELSE ${f.length(mantissa)} END`;
-  const digits = `REPLACE(${mantissa}, '.', '')`;
-  const leadingZeros = `(${f.length(digits)} - ${f.length(f.ltrim(digits, '0'))})`;
-  const significant = f.rtrim(f.ltrim(digits, '0'), '0');
-  const sign = `CASE WHEN ${f.position('-', text)} = 1 THEN '-' ELSE '' END`;
-  const exponent = `(${exp} + ${intLen} - 1 - ${leadingZeros})`;
-  const cast = f === MYSQL_TEXT_FNS ? `CAST(${exponent} AS CHAR)` : `${exponent}::text`;
-  return `CASE WHEN ${text} IS NULL THEN NULL WHEN ${significant} = '' THEN '0' ELSE ${f.concat([sign, significant, "'e'", cast])} END`;
+function mysqlFloatCanonical(value: string): string {
+  const text = `CAST(${value} AS CHAR)`;
+  const mantissa = `SUBSTRING_INDEX(${text}, 'e', 1)`;
+  const digits = (m: string) => `REPLACE(REPLACE(${m}, '.', ''), '-', '')`;
+  const exp = `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(CONCAT(${text}, 'e0'), 'e', 2), 'e', -1) AS SIGNED)`;
+  const intLen = `(LOCATE('.', CONCAT(${mantissa}, '.')) - 1 - (${value} < 0))`;
+  // Leading zeros only below 1 (`0.00025`); from 1 up, or in exponent form, the first digit is not 0.
+  const leadingZeros = `IF(ABS(${value}) < 1, CHAR_LENGTH(${digits(mantissa)}) - CHAR_LENGTH(TRIM(LEADING '0' FROM ${digits(mantissa)})), 0)`;
+  const significant = `TRIM(BOTH '0' FROM ${digits(mantissa)})`;
+  const exponent = `CAST(${exp} + ${intLen} - 1 - ${leadingZeros} AS CHAR)`;
+  return (
+    `CASE WHEN ${value} IS NULL THEN NULL WHEN ${value} = 0 THEN '0' ` +
+    `ELSE CONCAT(IF(${value} < 0, '-', ''), ${significant}, 'e', ${exponent}) END`
+  );
 }

@@ -67,8 +67,8 @@ export const ColumnPairSchema = z.object({
   /** Target enum labels when the target is a PG enum (or a check-listed text, when known). */
   targetEnumLabels: z.array(z.string()).nullable(),
   transform: TransformSchema.nullable(),
-  /** How the name matched: exactly, or ignoring case. */
-  match: z.enum(['exact', 'case-insensitive', 'snake-case']),
+  /** How the name matched: exactly, ignoring case, as snake_case, or by a profile rename. */
+  match: z.enum(['exact', 'case-insensitive', 'snake-case', 'renamed']),
 });
 export type ColumnPair = z.infer<typeof ColumnPairSchema>;
 
@@ -129,6 +129,12 @@ export const PlanIssueSchema = z.object({
   table: z.string(),
   column: z.string().nullable(),
   message: z.string(),
+  /**
+   * The PostgreSQL names the issue is about when they differ from `table`/`column` (which are MySQL names
+   * for source-side issues): a fix run in PostgreSQL must name the target table and column.
+   */
+  targetTable: z.string().optional(),
+  targetColumn: z.string().optional(),
 });
 export type PlanIssue = z.infer<typeof PlanIssueSchema>;
 
@@ -146,6 +152,16 @@ export const ProfileSchema = z.object({
   expectedMissingInTarget: z.array(z.string()).default([]),
   /** `table.column` → transform. */
   transforms: z.record(z.string(), TransformSchema).default({}),
+  /**
+   * Explicit renames, applied before any name matching: `tables` maps a source table to its target table,
+   * `columns` maps `sourceTable.sourceColumn` to the target column (of whatever table the source table loads into).
+   */
+  renames: z
+    .object({
+      tables: z.record(z.string(), z.string()).default({}),
+      columns: z.record(z.string(), z.string()).default({}),
+    })
+    .default({ tables: {}, columns: {} }),
   targetSchema: z.string().default('public'),
 });
 export type Profile = z.infer<typeof ProfileSchema>;

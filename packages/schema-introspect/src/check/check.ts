@@ -49,7 +49,7 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 export async function checkMigration(options: CheckOptions): Promise<CheckReport> {
   const sampleSize = Math.max(1, Math.floor(options.sampleSize ?? 5));
   const findings = [...emptyTargetFinding(options.plan), ...schemaDiff(options.plan, options.source)];
-  findings.push(...longNameFindings(options.source, options.target));
+  findings.push(...longNameFindings(options.source, options.target, options.plan));
   if (!options.schemaOnly) {
     const data = await withMysql(options.mysql, (conn) =>
       scanData(conn, options.plan, options.source, options.target, {

@@ -1,4 +1,4 @@
-import type { Finding, SourceCatalog, TargetCatalog } from '@conv/core';
+import type { Finding, MigrationPlan, SourceCatalog, TargetCatalog } from '@conv/core';
 
 /** PostgreSQL keeps at most NAMEDATALEN - 1 bytes of an identifier and silently cuts the rest. */
 export const PG_MAX_IDENTIFIER_BYTES = 63;
@@ -15,13 +15,20 @@ export function pgTruncatedName(name: string): string {
 /**
  * Source tables and columns whose names PostgreSQL cannot hold (> 63 bytes): no target table can have
  * that name, so the rows would silently not be loaded. An error, with the name the target may hold instead.
+ * A name the plan pairs anyway (a profile rename) is no finding.
  */
-export function longNameFindings(source: SourceCatalog, target: TargetCatalog): Finding[] {
+export function longNameFindings(
+  source: SourceCatalog,
+  target: TargetCatalog,
+  plan?: MigrationPlan,
+): Finding[] {
+  const loaded = (table: string) => plan?.tables.find((t) => t.source === table && t.action === 'load');
   const findings: Finding[] = [];
   const targetTables = new Set(target.tables.map((t) => t.name));
   const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
   for (const table of source.tables) {
-    if (bytes(table.name) > PG_MAX_IDENTIFIER_BYTES) {
+    const planned = loaded(table.name);
+    if (bytes(table.name) > PG_MAX_IDENTIFIER_BYTES && !planned) {
       const cut = pgTruncatedName(table.name);
       findings.push({
         severity: 'error',
@@ -32,13 +39,14 @@ export function longNameFindings(source: SourceCatalog, target: TargetCatalog): 
         count: null,
         samples: [],
         fix: targetTables.has(cut)
-          ? `the target has ${cut} (the name cut to 63 bytes): rename the MySQL table to that name before the export (RENAME TABLE), or exclude it in the profile`
-          : `rename the MySQL table to at most 63 bytes (and its PostgreSQL counterpart alike), or exclude it in the profile`,
+          ? `the target has ${cut} (the name cut to 63 bytes): map it in the profile (renames.tables: {"${table.name}": "${cut}"}), or exclude it in the profile`
+          : `rename the MySQL table to at most 63 bytes (and its PostgreSQL counterpart alike), map it to a PostgreSQL table in the profile's renames.tables, or exclude it in the profile`,
       });
       continue;
     }
     for (const column of table.columns) {
       if (bytes(column.name) <= PG_MAX_IDENTIFIER_BYTES) continue;
+      if (planned?.columns.some((c) => c.source === column.name)) continue;
       findings.push({
         severity: 'error',
         code: 'name-too-long',
@@ -47,7 +55,7 @@ export function longNameFindings(source: SourceCatalog, target: TargetCatalog): 
         message: `column name ${table.name}.${column.name} is ${bytes(column.name)} bytes; PostgreSQL names hold at most 63 bytes (it would be called ${pgTruncatedName(column.name)})`,
         count: null,
         samples: [],
-        fix: `rename the MySQL column to at most 63 bytes (ALTER TABLE … RENAME COLUMN), or add a profile transform`,
+        fix: `rename the MySQL column to at most 63 bytes (ALTER TABLE … RENAME COLUMN), or map it to a PostgreSQL column in the profile (renames.columns: {"${table.name}.${column.name}": "<column>"})`,
       });
     }
   }

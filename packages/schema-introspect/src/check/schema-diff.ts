@@ -2,23 +2,30 @@ import type { Finding, MigrationPlan, PlanIssue, SourceCatalog } from '@conv/cor
 import { CONVERSION_TRAITS, pgLiteral, quotePgIdent } from '@conv/core';
 import { fits, mysqlIntRange, PG_INT_RANGES } from './ranges.js';
 
-/** Fix suggestions for the plan's own issues. */
+/**
+ * Fix suggestions for the plan's own issues. SQL run in PostgreSQL names the target table and column
+ * (`issue.table`/`issue.column` are MySQL names for source-side issues), SQL run in MySQL the source ones.
+ */
 function fixFor(issue: PlanIssue, plan: MigrationPlan): string | null {
   const schema = quotePgIdent(plan.target.schema);
-  const t = `${schema}.${quotePgIdent(issue.table)}`;
+  const planned = plan.tables.find((p) => p.source === issue.table && p.action === 'load');
+  const t = `${schema}.${quotePgIdent(issue.targetTable ?? planned?.target ?? issue.table)}`;
+  const col = quotePgIdent(issue.targetColumn ?? issue.column ?? '');
   switch (issue.code) {
     case 'missing-in-target':
       return `create ${issue.table} in PostgreSQL, or list it in the profile's expectedMissingInTarget (exported only)`;
     case 'missing-in-source':
       return null;
     case 'column-missing-in-target':
-      return `ALTER TABLE ${t} ADD COLUMN ${quotePgIdent(issue.column ?? '')} <type> -- in PostgreSQL, if the values matter`;
+      return `ALTER TABLE ${t} ADD COLUMN ${col} <type> -- in PostgreSQL, if the values matter`;
     case 'column-missing-in-source':
-      return `ALTER TABLE ${t} ALTER COLUMN ${quotePgIdent(issue.column ?? '')} SET DEFAULT <value> -- in PostgreSQL`;
+      return `ALTER TABLE ${t} ALTER COLUMN ${col} SET DEFAULT <value> -- in PostgreSQL`;
     case 'nullable-to-not-null':
-      return `the data scan counts the actual NULLs; if there are any: ALTER TABLE ${t} ALTER COLUMN ${quotePgIdent(issue.column ?? '')} DROP NOT NULL`;
+      return `the data scan counts the actual NULLs; if there are any: ALTER TABLE ${t} ALTER COLUMN ${col} DROP NOT NULL`;
     case 'no-conversion':
-      return `ALTER TABLE ${t} ALTER COLUMN ${quotePgIdent(issue.column ?? '')} TYPE <compatible type>, or a profile transform "${issue.table}.${issue.column}"`;
+      return `ALTER TABLE ${t} ALTER COLUMN ${col} TYPE <compatible type>, or a profile transform "${issue.table}.${issue.column}"`;
+    case 'unknown-rename':
+      return "correct the profile's renames: each maps a MySQL name to an existing PostgreSQL name";
     case 'fk-cycle':
       return 'load with --fk-strategy replica or drop-recreate';
     case 'no-row-key':
