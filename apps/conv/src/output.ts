@@ -128,6 +128,8 @@ export class Output {
         finished.push([table, rows, bytes]);
       },
       log: (line) => inner?.log(line),
+      phase: (table, text) => inner?.phase?.(table, text),
+      count: (what, done, total) => inner?.count?.(what, done, total),
       close: () => {
         // Never shown (the load failed): nothing to close.
         inner?.close();

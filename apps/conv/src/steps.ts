@@ -187,6 +187,8 @@ function after(first: ProgressReporter, make: () => ProgressReporter): ProgressR
     update: (table, rows, bytes) => current().update(table, rows, bytes),
     finish: (table, rows, bytes) => current().finish(table, rows, bytes),
     log: (line) => current().log(line),
+    phase: (table, text) => current().phase?.(table, text),
+    count: (what, done, total) => current().count?.(what, done, total),
     close: () => (next ?? first).close(),
   };
 }
