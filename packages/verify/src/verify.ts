@@ -45,11 +45,15 @@ export interface VerifyOptions {
   /** Where row hashes are computed: `sql` (default, measured faster) or `node` (rows streamed to Node). */
   hashIn?: HashIn;
   progress?: ProgressReporter;
+  /** Differing chunks compared row by row per table (default 10; the rest are only counted). */
+  diffChunks?: number;
+  /** List the differing rows' keys as each side stores them (RowMismatch.sourceKey/targetKey). */
+  rawKeys?: boolean;
   /** For sample mode: chooses chunks (default Math.random). */
   random?: () => number;
 }
 
-interface Worker extends Sides {
+export interface Worker extends Sides {
   close(): Promise<void>;
 }
 
@@ -81,7 +85,7 @@ async function connectPg(url: string): Promise<pg.Client> {
   return client;
 }
 
-async function openWorker(mysqlUrl: string, pgUrl: string): Promise<Worker> {
+export async function openWorker(mysqlUrl: string, pgUrl: string): Promise<Worker> {
   const my = await connectMysql(mysqlUrl);
   my.on('error', () => {}); // as for PostgreSQL: a lost connection fails the query, not the process
   let pgClient: pg.Client;
@@ -107,7 +111,7 @@ async function openWorker(mysqlUrl: string, pgUrl: string): Promise<Worker> {
   };
 }
 
-function queryError(err: unknown, table: PlannedTable): ConvError {
+export function queryError(err: unknown, table: PlannedTable): ConvError {
   if (err instanceof ConvError) return err;
   const e = err as { code?: string; message?: string };
   return new ConvError(
@@ -148,7 +152,17 @@ async function verifyTable(
   table: PlannedTable,
   database: string,
   options: Required<
-    Pick<VerifyOptions, 'mode' | 'samplePercent' | 'chunkRows' | 'maxMismatches' | 'hashIn' | 'random'>
+    Pick<
+      VerifyOptions,
+      | 'mode'
+      | 'samplePercent'
+      | 'chunkRows'
+      | 'maxMismatches'
+      | 'hashIn'
+      | 'random'
+      | 'diffChunks'
+      | 'rawKeys'
+    >
   > & { parents: Set<string> },
 ): Promise<TableVerifyResult> {
   const started = Date.now();
@@ -191,8 +205,9 @@ async function verifyTable(
     if (bad.length) {
       // Row by row in the first differing chunks: enough to name rows and columns, bounded in memory.
       const limit = options.maxMismatches;
-      const rows = await diffChunks(w, sql, bad.slice(0, 10), limit + 1);
-      result.mismatchesTruncated = rows.length > limit || bad.length > 10;
+      const n = options.diffChunks;
+      const rows = await diffChunks(w, sql, bad.slice(0, n), limit + 1, options.rawKeys);
+      result.mismatchesTruncated = rows.length > limit || bad.length > n;
       result.mismatches = rows.slice(0, limit);
     }
   }
@@ -231,7 +246,17 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
     maxMismatches: options.maxMismatches ?? 20,
     hashIn: options.hashIn ?? 'sql',
     random: options.random ?? Math.random,
+    diffChunks: Math.max(1, options.diffChunks ?? 10),
+    rawKeys: options.rawKeys ?? false,
   };
+  if (mode === 'keys') {
+    throw new ConvError(
+      'verify mode keys compares given keys only: use verifyKeys',
+      'verify.mode',
+      ExitCode.usage,
+      {},
+    );
+  }
   // Biggest tables first, so that the last one to finish is not a big one started late.
   const queue = [...tables].sort((a, b) => b.approxBytes - a.approxBytes);
   const results = new Map<string, TableVerifyResult>();
