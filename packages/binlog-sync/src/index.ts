@@ -1,11 +1,21 @@
 export { buildAppliers, type EncodedChange, type TableApplier } from './apply.js';
+export type { BackgroundVerify } from './background-verify.js';
 export { type CutoverOptions, type CutoverResult, runCutover } from './cutover.js';
 export { binlogValue } from './decode.js';
+export { advanceGtid, snapshotGtid } from './gtid.js';
 export { type BinlogPosition, comparePositions, formatPosition } from './position.js';
 export { checkPreconditions, type PreconditionReport } from './preconditions.js';
 export { type RowChange, type SourceTxn, statementTouches } from './reader.js';
 export { currentBinlogPosition, setSourceReadOnly, sourceFlavor } from './source.js';
-export { POSITION_TABLE, readPosition, type StoredPosition } from './state.js';
+export {
+  CHANGED_TABLE,
+  POSITION_TABLE,
+  readPosition,
+  readVerifyPoint,
+  type StoredPosition,
+  VERIFY_TABLE,
+  type VerifyPoint,
+} from './state.js';
 export {
   type SyncHandle,
   type SyncOptions,
