@@ -1,4 +1,5 @@
 import { ConvError, ExitCode, type ProgressReporter } from '@conv/core';
+import { connectMysql } from '@conv/mysql-export';
 import { resetTableSequences } from '@conv/pg-loader';
 import {
   type VerifyMode,
@@ -8,6 +9,7 @@ import {
   verifyMigration,
 } from '@conv/verify';
 import pg from 'pg';
+import { cascadeDifferences } from './fk-actions.js';
 import { groupKeys } from './keys.js';
 import { type BinlogPosition, formatPosition } from './position.js';
 import { currentBinlogPosition, setSourceReadOnly } from './source.js';
@@ -162,6 +164,22 @@ async function keysToVerify(
           'run `sync --verify` until its verify reports ok, or cut over with --verify-mode full',
         );
       }
+      log(`${why}: verifying every table inside the window`);
+      return null;
+    }
+    const my = await connectMysql(options.mysqlUrl, options.manifest.source.database);
+    const cascades = await cascadeDifferences(my, client, options.manifest.plan).finally(() =>
+      my.end().catch(() => {}),
+    );
+    if (cascades.length) {
+      const why = `foreign-key actions differ between the two sides (${cascades.join('; ')}): rows changed by a cascade carry no key of their own`;
+      if (mode === 'keys')
+        throw new ConvError(
+          `cannot verify only the changed rows: ${why}`,
+          'cutover.cascades',
+          ExitCode.usage,
+          {},
+        );
       log(`${why}: verifying every table inside the window`);
       return null;
     }

@@ -417,6 +417,8 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
               'check the source is reachable and the binlog file still exists, then run sync again (it resumes where it stopped)',
               { cause: readerError },
             );
+      if (options.verify && !background && queue.length === 0 && comparePositions(stored, s.caughtUp) >= 0)
+        await startBackgroundVerify();
       if (reached()) return result('reached');
       if (stopping) return result('stopped');
       if (queue.length === 0) {
@@ -455,8 +457,6 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
       await applyBatch(take);
       idleSince = Date.now();
       progress();
-      if (options.verify && !background && queue.length === 0 && comparePositions(stored, s.caughtUp) >= 0)
-        await startBackgroundVerify();
     }
   }
 
