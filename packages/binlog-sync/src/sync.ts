@@ -505,7 +505,7 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
     verify: verified,
   });
 
-  const done = loop().finally(async () => {
+  const finish = async () => {
     reader.stop();
     // The background verify writes its result with its own connection; let it finish.
     if (background) {
@@ -513,7 +513,17 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
       await background;
     }
     await client.end().catch(() => {});
-  });
+  };
+  const done = loop().then(
+    async (r) => {
+      await finish();
+      return { ...r, verify: verified };
+    },
+    async (err) => {
+      await finish();
+      throw err;
+    },
+  );
   done.catch(() => {});
   return {
     start: s.start,
