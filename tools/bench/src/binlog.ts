@@ -4,12 +4,15 @@
 //   --write-rate N    row changes per second the writer aims at while sync runs (default 500)
 //   --seconds N       duration of the steady write load (default 20)
 //   --backlog N       row changes written with no sync running, then applied as fast as possible (default 50000)
-//   --verify-mode M   verify of the cut-over: full (default) | counts | sample
+//   --verify-mode M   verify of the cut-over: auto (default: a full verify runs in the background during the
+//                     steady load, the cut-over compares only the rows changed since) | full | counts | sample
+//   --after N         seconds the writer goes on after the background verify finished (default 5)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import type { BackgroundVerify } from '@conv/binlog-sync';
 import { currentBinlogPosition, runCutover, startSync } from '@conv/binlog-sync';
 import { exportDatabase } from '@conv/mysql-export';
 import { importDirectory } from '@conv/pg-loader';
@@ -25,7 +28,8 @@ const { values } = parseArgs({
     'write-rate': { type: 'string', default: '500' },
     seconds: { type: 'string', default: '20' },
     backlog: { type: 'string', default: '50000' },
-    'verify-mode': { type: 'string', default: 'full' },
+    'verify-mode': { type: 'string', default: 'auto' },
+    after: { type: 'string', default: '5' },
   },
 });
 const rows = Number(values.rows);
@@ -124,16 +128,30 @@ async function main() {
     const rawReadMs = Date.now() - t;
 
     // 2. Steady write load at --write-rate with sync running: does the apply keep up?
+    //    With --verify-mode auto the full verify runs in the background meanwhile; the writer goes on until
+    //    it has finished and --after seconds more (changes after the verify's reference point).
     const lags: number[] = [];
+    const auto = values['verify-mode'] === 'auto';
+    let bg: BackgroundVerify | undefined;
+    let bgDoneAt = 0;
     const handle = await startSync({
       mysqlUrl: url,
       pgUrl: pgUrl.toString(),
       manifest: exp.manifest,
       onProgress: (p) => lags.push(p.secondsBehind),
+      verify: auto,
+      onVerify: (v) => {
+        bg = v;
+        bgDoneAt = Date.now();
+        log(`background verify ${v.point.status} in ${v.ms} ms: ${v.point.summary}`);
+      },
     });
     const began = Date.now();
     let written = 0;
-    while (Date.now() - began < seconds * 1000) {
+    const writing = () =>
+      Date.now() - began < seconds * 1000 ||
+      (auto && (!bg || Date.now() - bgDoneAt < Number(values.after) * 1000));
+    while (writing()) {
       const due = ((Date.now() - began) / 1000) * writeRate;
       while (written < due) {
         await change(writer, maxId);
@@ -152,7 +170,7 @@ async function main() {
       mysqlUrl: url,
       pgUrl: pgUrl.toString(),
       manifest: exp.manifest,
-      verifyMode: values['verify-mode'] as VerifyMode,
+      verifyMode: values['verify-mode'] as VerifyMode | 'auto',
     });
     await my.end();
 
@@ -163,8 +181,13 @@ async function main() {
       `backlog: ${r1.appliedEvents} changes applied in ${(applyMs / 1000).toFixed(1)} s = ${rate(r1.appliedEvents, applyMs)} events/s`,
       `         raw: mariadb-binlog decodes the same range in ${(rawReadMs / 1000).toFixed(1)} s = ${rate(r1.appliedEvents, rawReadMs)} events/s (apply ×${(applyMs / rawReadMs).toFixed(1)} of the raw read)`,
       `         source wrote them (one client, one statement each) at ${rate(backlog, writeBacklogMs)} changes/s`,
-      `steady:  source ${rate(written, writeMs)} changes/s for ${(writeMs / 1000).toFixed(0)} s; sync applied ${r2.appliedEvents} (${rate(r2.appliedEvents, r2.durationMs)} events/s over its run); max lag ${Math.max(0, ...lags).toFixed(1)} s`,
-      `cut-over (verify ${values['verify-mode']}): writes stopped → verified ${(cut.timings.writesStoppedMs / 1000).toFixed(2)} s = drain ${(cut.timings.drainMs / 1000).toFixed(2)} s (${cut.sync.appliedEvents} changes) + verify ${(cut.timings.verifyMs / 1000).toFixed(2)} s + sequences ${(cut.timings.sequencesMs / 1000).toFixed(2)} s; tables equal: ${cut.verify.tables.every((x) => x.checksumMatch !== false)}`,
+      `steady:  source ${rate(written, writeMs)} changes/s for ${(writeMs / 1000).toFixed(0)} s; sync applied ${r2.appliedEvents} (${rate(r2.appliedEvents, r2.durationMs)} events/s over its run); max lag ${Math.max(0, ...lags).toFixed(1)} s; max read-ahead ${r2.maxQueuedEvents} changes`,
+      ...(bg
+        ? [
+            `         background full verify (writes going on): ${bg.point.status} in ${(bg.ms / 1000).toFixed(1)} s, ${bg.report.totals.sourceRows} rows, ${bg.point.deferred.length} row(s) deferred as in flight`,
+          ]
+        : []),
+      `cut-over (verify ${cut.verify.mode}${cut.verifiedKeys !== null ? `, ${cut.verifiedKeys} changed row keys` : ''}): writes stopped → verified ${(cut.timings.writesStoppedMs / 1000).toFixed(2)} s = drain ${(cut.timings.drainMs / 1000).toFixed(2)} s (${cut.sync.appliedEvents} changes) + verify ${(cut.timings.verifyMs / 1000).toFixed(2)} s + sequences ${(cut.timings.sequencesMs / 1000).toFixed(2)} s; tables equal: ${cut.verify.ok}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
