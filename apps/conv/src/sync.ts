@@ -22,6 +22,7 @@ export interface SyncArgs {
   untilCaughtUp?: boolean;
   serverId?: number;
   verify?: boolean;
+  reverify?: boolean;
   resumeBy?: 'auto' | 'position' | 'gtid';
   maxQueued?: number;
 }
@@ -58,6 +59,11 @@ export function syncCommands(
             default: true,
             describe:
               'once caught up, verify every table (counts + checksums) in the background while the sync goes on, so the cut-over compares only the rows changed since (--no-verify: skip)',
+          })
+          .option('reverify', {
+            type: 'boolean',
+            describe:
+              'run the background verify again even though one of this snapshot finished ok (the cut-over then compares the rows changed since the new one)',
           })
           .option('resume-by', {
             choices: ['auto', 'position', 'gtid'] as const,
@@ -135,7 +141,7 @@ export async function syncCommand(ctx: StepContext, args: SyncArgs): Promise<num
       ...(args.serverId ? { serverId: args.serverId } : {}),
       ...(args.resumeBy ? { resumeBy: args.resumeBy } : {}),
       ...(args.maxQueued ? { maxQueuedEvents: args.maxQueued } : {}),
-      verify: args.verify !== false,
+      verify: args.verify === false ? false : args.reverify ? 'again' : true,
       onProgress: throttled(ctx),
       log: (line) => ctx.out.info(`sync: ${line}`),
     });

@@ -201,3 +201,7 @@ export async function pruneChangedKeys(
     [source, tag],
   );
 }
+
+export async function clearChangedKeys(client: pg.ClientBase, schema: string, source: string): Promise<void> {
+  await client.query(`DELETE FROM ${quotePgQualified(schema, CHANGED_TABLE)} WHERE source = $1`, [source]);
+}

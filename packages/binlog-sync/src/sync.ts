@@ -73,9 +73,12 @@ export interface SyncOptions {
   resumeBy?: 'auto' | 'position' | 'gtid';
   /**
    * Once caught up, run a full verify (counts + checksums) in the background while the sync goes on; the
-   * cut-over then compares only the rows changed since it began (see README: cut-over window).
+   * cut-over then compares only the rows changed since it began (see README: cut-over window). `true`:
+   * unless one of this snapshot already finished `ok`; `again`: a new one in any case.
    */
-  verify?: boolean;
+  verify?: boolean | 'again';
+  /** Pause between the background verify's settle rounds (default 1,000 ms). */
+  settleMs?: number;
   onVerify?: (v: BackgroundVerify) => void;
   onProgress?: (p: SyncProgress) => void;
   log?: (line: string) => void;
@@ -222,6 +225,7 @@ export async function startSync(options: SyncOptions): Promise<SyncHandle> {
       byGtid,
       caughtUp,
       recordKeys: point !== null && point.snapshot === snapshot,
+      verified: point !== null && point.snapshot === snapshot && point.status === 'ok',
       setTarget: (t) => {
         target = t;
       },
@@ -254,6 +258,8 @@ interface RunState {
   caughtUp: BinlogPosition;
   /** Whether applied keys are recorded (a background verify point exists for this snapshot). */
   recordKeys: boolean;
+  /** A background verify of this snapshot already finished ok. */
+  verified: boolean;
   setTarget(t: BinlogPosition): void;
   getTarget(): BinlogPosition | undefined;
 }
@@ -271,6 +277,7 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
   let recordKeys = s.recordKeys;
   let background: Promise<BackgroundVerify | null> | undefined;
   let verified: BackgroundVerify | null = null;
+  let ended = false;
   let stopping = false;
   let readerError: Error | undefined;
   let wake: (() => void) | undefined;
@@ -417,7 +424,8 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
               'check the source is reachable and the binlog file still exists, then run sync again (it resumes where it stopped)',
               { cause: readerError },
             );
-      if (options.verify && !background && queue.length === 0 && comparePositions(stored, s.caughtUp) >= 0)
+      const wantVerify = options.verify === 'again' || (options.verify === true && !s.verified);
+      if (wantVerify && !background && queue.length === 0 && comparePositions(stored, s.caughtUp) >= 0)
         await startBackgroundVerify();
       if (reached()) return result('reached');
       if (stopping) return result('stopped');
@@ -475,12 +483,18 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
       source: s.source,
       point: { snapshot: s.snapshot, tag: stored.events, file: stored.file, position: stored.position },
       writer: client,
+      applied: () => ({ tag: stored.events, position: { file: stored.file, position: stored.position } }),
+      running: () => !ended,
+      ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+      onFull: (v) => {
+        verified = v;
+        options.onVerify?.(v);
+      },
       log: s.log,
     });
     background = run.done.then(
       (v) => {
         verified = v;
-        options.onVerify?.(v);
         return v;
       },
       (err) => {
@@ -506,6 +520,7 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
   });
 
   const finish = async () => {
+    ended = true;
     reader.stop();
     // The background verify writes its result with its own connection; let it finish.
     if (background) {

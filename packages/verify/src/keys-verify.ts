@@ -22,6 +22,8 @@ export interface VerifyKeysOptions {
   keys: TableKeys[];
   /** Most differing rows listed per table (default 20). */
   maxMismatches?: number;
+  /** List the differing rows' keys as each side stores them (RowMismatch.sourceKey/targetKey). */
+  rawKeys?: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function verifyKeys(options: VerifyKeysOptions): Promise<VerifyRepo
         );
       }
       try {
-        const r = await diffKeys(w, sql, k, limit + 1);
+        const r = await diffKeys(w, sql, k, limit + 1, options.rawKeys);
         results.push({
           table: table.source,
           target: table.target,

@@ -341,6 +341,7 @@ export async function diffKeys(
   sql: TableSql,
   keys: { source: readonly unknown[][]; target: readonly (string | null)[][] },
   limit: number,
+  rawKeys = false,
 ): Promise<{ sourceRows: number; targetRows: number; mismatches: RowMismatch[] }> {
   const source = new Map<string, RowFields>();
   const target = new Map<string, RowFields>();
@@ -355,7 +356,7 @@ export async function diffKeys(
     for (const [id, r] of await rowsWhere(sides, sql, 'pg', w)) target.set(id, r);
   }
   const mismatches: RowMismatch[] = [];
-  compareRows(sql, source, target, mismatches, limit, false);
+  compareRows(sql, source, target, mismatches, limit, rawKeys);
   return { sourceRows: source.size, targetRows: target.size, mismatches };
 }
 
