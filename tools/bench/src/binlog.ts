@@ -7,6 +7,7 @@
 //   --verify-mode M   verify of the cut-over: auto (default: a full verify runs in the background during the
 //                     steady load, the cut-over compares only the rows changed since) | full | counts | sample
 //   --after N         seconds the writer goes on after the background verify finished (default 5)
+//   --tail N          seconds the writer goes on after the sync stopped, before the cut-over (default 1)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     backlog: { type: 'string', default: '50000' },
     'verify-mode': { type: 'string', default: 'auto' },
     after: { type: 'string', default: '5' },
+    tail: { type: 'string', default: '1' },
   },
 });
 const rows = Number(values.rows);
@@ -148,21 +150,30 @@ async function main() {
     });
     const began = Date.now();
     let written = 0;
-    const writing = () =>
-      Date.now() - began < seconds * 1000 ||
-      (auto && (!bg || Date.now() - bgDoneAt < Number(values.after) * 1000));
-    while (writing()) {
-      const due = ((Date.now() - began) / 1000) * writeRate;
-      while (written < due) {
-        await change(writer, maxId);
-        written++;
+    let stopWriting = false;
+    const writer1 = (async () => {
+      while (!stopWriting) {
+        const due = ((Date.now() - began) / 1000) * writeRate;
+        while (written < due && !stopWriting) {
+          await change(writer, maxId);
+          written++;
+        }
+        await new Promise((r) => setTimeout(r, 5));
       }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    const writeMs = Date.now() - began;
-    await new Promise((r) => setTimeout(r, 300));
+    })();
+    while (
+      Date.now() - began < seconds * 1000 ||
+      (auto && (!bg || Date.now() - bgDoneAt < Number(values.after) * 1000))
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    // The worst case for the window: the sync stops while the application still writes (its last settle
+    // round is up to a second old), writes go on for --tail seconds, then stop as the cut-over starts.
     handle.stop();
     const r2 = await handle.done;
+    await new Promise((r) => setTimeout(r, Number(values.tail) * 1000));
+    stopWriting = true;
+    await writer1;
+    const writeMs = Date.now() - began;
     await writer.end();
 
     // 3. Cut-over: writes are stopped now; drain → verify → sequences.
