@@ -135,7 +135,7 @@ export function runBackgroundVerify(o: BackgroundVerifyOptions): {
           mysqlUrl: o.mysqlUrl,
           pgUrl: o.pgUrl,
           plan: o.manifest.plan,
-          keys: groupKeys(entries),
+          keys: groupKeys(entries, o.manifest.plan),
           maxMismatches: MAX_DEFERRED_PER_TABLE,
           rawKeys: true,
         });

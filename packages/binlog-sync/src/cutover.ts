@@ -184,7 +184,7 @@ async function keysToVerify(
       return null;
     }
     const changed = await changedKeysSince(client, schema, source, point.tag);
-    const tables = groupKeys([...point.deferred, ...changed]);
+    const tables = groupKeys([...point.deferred, ...changed], options.manifest.plan);
     const count = tables.reduce((n, t) => n + Math.max(t.source.length, t.target.length), 0);
     log(
       `background verify ok at ${point.tag} changes: comparing ${count} changed row key(s) (${point.deferred.length} deferred by it)`,

@@ -319,6 +319,23 @@ describe('binlog catch-up and cut-over against a private binlog MariaDB', () => 
     expect(ok.verify.totals.sourceRows).toBeLessThanOrEqual(ok.verifiedKeys!);
     expect(ok.verifiedKeys!).toBeLessThan(await rowsIn(pg.client));
 
+    // a wrong target key from the apply path (simulated) cannot hide a row: the key's own text is looked up too
+    const now = await readVerifyPoint(pg.client, 'public', source);
+    await pg.client.query("INSERT INTO author (id, name) VALUES (900001, 'only in PostgreSQL')");
+    await pg.client.query(
+      `INSERT INTO conv_sync_changed (source, tag, tbl, src, tgt) VALUES ($1, $2, 'author', '[900001]', '["999999"]')`,
+      [source, now!.tag + 1],
+    );
+    const ghost = await runCutover({ mysqlUrl: my.url, pgUrl: pg.url, manifest }).then(
+      () => undefined,
+      (e: ConvError & { result?: CutoverResult }) => e,
+    );
+    expect(ghost?.exitCode).toBe(4);
+    expect(ghost?.result?.verify.tables.find((t) => t.table === 'author')?.mismatches).toEqual([
+      { key: { id: '900001' }, columns: [], kind: 'extra-in-target' },
+    ]);
+    await pg.client.query('DELETE FROM author WHERE id = 900001');
+
     // a cascade that differs between the sides changes rows no recorded key names: verify every table
     await pg.client.query('ALTER TABLE tag DROP CONSTRAINT tag_book_id_fkey');
     await pg.client.query(
