@@ -7,7 +7,7 @@ import {
   changedKeysSince,
   clearChangedKeys,
   type KeyEntry,
-  pruneChangedKeys,
+  movePoint,
   type VerifyPoint,
   writeVerifyPoint,
 } from './state.js';
@@ -25,6 +25,14 @@ export interface BackgroundVerify {
   /** Settle rounds run after it, and the keys the last one compared. */
   rounds: number;
   lastRoundKeys: number;
+}
+
+export interface SettleRound {
+  round: number;
+  keys: number;
+  ms: number;
+  tag: number;
+  deferred: number;
 }
 
 export interface BackgroundVerifyOptions {
@@ -45,6 +53,10 @@ export interface BackgroundVerifyOptions {
   settleMs?: number;
   /** After the full verify (before the settle rounds). */
   onFull?: (v: BackgroundVerify) => void;
+  /** After each settle round: keys compared, how long it took, the new reference. */
+  onSettle?: (round: SettleRound) => void;
+  /** Aborted when the sync stops: a settle round in progress is abandoned (the previous point stays). */
+  signal: AbortSignal;
   log: (line: string) => void;
 }
 
@@ -116,8 +128,7 @@ export function runBackgroundVerify(o: BackgroundVerifyOptions): {
     await client.connect();
     const result: BackgroundVerify = { point, report, ms: Date.now() - t0, rounds: 0, lastRoundKeys: 0 };
     try {
-      await writeVerifyPoint(client, o.schema, o.source, point);
-      if (status === 'ok') await pruneChangedKeys(client, o.schema, o.source, point.tag);
+      await movePoint(client, o.schema, o.source, point);
       o.log(`background verify ${status} in ${(result.ms / 1000).toFixed(1)} s: ${summary}`);
       o.onFull?.(result);
       while (point.status === 'ok' && o.running()) {
@@ -127,18 +138,26 @@ export function runBackgroundVerify(o: BackgroundVerifyOptions): {
         // The reference is read before the keys: every key up to it is committed and in the query.
         const now = o.applied();
         if (now.tag === point.tag && point.deferred.length === 0) continue;
+        const r0 = Date.now();
         const entries = [
           ...point.deferred,
           ...(await changedKeysSince(client, o.schema, o.source, point.tag)),
         ];
-        const r = await verifyKeys({
-          mysqlUrl: o.mysqlUrl,
-          pgUrl: o.pgUrl,
-          plan: o.manifest.plan,
-          keys: groupKeys(entries, o.manifest.plan),
-          maxMismatches: MAX_DEFERRED_PER_TABLE,
-          rawKeys: true,
-        });
+        let r: VerifyReport;
+        try {
+          r = await verifyKeys({
+            mysqlUrl: o.mysqlUrl,
+            pgUrl: o.pgUrl,
+            plan: o.manifest.plan,
+            keys: groupKeys(entries, o.manifest.plan),
+            maxMismatches: MAX_DEFERRED_PER_TABLE,
+            rawKeys: true,
+            signal: o.signal,
+          });
+        } catch (err) {
+          if (o.signal.aborted) break; // the sync stopped: the previous point stays valid
+          throw err;
+        }
         const settled = statusOf(r);
         Object.assign(point, {
           tag: now.tag,
@@ -150,10 +169,20 @@ export function runBackgroundVerify(o: BackgroundVerifyOptions): {
             settled.why ??
             `${report.totals.sourceRows} source rows verified, then ${result.rounds + 1} settle round(s); ${deferredOf(r).length} row(s) differed while changing, compared again later`,
         });
-        await writeVerifyPoint(client, o.schema, o.source, point);
-        if (point.status === 'ok') await pruneChangedKeys(client, o.schema, o.source, point.tag);
+        await movePoint(client, o.schema, o.source, point);
         result.rounds++;
         result.lastRoundKeys = entries.length;
+        const round = {
+          round: result.rounds,
+          keys: entries.length,
+          ms: Date.now() - r0,
+          tag: point.tag,
+          deferred: point.deferred.length,
+        };
+        o.log(
+          `settle round ${round.round}: ${round.keys} key(s) compared in ${(round.ms / 1000).toFixed(1)} s, ${round.deferred} deferred; reference ${round.tag} changes`,
+        );
+        o.onSettle?.(round);
       }
     } finally {
       await client.end().catch(() => {});

@@ -148,6 +148,8 @@ async function keysToVerify(
   const client = new pg.Client({ connectionString: options.pgUrl, application_name: 'conv cutover' });
   await client.connect();
   try {
+    // One snapshot for the point and its keys: a settle round moving both at once is seen whole or not at all.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const point = await readVerifyPoint(client, schema, source);
     const usable = point && point.snapshot === snapshotKey(options.manifest) && point.status === 'ok';
     if (!usable) {
@@ -184,6 +186,7 @@ async function keysToVerify(
       return null;
     }
     const changed = await changedKeysSince(client, schema, source, point.tag);
+    await client.query('COMMIT');
     const tables = groupKeys([...point.deferred, ...changed], options.manifest.plan);
     const count = tables.reduce((n, t) => n + Math.max(t.source.length, t.target.length), 0);
     log(

@@ -1,5 +1,5 @@
 export { buildAppliers, type EncodedChange, type TableApplier } from './apply.js';
-export type { BackgroundVerify } from './background-verify.js';
+export type { BackgroundVerify, SettleRound } from './background-verify.js';
 export { type CutoverOptions, type CutoverResult, runCutover } from './cutover.js';
 export { binlogValue } from './decode.js';
 export { advanceGtid, snapshotGtid } from './gtid.js';

@@ -205,3 +205,21 @@ export async function pruneChangedKeys(
 export async function clearChangedKeys(client: pg.ClientBase, schema: string, source: string): Promise<void> {
   await client.query(`DELETE FROM ${quotePgQualified(schema, CHANGED_TABLE)} WHERE source = $1`, [source]);
 }
+
+/** Moves the reference point and drops the keys it covers, atomically (a reader sees both or neither). */
+export async function movePoint(
+  client: pg.ClientBase,
+  schema: string,
+  source: string,
+  v: VerifyPoint,
+): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await writeVerifyPoint(client, schema, source, v);
+    if (v.status === 'ok') await pruneChangedKeys(client, schema, source, v.tag);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}

@@ -17,7 +17,7 @@ import {
   rawRows,
   type TableApplier,
 } from './apply.js';
-import { type BackgroundVerify, runBackgroundVerify } from './background-verify.js';
+import { type BackgroundVerify, runBackgroundVerify, type SettleRound } from './background-verify.js';
 import { advanceGtid, snapshotGtid } from './gtid.js';
 import { jsonKey } from './keys.js';
 import { type BinlogPosition, comparePositions, formatPosition } from './position.js';
@@ -80,6 +80,8 @@ export interface SyncOptions {
   /** Pause between the background verify's settle rounds (default 1,000 ms). */
   settleMs?: number;
   onVerify?: (v: BackgroundVerify) => void;
+  /** After each settle round of the background verify (the cut-over compares about one round of keys). */
+  onSettle?: (round: SettleRound) => void;
   onProgress?: (p: SyncProgress) => void;
   log?: (line: string) => void;
 }
@@ -278,6 +280,7 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
   let background: Promise<BackgroundVerify | null> | undefined;
   let verified: BackgroundVerify | null = null;
   let ended = false;
+  const stopVerify = new AbortController();
   let stopping = false;
   let readerError: Error | undefined;
   let wake: (() => void) | undefined;
@@ -485,6 +488,8 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
       writer: client,
       applied: () => ({ tag: stored.events, position: { file: stored.file, position: stored.position } }),
       running: () => !ended,
+      signal: stopVerify.signal,
+      ...(options.onSettle ? { onSettle: options.onSettle } : {}),
       ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
       onFull: (v) => {
         verified = v;
@@ -521,6 +526,7 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
 
   const finish = async () => {
     ended = true;
+    stopVerify.abort();
     reader.stop();
     // The background verify writes its result with its own connection; let it finish.
     if (background) {

@@ -24,6 +24,8 @@ export interface VerifyKeysOptions {
   maxMismatches?: number;
   /** List the differing rows' keys as each side stores them (RowMismatch.sourceKey/targetKey). */
   rawKeys?: boolean;
+  /** Abandons the comparison between two lookups (throws the signal's reason). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function verifyKeys(options: VerifyKeysOptions): Promise<VerifyRepo
         );
       }
       try {
-        const r = await diffKeys(w, sql, k, limit + 1, options.rawKeys);
+        const r = await diffKeys(w, sql, k, limit + 1, options.rawKeys, options.signal);
         results.push({
           table: table.source,
           target: table.target,
@@ -77,6 +79,7 @@ export async function verifyKeys(options: VerifyKeysOptions): Promise<VerifyRepo
           ms: Date.now() - t0,
         });
       } catch (err) {
+        if (options.signal?.aborted) throw err;
         throw queryError(err, table);
       }
     }

@@ -6,14 +6,15 @@
 //   --backlog N       row changes written with no sync running, then applied as fast as possible (default 50000)
 //   --verify-mode M   verify of the cut-over: auto (default: a full verify runs in the background during the
 //                     steady load, the cut-over compares only the rows changed since) | full | counts | sample
-//   --after N         seconds the writer goes on after the background verify finished (default 5)
+//   --after N         seconds the writer goes on after the background verify settled (a settle round
+//                     under 2 s; default 5)
 //   --tail N          seconds the writer goes on after the sync stopped, before the cut-over (default 1)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import type { BackgroundVerify } from '@conv/binlog-sync';
+import type { BackgroundVerify, SettleRound } from '@conv/binlog-sync';
 import { currentBinlogPosition, runCutover, startSync } from '@conv/binlog-sync';
 import { exportDatabase } from '@conv/mysql-export';
 import { importDirectory } from '@conv/pg-loader';
@@ -135,16 +136,21 @@ async function main() {
     const lags: number[] = [];
     const auto = values['verify-mode'] === 'auto';
     let bg: BackgroundVerify | undefined;
-    let bgDoneAt = 0;
+    let settledAt = 0;
+    const rounds: SettleRound[] = [];
     const handle = await startSync({
       mysqlUrl: url,
       pgUrl: pgUrl.toString(),
       manifest: exp.manifest,
       onProgress: (p) => lags.push(p.secondsBehind),
       verify: auto,
+      onSettle: (round) => {
+        rounds.push(round);
+        // Settled: a round took under 2 s, i.e. it compares about as many keys as arrive meanwhile.
+        if (!settledAt && round.ms < 2000) settledAt = Date.now();
+      },
       onVerify: (v) => {
         bg = v;
-        bgDoneAt = Date.now();
         log(`background verify ${v.point.status} in ${v.ms} ms: ${v.point.summary}`);
       },
     });
@@ -163,7 +169,7 @@ async function main() {
     })();
     while (
       Date.now() - began < seconds * 1000 ||
-      (auto && (!bg || Date.now() - bgDoneAt < Number(values.after) * 1000))
+      (auto && (!settledAt || Date.now() - settledAt < Number(values.after) * 1000))
     )
       await new Promise((r) => setTimeout(r, 50));
     // The worst case for the window: the sync stops while the application still writes (its last settle
@@ -195,7 +201,7 @@ async function main() {
       `steady:  source ${rate(written, writeMs)} changes/s for ${(writeMs / 1000).toFixed(0)} s; sync applied ${r2.appliedEvents} (${rate(r2.appliedEvents, r2.durationMs)} events/s over its run); max lag ${Math.max(0, ...lags).toFixed(1)} s; max read-ahead ${r2.maxQueuedEvents} changes`,
       ...(bg
         ? [
-            `         background full verify (writes going on): ${bg.point.status} in ${(bg.ms / 1000).toFixed(1)} s, ${bg.report.totals.sourceRows} rows, ${bg.point.deferred.length} row(s) deferred as in flight`,
+            `         background full verify (writes going on): ${bg.point.status} in ${(bg.ms / 1000).toFixed(1)} s, ${bg.report.totals.sourceRows} rows; then ${rounds.length} settle round(s): ${rounds.map((r) => `${r.keys} keys ${(r.ms / 1000).toFixed(1)} s`).join(', ')}`,
           ]
         : []),
       `cut-over (verify ${cut.verify.mode}${cut.verifiedKeys !== null ? `, ${cut.verifiedKeys} changed row keys` : ''}): writes stopped → verified ${(cut.timings.writesStoppedMs / 1000).toFixed(2)} s = drain ${(cut.timings.drainMs / 1000).toFixed(2)} s (${cut.sync.appliedEvents} changes) + verify ${(cut.timings.verifyMs / 1000).toFixed(2)} s + sequences ${(cut.timings.sequencesMs / 1000).toFixed(2)} s; tables equal: ${cut.verify.ok}`,
