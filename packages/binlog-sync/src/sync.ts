@@ -528,8 +528,9 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
     ended = true;
     stopVerify.abort();
     reader.stop();
-    // The background verify writes its result with its own connection; let it finish.
-    if (background) {
+    // A full verify still running is waited for (cut short, its point would stay unusable); a settle round
+    // is abandoned at its next lookup (aborted above) and writes nothing more: no need to wait for it.
+    if (background && !verified) {
       s.log('waiting for the background verify to finish');
       await background;
     }

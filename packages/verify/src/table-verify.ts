@@ -348,16 +348,23 @@ export async function diffKeys(
   const target = new Map<string, RowFields>();
   const myCols = sql.key.map((p) => `${quoteMysqlIdent(SOURCE_ALIAS)}.${quoteMysqlIdent(p.source)}`);
   const pgCols = sql.key.map((p) => quotePgIdent(p.target));
-  for (let i = 0; i < keys.source.length; i += KEYS_PER_QUERY) {
-    signal?.throwIfAborted();
-    const w = keyWhere(myCols, keys.source.slice(i, i + KEYS_PER_QUERY), sql.mysql.param);
-    for (const [id, r] of await rowsWhere(sides, sql, 'mysql', w)) source.set(id, r);
-  }
-  for (let i = 0; i < keys.target.length; i += KEYS_PER_QUERY) {
-    signal?.throwIfAborted();
-    const w = keyWhere(pgCols, keys.target.slice(i, i + KEYS_PER_QUERY), sql.pg.param);
-    for (const [id, r] of await rowsWhere(sides, sql, 'pg', w)) target.set(id, r);
-  }
+  // The two sides on their own connections, at the same time.
+  await Promise.all([
+    (async () => {
+      for (let i = 0; i < keys.source.length; i += KEYS_PER_QUERY) {
+        signal?.throwIfAborted();
+        const w = keyWhere(myCols, keys.source.slice(i, i + KEYS_PER_QUERY), sql.mysql.param);
+        for (const [id, r] of await rowsWhere(sides, sql, 'mysql', w)) source.set(id, r);
+      }
+    })(),
+    (async () => {
+      for (let i = 0; i < keys.target.length; i += KEYS_PER_QUERY) {
+        signal?.throwIfAborted();
+        const w = keyWhere(pgCols, keys.target.slice(i, i + KEYS_PER_QUERY), sql.pg.param);
+        for (const [id, r] of await rowsWhere(sides, sql, 'pg', w)) target.set(id, r);
+      }
+    })(),
+  ]);
   const mismatches: RowMismatch[] = [];
   compareRows(sql, source, target, mismatches, limit, rawKeys);
   return { sourceRows: source.size, targetRows: target.size, mismatches };
