@@ -113,7 +113,7 @@ const RowMismatchSchema = z.object({
 });
 
 export const VerifyReportSchema = z.object({
-  mode: z.enum(['counts', 'full', 'sample']),
+  mode: z.enum(['counts', 'full', 'sample', 'keys']),
   hashIn: z.enum(['sql', 'node']),
   chunkRows: count,
   samplePercent: z.number().nullable(),

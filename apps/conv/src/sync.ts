@@ -21,6 +21,10 @@ export interface SyncArgs {
   setReadOnly?: boolean;
   untilCaughtUp?: boolean;
   serverId?: number;
+  verify?: boolean;
+  reverify?: boolean;
+  resumeBy?: 'auto' | 'position' | 'gtid';
+  maxQueued?: number;
 }
 
 /** The two commands for the yargs chain; `options` adds the shared connection/log/verify flags. */
@@ -49,6 +53,27 @@ export function syncCommands(
           .option('until-caught-up', {
             type: 'boolean',
             describe: "stop once the source's position at start is applied",
+          })
+          .option('verify', {
+            type: 'boolean',
+            default: true,
+            describe:
+              'once caught up, verify every table (counts + checksums) in the background while the sync goes on, so the cut-over compares only the rows changed since (--no-verify: skip)',
+          })
+          .option('reverify', {
+            type: 'boolean',
+            describe:
+              'run the background verify again even though one of this snapshot finished ok (the cut-over then compares the rows changed since the new one)',
+          })
+          .option('resume-by', {
+            choices: ['auto', 'position', 'gtid'] as const,
+            describe:
+              'resume from the stored file+position, or the stored GTID (auto, the default: GTID when the stored binlog file is gone, e.g. after a fail-over)',
+          })
+          .option('max-queued', {
+            type: 'number',
+            describe:
+              'row changes read ahead of the apply before the binlog socket is paused (default 20000)',
           })
           .example(
             '$0 sync csv_exports/app/20250101_120000',
@@ -114,13 +139,19 @@ export async function syncCommand(ctx: StepContext, args: SyncArgs): Promise<num
       manifest,
       ...(args.untilCaughtUp ? { until: 'caught-up' as const } : {}),
       ...(args.serverId ? { serverId: args.serverId } : {}),
+      ...(args.resumeBy ? { resumeBy: args.resumeBy } : {}),
+      ...(args.maxQueued ? { maxQueuedEvents: args.maxQueued } : {}),
+      verify: args.verify === false ? false : args.reverify ? 'again' : true,
       onProgress: throttled(ctx),
       log: (line) => ctx.out.info(`sync: ${line}`),
     });
     const onAbort = () => handle.stop();
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
     const r = await handle.done.finally(() => ctx.signal?.removeEventListener('abort', onAbort));
-    const text = `applied ${r.appliedEvents} change(s) in ${r.appliedTransactions} transaction(s), binlog ${formatPosition(r.start)} → ${formatPosition(r.position)} in ${formatDuration(r.durationMs)}`;
+    const text = `applied ${r.appliedEvents} change(s) in ${r.appliedTransactions} transaction(s), binlog ${formatPosition(r.start)} → ${formatPosition(r.position)}${r.gtid ? ` (GTID ${r.gtid})` : ''} in ${formatDuration(r.durationMs)}`;
+    const verified = r.verify
+      ? `\n  background verify ${r.verify.point.status}: ${r.verify.point.summary ?? ''}`
+      : '';
     await log.event({
       status: 'completed',
       step: 'sync',
@@ -129,9 +160,14 @@ export async function syncCommand(ctx: StepContext, args: SyncArgs): Promise<num
       message: text,
     });
     ctx.out.report(
-      `Sync ${r.reason === 'reached' ? 'caught up' : 'stopped'}: ${text}\n  resume with the same command; cut over with \`${ctx.config.app} cutover ${args.dir}\``,
+      `Sync ${r.reason === 'reached' ? 'caught up' : 'stopped'}: ${text}${verified}\n  resume with the same command; cut over with \`${ctx.config.app} cutover ${args.dir}\``,
     );
-    ctx.out.result({ ...envelope('sync', 0), ...r });
+    const { verify, ...rest } = r;
+    ctx.out.result({
+      ...envelope('sync', 0),
+      ...rest,
+      verify: verify ? { status: verify.point.status, summary: verify.point.summary, ms: verify.ms } : null,
+    });
     return ExitCode.ok;
   });
 }
@@ -141,7 +177,7 @@ function formatCutover(r: CutoverResult): string {
   return [
     `Cut-over: every table equal at binlog ${formatPosition(r.finalPosition)}`,
     `  drained:          ${r.sync.appliedEvents} change(s) in ${s(r.timings.drainMs)}`,
-    `  verified in:      ${s(r.timings.verifyMs)}`,
+    `  verified in:      ${s(r.timings.verifyMs)}${r.verifiedKeys !== null ? ` (${r.verifiedKeys} row key(s) changed since the background verify, compared on both sides)` : ' (every table)'}`,
     `  sequences reset:  ${r.sequences.length} in ${s(r.timings.sequencesMs)}`,
     `  writes stopped for ${s(r.timings.writesStoppedMs)} (from ${r.readOnlyUndo ? 'read_only set' : 'the start of cutover'} to verified)`,
     ...(r.readOnlyUndo ? [`  the source is still read-only (undo: ${r.readOnlyUndo})`] : []),
@@ -158,7 +194,8 @@ export async function cutoverCommand(ctx: StepContext, args: SyncArgs): Promise<
         mysqlUrl: ctx.config.mysqlUrl,
         pgUrl: ctx.config.pgUrl,
         manifest,
-        verifyMode: ctx.config.verifyMode,
+        // Not given: compare only the changed rows when the sync's background verify finished ok.
+        verifyMode: ctx.config.origins['verifyMode'] === 'default' ? 'auto' : ctx.config.verifyMode,
         ...(args.setReadOnly ? { setReadOnly: true } : {}),
         ...(args.serverId ? { serverId: args.serverId } : {}),
         onProgress: throttled(ctx),

@@ -57,12 +57,27 @@ describe('conv sync / cutover', () => {
     expect(synced.stdout).toMatch(/Sync caught up: applied \d+ change/);
     expect(synced.stderr).toMatch(/sync: starting at binlog/);
     expect(synced.stderr).toMatch(/lag \d+ change\(s\), \d+\.\d s/);
+    expect(synced.stdout).toMatch(/background verify ok: \d+ source rows verified/);
+
+    // changes after the background verify, then a target row among them corrupted: cutover refuses (4)
+    await source.conn.query("UPDATE post SET body = 'changed' WHERE id % 7 = 1");
+    const again = await cli(['sync', dir, '--until-caught-up', '--no-verify', ...urls()], { cwd });
+    expect(again.code, again.stderr).toBe(ExitCode.ok);
+    const victim = await target.client.query<{ id: number }>(
+      'SELECT min(id) AS id FROM post WHERE id % 7 = 1',
+    );
+    await target.client.query("UPDATE post SET body = 'corrupted' WHERE id = $1", [victim.rows[0]!.id]);
+    const refused = await cli(['cutover', dir, ...urls()], { cwd });
+    expect(refused.code, refused.stderr).toBe(ExitCode.verifyMismatch);
+    expect(refused.stdout).toMatch(new RegExp(`id=${victim.rows[0]!.id}: columns body differ`));
+    await target.client.query("UPDATE post SET body = 'changed' WHERE id = $1", [victim.rows[0]!.id]);
 
     await source.conn.query("UPDATE account SET notes = 'back\\r\\n' WHERE name LIKE '%2%'");
     const cut = await cli(['cutover', dir, ...urls()], { cwd });
     expect(cut.code, cut.stderr).toBe(ExitCode.ok);
     expect(cut.stdout).toMatch(/Cut-over: every table equal/);
     expect(cut.stdout).toMatch(/writes stopped for \d+\.\d s/);
+    expect(cut.stdout).toMatch(/row key\(s\) changed since the background verify, compared on both sides/);
     const events = await readAuditLog(join(cwd, 'migration_log.json'));
     const done = events.migration_runs.find((e) => e.step === 'cutover' && e.status === 'completed');
     expect(done?.message).toMatch(/writes stopped \d+ ms \(drain \d+ ms, verify \d+ ms, sequences \d+ ms\)/);

@@ -42,12 +42,13 @@ async function globalPrivileges(conn: mysql.Connection): Promise<Set<string>> {
 /**
  * Everything the binlog catch-up needs from the source, checked before anything is read or written;
  * every problem is listed in one error (exit 3) so the operator fixes them in one go.
- * `start` is the position the sync will read from: its file must still be on the server.
+ * `start` is the position the sync will read from: its file must still be on the server (null: resuming
+ * by GTID, the server finds the file itself).
  */
 export async function checkPreconditions(
   conn: mysql.Connection,
   flavor: SourceFlavor,
-  start: BinlogPosition,
+  start: BinlogPosition | null,
 ): Promise<PreconditionReport> {
   const v = await variables(conn, [
     'log_bin',
@@ -84,7 +85,7 @@ export async function checkPreconditions(
       `binlogs expire after ${(retentionSeconds / 3600).toFixed(1)} h: a sync stopped for longer cannot resume (raise binlog_expire_logs_seconds / expire_logs_days)`,
     );
   }
-  if (problems.length === 0 || logBin === 'ON') {
+  if (start && (problems.length === 0 || logBin === 'ON')) {
     try {
       const files = await binlogFiles(conn);
       if (!files.includes(start.file)) {

@@ -29,6 +29,8 @@ export interface ReaderOptions {
   database: string;
   tables: readonly string[];
   start: BinlogPosition;
+  /** Start from this GTID set / MariaDB GTID position instead of `start` (the server finds the file). */
+  gtidSet?: string;
   serverId: number;
   onTxn: (txn: SourceTxn) => void;
   onError: (err: Error) => void;
@@ -47,8 +49,15 @@ interface ZEvent {
   standalone?: boolean;
 }
 
+/** The binlog connection under zongji (mysql2): pause/resume stop reading its socket. */
+interface PausableConnection {
+  pause(): void;
+  resume(): void;
+}
+
 interface ZongJiLike {
   options: { filename?: string; position?: number };
+  connection?: PausableConnection;
   on(event: 'binlog', fn: (e: ZEvent) => void): void;
   on(event: 'error', fn: (e: Error) => void): void;
   on(event: 'ready', fn: () => void): void;
@@ -81,16 +90,59 @@ export function statementTouches(
  * planned tables, in commit order. A statement (DDL, or DML written in STATEMENT format) that names a
  * planned table is an error: its effect cannot be replayed row by row.
  */
-export function startReader(options: ReaderOptions): { stop(): void; position(): BinlogPosition } {
+export interface Reader {
+  stop(): void;
+  position(): BinlogPosition;
+  /** Stop reading the binlog socket (the applier is behind); `resume` reads on. */
+  pause(): void;
+  resume(): void;
+}
+
+/**
+ * Makes the binlog connection's pause/resume shared between zongji and us: zongji pauses it while it looks
+ * up a table's columns and resumes after; our pause must not be lifted by that resume, and our resume must
+ * not let row events through before zongji has the table map (rows would be decoded without columns).
+ * The socket reads on only when neither holds it paused.
+ */
+function sharedPause(conn: PausableConnection): { pause(): void; resume(): void } {
+  const pause = conn.pause.bind(conn);
+  const resume = conn.resume.bind(conn);
+  let zongjiHolds = false;
+  let weHold = false;
+  conn.pause = () => {
+    zongjiHolds = true;
+    pause();
+  };
+  conn.resume = () => {
+    zongjiHolds = false;
+    if (!weHold) resume();
+  };
+  return {
+    pause() {
+      if (weHold) return;
+      weHold = true;
+      pause();
+    },
+    resume() {
+      if (!weHold) return;
+      weHold = false;
+      if (!zongjiHolds) resume();
+    },
+  };
+}
+
+export function startReader(options: ReaderOptions): Reader {
   const { database, tables } = options;
   const planned = new Set(tables);
   const zongji = new ZongJi(options.connection) as unknown as ZongJiLike;
   let inTxn = false;
   let changes: RowChange[] = [];
   let stopped = false;
+  // Started from a GTID, the file is known only once the server's first rotate event names it.
+  const fallback = options.gtidSet !== undefined ? { file: '', position: 0 } : options.start;
   const here = (): BinlogPosition => ({
-    file: zongji.options.filename ?? options.start.file,
-    position: zongji.options.position ?? options.start.position,
+    file: zongji.options.filename ?? fallback.file,
+    position: zongji.options.position ?? fallback.position,
   });
   const commit = (e: ZEvent) => {
     const txn: SourceTxn = { changes, end: here(), gtid: e.gtid, timestamp: e.timestamp };
@@ -177,15 +229,20 @@ export function startReader(options: ReaderOptions): { stop(): void; position():
   zongji.on('error', (err) => fail(err));
   zongji.start({
     serverId: options.serverId,
-    filename: options.start.file,
-    position: options.start.position,
+    ...(options.gtidSet !== undefined
+      ? { gtidSet: options.gtidSet }
+      : { filename: options.start.file, position: options.start.position }),
     includeSchema: { [database]: [...tables] },
   });
+  // start() creates the binlog connection synchronously; zongji reuses it until stop().
+  const gate = zongji.connection ? sharedPause(zongji.connection) : { pause() {}, resume() {} };
   return {
     stop() {
       stopped = true;
       zongji.stop();
     },
     position: here,
+    pause: () => gate.pause(),
+    resume: () => gate.resume(),
   };
 }

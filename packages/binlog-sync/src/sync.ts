@@ -1,4 +1,11 @@
-import { ConvError, ExitCode, type Manifest, redactText } from '@conv/core';
+import {
+  ConvError,
+  connectionError,
+  ExitCode,
+  type Manifest,
+  quotePgQualified,
+  redactText,
+} from '@conv/core';
 import { connectMysql, EXACT_READ_OPTIONS } from '@conv/dialect/mysql';
 import { connectPg } from '@conv/dialect/postgres';
 import type mysql from 'mysql2/promise';
@@ -11,11 +18,23 @@ import {
   rawRows,
   type TableApplier,
 } from './apply.js';
+import { type BackgroundVerify, runBackgroundVerify, type SettleRound } from './background-verify.js';
+import { advanceGtid, snapshotGtid } from './gtid.js';
+import { jsonKey } from './keys.js';
 import { type BinlogPosition, comparePositions, formatPosition } from './position.js';
 import { checkPreconditions, type PreconditionReport } from './preconditions.js';
 import { type SourceTxn, startReader } from './reader.js';
-import { currentBinlogPosition, type SourceFlavor, sourceFlavor } from './source.js';
-import { ensurePositionTable, readPosition, type StoredPosition, writePosition } from './state.js';
+import { binlogFiles, currentBinlogPosition, type SourceFlavor, sourceFlavor } from './source.js';
+import {
+  CHANGED_TABLE,
+  ensurePositionTable,
+  ensureVerifyTables,
+  type KeyEntry,
+  readPosition,
+  readVerifyPoint,
+  type StoredPosition,
+  writePosition,
+} from './state.js';
 import { applyTransforms } from './transforms.js';
 
 export interface SyncProgress {
@@ -27,6 +46,8 @@ export interface SyncProgress {
   queuedEvents: number;
   /** Age of the oldest change not yet applied (0 when caught up). */
   secondsBehind: number;
+  /** Executed GTIDs up to `position` (MariaDB gtid_binlog_pos / MySQL gtid_executed form), null if unknown. */
+  gtid: string | null;
 }
 
 export interface SyncOptions {
@@ -40,6 +61,28 @@ export interface SyncOptions {
   serverId?: number;
   /** Row changes per PostgreSQL transaction, at most (whole source transactions; default 5,000). */
   batchEvents?: number;
+  /**
+   * Row changes read ahead of the apply, at most (default 20,000): above it the binlog socket is paused
+   * until the apply has taken half of them. One source transaction is always read whole.
+   */
+  maxQueuedEvents?: number;
+  /**
+   * Where a restart resumes: `auto` (default) the stored file+position while that file is on the server,
+   * else the stored GTID; `gtid` always the stored GTID (after a fail-over to another server of the same
+   * replication topology); `position` never the GTID.
+   */
+  resumeBy?: 'auto' | 'position' | 'gtid';
+  /**
+   * Once caught up, run a full verify (counts + checksums) in the background while the sync goes on; the
+   * cut-over then compares only the rows changed since it began (see README: cut-over window). `true`:
+   * unless one of this snapshot already finished `ok`; `again`: a new one in any case.
+   */
+  verify?: boolean | 'again';
+  /** Pause between the background verify's settle rounds (default 1,000 ms). */
+  settleMs?: number;
+  onVerify?: (v: BackgroundVerify) => void;
+  /** After each settle round of the background verify (the cut-over compares about one round of keys). */
+  onSettle?: (round: SettleRound) => void;
   onProgress?: (p: SyncProgress) => void;
   log?: (line: string) => void;
 }
@@ -54,6 +97,14 @@ export interface SyncResult {
   /** Why it ended. */
   reason: 'reached' | 'stopped';
   preconditions: PreconditionReport;
+  /** Executed GTIDs up to `position`, null if unknown. */
+  gtid: string | null;
+  /** How it started: the import's snapshot, or resumed by stored file+position or by stored GTID. */
+  startedFrom: 'snapshot' | 'position' | 'gtid';
+  /** Most row changes that were read ahead of the apply at once. */
+  maxQueuedEvents: number;
+  /** The background verify of this run (options.verify), once it finished. */
+  verify: BackgroundVerify | null;
 }
 
 export interface SyncHandle {
@@ -66,6 +117,8 @@ export interface SyncHandle {
   done: Promise<SyncResult>;
   /** A MySQL connection of the sync (exact-read options) for status queries. */
   mysql: mysql.Connection;
+  /** Row changes read from the binlog and not yet applied (bounded by maxQueuedEvents). */
+  queuedEvents(): number;
 }
 
 /** Identity of the source in conv_sync_position (host:port/database, no credentials). */
@@ -137,11 +190,18 @@ export async function startSync(options: SyncOptions): Promise<SyncHandle> {
         `conv_sync_position held a position of another snapshot (${stored.snapshot}): starting from this export's snapshot`,
       );
     const start: BinlogPosition = resume ?? snapshotStartPos;
-    const preconditions = await checkPreconditions(my, flavor, start);
+    const byGtid = await gtidResume(my, resume, options.resumeBy ?? 'auto');
+    const preconditions = await checkPreconditions(my, flavor, byGtid === undefined ? start : null);
     for (const w of preconditions.warnings) log(`warning: ${w}`);
+    const gtid = resume ? resume.gtid : await snapshotGtid(my, flavor, manifest);
     log(
-      `${resume ? 'resuming' : 'starting'} at binlog ${formatPosition(start)}${resume ? ` (${resume.events} changes applied before)` : ' (the snapshot of the import)'}`,
+      byGtid !== undefined
+        ? `resuming by GTID ${byGtid || "''"} (${resume!.events} changes applied before; the stored position ${formatPosition(start)} is not used)`
+        : `${resume ? 'resuming' : 'starting'} at binlog ${formatPosition(start)}${resume ? ` (${resume.events} changes applied before)` : ' (the snapshot of the import)'}${gtid === null ? '; GTID unknown: resume by file+position only' : `, GTID ${gtid || "''"}`}`,
     );
+    await ensureVerifyTables(client, schema);
+    const point = await readVerifyPoint(client, schema, source);
+    const caughtUp = await currentBinlogPosition(my);
     let target: BinlogPosition | undefined =
       options.until === 'caught-up' ? await currentBinlogPosition(my) : options.until;
     return run(options, {
@@ -157,6 +217,11 @@ export async function startSync(options: SyncOptions): Promise<SyncHandle> {
       preconditions,
       target,
       log,
+      gtid,
+      byGtid,
+      caughtUp,
+      recordKeys: point !== null && point.snapshot === snapshot,
+      verified: point !== null && point.snapshot === snapshot && point.status === 'ok',
       setTarget: (t) => {
         target = t;
       },
@@ -182,6 +247,15 @@ interface RunState {
   preconditions: PreconditionReport;
   target: BinlogPosition | undefined;
   log: (line: string) => void;
+  gtid: string | null;
+  /** Set when resuming by GTID: the GTID set/position given to the server. */
+  byGtid: string | undefined;
+  /** The source's position when the sync started: the background verify waits until it is applied. */
+  caughtUp: BinlogPosition;
+  /** Whether applied keys are recorded (a background verify point exists for this snapshot). */
+  recordKeys: boolean;
+  /** A background verify of this snapshot already finished ok. */
+  verified: boolean;
   setTarget(t: BinlogPosition): void;
   getTarget(): BinlogPosition | undefined;
 }
@@ -190,9 +264,17 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
   const { my, client, appliers, schema } = s;
   const database = options.manifest.source.database;
   const batchEvents = options.batchEvents ?? 5000;
+  const maxQueued = Math.max(1, options.maxQueuedEvents ?? 20_000);
   const t0 = Date.now();
   const queue: SourceTxn[] = [];
   let queuedEvents = 0;
+  let maxSeen = 0;
+  let paused = false;
+  let recordKeys = s.recordKeys;
+  let background: Promise<BackgroundVerify | null> | undefined;
+  let verified: BackgroundVerify | null = null;
+  let ended = false;
+  const stopVerify = new AbortController();
   let stopping = false;
   let readerError: Error | undefined;
   let wake: (() => void) | undefined;
@@ -201,11 +283,12 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
     wake = undefined;
     w?.();
   };
+  // Resuming by GTID, the server picks the file: no position is known until the first transaction.
   const stored: StoredPosition = {
     snapshot: s.snapshot,
-    file: s.start.file,
-    position: s.start.position,
-    gtid: s.resume?.gtid ?? null,
+    file: s.byGtid !== undefined ? '' : s.start.file,
+    position: s.byGtid !== undefined ? 0 : s.start.position,
+    gtid: s.gtid,
     events: s.resume?.events ?? 0,
     transactions: s.resume?.transactions ?? 0,
   };
@@ -216,10 +299,17 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
     database,
     tables: [...appliers.keys()],
     start: s.start,
+    ...(s.byGtid !== undefined ? { gtidSet: s.byGtid } : {}),
     serverId: options.serverId ?? 1000 + Math.floor(Math.random() * 2 ** 30),
     onTxn: (txn) => {
       queue.push(txn);
       queuedEvents += txn.changes.length;
+      maxSeen = Math.max(maxSeen, queuedEvents);
+      // Back-pressure: the apply is behind; read on once it has taken half.
+      if (queuedEvents > maxQueued && !paused) {
+        paused = true;
+        reader.pause();
+      }
       poke();
     },
     onError: (err) => {
@@ -235,6 +325,7 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
       appliedTransactions: counts.txns,
       queuedEvents,
       secondsBehind: queue.length ? Math.max(0, (Date.now() - queue[0]!.timestamp) / 1000) : 0,
+      gtid: stored.gtid,
     });
 
   const reached = () => {
@@ -242,14 +333,19 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
     return t !== undefined && comparePositions(stored, t) >= 0;
   };
 
-  async function encode(txns: SourceTxn[]): Promise<EncodedChange[]> {
+  async function encode(txns: SourceTxn[]): Promise<{ changes: EncodedChange[]; keys: KeyEntry[] }> {
     const out: EncodedChange[] = [];
+    const keys = new Map<string, KeyEntry>();
     for (const txn of txns) {
       const where = `binlog ${formatPosition(txn.end)}`;
       for (const change of txn.changes) {
         const applier = appliers.get(change.table);
         if (!applier) continue;
         const { before, after } = rawRows(applier, change);
+        // The source key before transforms: what MySQL itself stores, to look the row up in the verify.
+        const srcKey = (row: unknown[]) => jsonKey(applier.keyIndexes.map((i) => row[i]));
+        const beforeKey = before && srcKey(before);
+        const afterKey = after && srcKey(after);
         const ti = applier.transformIndexes;
         if (after) await applyTransforms(my, database, applier.table, ti, after);
         if (before && ti.some((i) => applier.keyIndexes.includes(i)))
@@ -258,14 +354,27 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
         if (after) enc.values = encodeRow(applier, after, where);
         if (before) enc.key = encodeRow(applier, before, where, applier.keyIndexes);
         out.push(enc);
+        if (recordKeys) {
+          const add = (s: unknown[], k: (string | null)[]) => {
+            const e: KeyEntry = { t: change.table, s, k };
+            keys.set(JSON.stringify(e), e);
+          };
+          if (beforeKey && enc.key) add(beforeKey, enc.key);
+          if (afterKey && enc.values)
+            add(
+              afterKey,
+              applier.keyIndexes.map((i) => enc.values![i]!),
+            );
+        }
       }
     }
-    return out;
+    return { changes: out, keys: [...keys.values()] };
   }
 
   async function applyBatch(txns: SourceTxn[]): Promise<void> {
-    const changes = await encode(txns);
+    const { changes, keys } = await encode(txns);
     const last = txns.at(-1)!;
+    const gtids = txns.flatMap((t) => (t.gtid ? [t.gtid] : []));
     await client.query('BEGIN');
     try {
       await applyChanges(client, changes);
@@ -273,10 +382,12 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
         ...stored,
         file: last.end.file,
         position: last.end.position,
-        gtid: [...txns].reverse().find((t) => t.gtid)?.gtid ?? stored.gtid,
+        // Every transaction passed (applied or not ours) is in the set: a GTID resume skips exactly them.
+        gtid: stored.gtid === null ? null : advanceGtid(stored.gtid, gtids, s.flavor.mariadb),
         events: stored.events + changes.length,
         transactions: stored.transactions + txns.filter((t) => t.changes.length).length,
       };
+      if (keys.length) await recordChangedKeys(client, schema, s.source, next.events, keys);
       await writePosition(client, schema, s.source, next);
       await client.query('COMMIT');
       Object.assign(stored, next);
@@ -310,6 +421,9 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
               'check the source is reachable and the binlog file still exists, then run sync again (it resumes where it stopped)',
               { cause: readerError },
             );
+      const wantVerify = options.verify === 'again' || (options.verify === true && !s.verified);
+      if (wantVerify && !background && queue.length === 0 && comparePositions(stored, s.caughtUp) >= 0)
+        await startBackgroundVerify();
       if (reached()) return result('reached');
       if (stopping) return result('stopped');
       if (queue.length === 0) {
@@ -318,6 +432,7 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
         const t = s.getTarget();
         if (
           t &&
+          here.file !== '' &&
           Date.now() - idleSince > 300 &&
           comparePositions(here, t) >= 0 &&
           comparePositions(here, stored) > 0
@@ -340,10 +455,53 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
         take.push(txn);
       }
       queuedEvents -= n;
+      if (paused && queuedEvents <= maxQueued / 2) {
+        paused = false;
+        reader.resume();
+      }
       await applyBatch(take);
       idleSince = Date.now();
       progress();
     }
+  }
+
+  /**
+   * Starts the full verify between two batches: the applied-change count now is its reference point, every
+   * key applied after it is recorded, and those (with the rows that differed while it read) are what the
+   * cut-over compares again.
+   */
+  async function startBackgroundVerify(): Promise<void> {
+    recordKeys = true;
+    const run = runBackgroundVerify({
+      mysqlUrl: options.mysqlUrl,
+      pgUrl: options.pgUrl,
+      manifest: options.manifest,
+      schema,
+      source: s.source,
+      point: { snapshot: s.snapshot, tag: stored.events, file: stored.file, position: stored.position },
+      writer: client,
+      applied: () => ({ tag: stored.events, position: { file: stored.file, position: stored.position } }),
+      running: () => !ended,
+      signal: stopVerify.signal,
+      ...(options.onSettle ? { onSettle: options.onSettle } : {}),
+      ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+      onFull: (v) => {
+        verified = v;
+        options.onVerify?.(v);
+      },
+      log: s.log,
+    });
+    background = run.done.then(
+      (v) => {
+        verified = v;
+        return v;
+      },
+      (err) => {
+        s.log(`background verify failed: ${(err as Error).message}`);
+        return null;
+      },
+    );
+    await run.started;
   }
 
   const result = (reason: SyncResult['reason']): SyncResult => ({
@@ -354,12 +512,34 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
     durationMs: Date.now() - t0,
     reason,
     preconditions: s.preconditions,
+    gtid: stored.gtid,
+    startedFrom: s.byGtid !== undefined ? 'gtid' : s.resume ? 'position' : 'snapshot',
+    maxQueuedEvents: maxSeen,
+    verify: verified,
   });
 
-  const done = loop().finally(async () => {
+  const finish = async () => {
+    ended = true;
+    stopVerify.abort();
     reader.stop();
+    // A full verify still running is waited for (cut short, its point would stay unusable); a settle round
+    // is abandoned at its next lookup (aborted above) and writes nothing more: no need to wait for it.
+    if (background && !verified) {
+      s.log('waiting for the background verify to finish');
+      await background;
+    }
     await client.end().catch(() => {});
-  });
+  };
+  const done = loop().then(
+    async (r) => {
+      await finish();
+      return { ...r, verify: verified };
+    },
+    async (err) => {
+      await finish();
+      throw err;
+    },
+  );
   done.catch(() => {});
   return {
     start: s.start,
@@ -373,6 +553,43 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
       stopping = true;
       poke();
     },
+    queuedEvents: () => queuedEvents,
     done: done.finally(() => my.end().catch(() => {})),
   };
+}
+
+/** Where to resume by GTID (undefined: by file+position). */
+async function gtidResume(
+  my: mysql.Connection,
+  resume: StoredPosition | null,
+  mode: 'auto' | 'position' | 'gtid',
+): Promise<string | undefined> {
+  if (!resume || mode === 'position') return undefined;
+  if (mode === 'gtid' || !(await binlogFiles(my)).includes(resume.file)) {
+    if (resume.gtid !== null) return resume.gtid;
+    if (mode === 'gtid') {
+      throw new ConvError(
+        'no GTID is stored with the applied position (the source had none at the snapshot), so the sync cannot resume by GTID',
+        'sync.no-gtid',
+        ExitCode.usage,
+        {},
+        'resume by file+position (without --resume-by gtid), or export and import again',
+      );
+    }
+  }
+  return undefined;
+}
+
+async function recordChangedKeys(
+  client: pg.ClientBase,
+  schema: string,
+  source: string,
+  tag: number,
+  keys: KeyEntry[],
+): Promise<void> {
+  await client.query(
+    `INSERT INTO ${quotePgQualified(schema, CHANGED_TABLE)} (source, tag, tbl, src, tgt)
+     SELECT $1, $2, e->>'t', e->'s', e->'k' FROM jsonb_array_elements($3::jsonb) e`,
+    [source, tag, JSON.stringify(keys)],
+  );
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Manifest } from '@conv/core';
+import type { ConvError, Manifest } from '@conv/core';
 import { exportDatabase } from '@conv/mysql-export';
 import { importDirectory } from '@conv/pg-loader';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
@@ -17,8 +17,15 @@ import {
 } from '@conv/testkit';
 import { formatVerifyReport } from '@conv/verify';
 import mysql from 'mysql2/promise';
+import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCutover, startSync } from '../src/index.js';
+import {
+  type BackgroundVerify,
+  type CutoverResult,
+  readVerifyPoint,
+  runCutover,
+  startSync,
+} from '../src/index.js';
 import { readPosition } from '../src/internal.js';
 import { MYSQL_SCHEMA, PG_SCHEMA, seed, startWriter } from './source.js';
 import { bundleWorker } from './workers/bundle.js';
@@ -56,6 +63,13 @@ afterAll(async () => {
   await server?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
+
+async function rowsIn(client: PgClient): Promise<number> {
+  const r = await client.query<{ n: string }>(
+    'SELECT (SELECT count(*) FROM author) + (SELECT count(*) FROM book) + (SELECT count(*) FROM tag) AS n',
+  );
+  return Number(r.rows[0]!.n);
+}
 
 const exited = (child: ChildProcess) =>
   new Promise<void>((r) => {
@@ -138,6 +152,69 @@ describe('binlog catch-up and cut-over against a private binlog MariaDB', () => 
     expect(stored?.events).toBeGreaterThan(0);
   });
 
+  it('bounds the read-ahead: the binlog socket pauses while PostgreSQL applies slower than events arrive', async () => {
+    // a backlog far larger than the bound, then an apply held back by a lock on a target table
+    const w = await writerConn(my.url);
+    await seed(w, 1500);
+    await w.end();
+    const blocker = new PgClient({ connectionString: pg.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE author, book, tag IN ACCESS EXCLUSIVE MODE');
+    const handle = await startSync({
+      mysqlUrl: my.url,
+      pgUrl: pg.url,
+      manifest,
+      until: 'caught-up',
+      batchEvents: 50,
+      maxQueuedEvents: 200,
+    });
+    const samples: number[] = [];
+    const rss0 = process.memoryUsage().rss;
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      samples.push(handle.queuedEvents());
+    }
+    await blocker.query('COMMIT');
+    await blocker.end();
+    const result = await handle.done;
+    expect(result.reason).toBe('reached');
+    // the reader stopped at the bound (plus the one transaction that crossed it: the writer's are ≤ 2 rows)
+    expect(Math.max(...samples)).toBeGreaterThan(100);
+    expect(result.maxQueuedEvents).toBeLessThanOrEqual(202);
+    expect(result.appliedEvents).toBeGreaterThan(1000);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it('resumes by GTID when the stored binlog file is gone (a fail-over renamed the files)', async () => {
+    const w = await writerConn(my.url);
+    await seed(w, 100);
+    const source = `${manifest.source.server}/${manifest.source.database}`;
+    const before = await readPosition(pg.client, 'public', source);
+    expect(before?.gtid).toMatch(/^\d+-\d+-\d+/);
+    await pg.client.query("UPDATE conv_sync_position SET binlog_file = 'gone-bin.000099' WHERE source = $1", [
+      source,
+    ]);
+    const lines: string[] = [];
+    const handle = await startSync({
+      mysqlUrl: my.url,
+      pgUrl: pg.url,
+      manifest,
+      until: 'caught-up',
+      log: (l) => lines.push(l),
+    });
+    const result = await handle.done;
+    expect(result.startedFrom).toBe('gtid');
+    expect(lines.join('\n')).toMatch(/resuming by GTID/);
+    expect(result.appliedEvents).toBeGreaterThan(0);
+    // the GTID stored with the applied position is the source's own once caught up (writes stopped)
+    const [[g]] = (await w.query('SELECT @@GLOBAL.gtid_binlog_pos AS g')) as unknown as [[{ g: string }]];
+    const after = await readPosition(pg.client, 'public', source);
+    expect(after?.gtid).toBe(g.g);
+    expect(after?.file).not.toBe('gone-bin.000099');
+    await w.end();
+  });
+
   it('cuts over: drains to the final position, verify reports every table equal, sequences reset', async () => {
     const w = await writerConn(my.url);
     const writer = startWriter(w, 1);
@@ -171,5 +248,105 @@ describe('binlog catch-up and cut-over against a private binlog MariaDB', () => 
     };
     expect(stored?.events).toBe(await binlogRowChanges(server.datadir, snap, result.finalPosition));
     expect(result.timings.writesStoppedMs).toBeGreaterThan(0);
+  });
+  it('verifies in the background while the sync runs; the cut-over compares only the rows changed since', async () => {
+    const source = `${manifest.source.server}/${manifest.source.database}`;
+    const w = await writerConn(my.url);
+    const writer = startWriter(w, 1);
+    let verified: BackgroundVerify | undefined;
+    const handle = await startSync({
+      mysqlUrl: my.url,
+      pgUrl: pg.url,
+      manifest,
+      verify: true,
+      settleMs: 300,
+      onVerify: (v) => {
+        verified = v;
+      },
+    });
+    while (!verified) await new Promise((r) => setTimeout(r, 100));
+    expect(verified.point.status).toBe('ok');
+    // the writer keeps changing rows after the full verify; settle rounds move the reference point on
+    await new Promise((r) => setTimeout(r, 2500));
+    handle.stop();
+    const run = await handle.done;
+    expect(run.verify?.point.status).toBe('ok');
+    expect(run.verify?.rounds).toBeGreaterThan(0);
+    // more changes, applied by a sync that does not verify again (one ok already): their keys are recorded
+    await new Promise((r) => setTimeout(r, 500));
+    const more = await startSync({
+      mysqlUrl: my.url,
+      pgUrl: pg.url,
+      manifest,
+      until: 'caught-up',
+      verify: true,
+    });
+    expect((await more.done).verify).toBeNull();
+    await writer.stop();
+    await w.end();
+
+    // a target row among the keys changed since the reference point, corrupted behind the sync's back
+    const point = await readVerifyPoint(pg.client, 'public', source);
+    const changed = await pg.client.query<{ id: string }>(
+      "SELECT DISTINCT tgt->>0 AS id FROM conv_sync_changed WHERE source = $1 AND tbl = 'author' AND tag > $2",
+      [source, point!.tag],
+    );
+    const ids = changed.rows.map((r) => r.id);
+    const present = await pg.client.query<{ id: string }>(
+      'SELECT id::text AS id FROM author WHERE id = ANY($1::int[])',
+      [ids],
+    );
+    const victim = present.rows[0]!.id;
+    await pg.client.query("UPDATE author SET name = name || ' (corrupted)' WHERE id = $1", [victim]);
+
+    const err = await runCutover({ mysqlUrl: my.url, pgUrl: pg.url, manifest }).then(
+      () => undefined,
+      (e: ConvError & { result?: CutoverResult }) => e,
+    );
+    expect(err?.exitCode).toBe(4);
+    expect(err?.result?.verify.mode).toBe('keys');
+    const bad = err!.result!.verify.tables.find((t) => t.table === 'author')!;
+    expect(bad.mismatches).toEqual([{ key: { id: victim }, columns: ['name'], kind: 'differs' }]);
+
+    // repaired: the cut-over compares the same keys and passes, in a window that does not read every row
+    await pg.client.query("UPDATE author SET name = replace(name, ' (corrupted)', '') WHERE id = $1", [
+      victim,
+    ]);
+    const ok = await runCutover({ mysqlUrl: my.url, pgUrl: pg.url, manifest });
+    expect(ok.verify.mode).toBe('keys');
+    expect(ok.verify.ok).toBe(true);
+    expect(ok.verifiedKeys).toBeGreaterThan(0);
+    expect(ok.verify.totals.sourceRows).toBeLessThanOrEqual(ok.verifiedKeys!);
+    expect(ok.verifiedKeys!).toBeLessThan(await rowsIn(pg.client));
+
+    // a wrong target key from the apply path (simulated) cannot hide a row: the key's own text is looked up too
+    const now = await readVerifyPoint(pg.client, 'public', source);
+    await pg.client.query("INSERT INTO author (id, name) VALUES (900001, 'only in PostgreSQL')");
+    await pg.client.query(
+      `INSERT INTO conv_sync_changed (source, tag, tbl, src, tgt) VALUES ($1, $2, 'author', '[900001]', '["999999"]')`,
+      [source, now!.tag + 1],
+    );
+    const ghost = await runCutover({ mysqlUrl: my.url, pgUrl: pg.url, manifest }).then(
+      () => undefined,
+      (e: ConvError & { result?: CutoverResult }) => e,
+    );
+    expect(ghost?.exitCode).toBe(4);
+    expect(ghost?.result?.verify.tables.find((t) => t.table === 'author')?.mismatches).toEqual([
+      { key: { id: '900001' }, columns: [], kind: 'extra-in-target' },
+    ]);
+    await pg.client.query('DELETE FROM author WHERE id = 900001');
+
+    // a cascade that differs between the sides changes rows no recorded key names: verify every table
+    await pg.client.query('ALTER TABLE tag DROP CONSTRAINT tag_book_id_fkey');
+    await pg.client.query(
+      'ALTER TABLE tag ADD CONSTRAINT tag_book_id_fkey FOREIGN KEY (book_id) REFERENCES book(id)',
+    );
+    const lines: string[] = [];
+    const full = await runCutover({ mysqlUrl: my.url, pgUrl: pg.url, manifest, log: (l) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(
+      /foreign key tag\(book_id\)→book: MySQL on delete c on update a, PostgreSQL no cascade/,
+    );
+    expect(full.verify.mode).toBe('full');
+    expect(full.verify.ok).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 export { isJsonb, mysqlCanonical, pgCanonical } from './canonical.js';
 export { type ConstraintProblem, checkConstraints } from './constraints.js';
+export { type TableKeys, type VerifyKeysOptions, verifyKeys } from './keys-verify.js';
 export {
   formatVerifyReport,
   type RowMismatch,

@@ -2,7 +2,8 @@ import { ExitCode, formatDuration } from '@conv/core';
 import pc from 'picocolors';
 import type { ConstraintProblem } from './constraints.js';
 
-export type VerifyMode = 'counts' | 'full' | 'sample';
+/** `keys`: only the rows of given keys, compared row by row (the cut-over after a background verify). */
+export type VerifyMode = 'counts' | 'full' | 'sample' | 'keys';
 
 /** One row that differs: its key (target column → canonical text) and the target columns that differ. */
 export interface RowMismatch {
@@ -10,6 +11,10 @@ export interface RowMismatch {
   columns: string[];
   /** `differs`: both sides have the row; `missing-in-target` / `extra-in-target`: only one side has it. */
   kind: 'differs' | 'missing-in-target' | 'extra-in-target';
+  /** With `rawKeys`: the key as MySQL stores it (when MySQL has the row), to look the row up again. */
+  sourceKey?: unknown[];
+  /** With `rawKeys`: the key as PostgreSQL prints it (when PostgreSQL has the row). */
+  targetKey?: (string | null)[];
 }
 
 export interface TableVerifyResult {
@@ -80,7 +85,9 @@ export function formatVerifyReport(report: VerifyReport, options: { color?: bool
         ? report.mode === 'sample'
           ? `ok (${t.chunks.checked}/${t.chunks.total} chunks)`
           : 'ok'
-        : `DIFFERS (${t.chunks.mismatched} chunk${t.chunks.mismatched === 1 ? '' : 's'})`,
+        : report.mode === 'keys'
+          ? `DIFFERS (${t.mismatches.length}${t.mismatchesTruncated ? '+' : ''} row(s))`
+          : `DIFFERS (${t.chunks.mismatched} chunk${t.chunks.mismatched === 1 ? '' : 's'})`,
     duration(t.ms),
   ]);
   const widths = headers.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));

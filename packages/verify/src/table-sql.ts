@@ -3,7 +3,7 @@ import { quoteMysqlIdent, quotePgIdent, quotePgQualified } from '@conv/core';
 import { isFixedFormat, isJsonb, mysqlCanonical, pgCanonical } from './canonical.js';
 
 /** The table alias `selectExpressionFor` of @conv/mysql-export refers to (its SOURCE_ALIAS, not exported). */
-const SOURCE_ALIAS = 'src';
+export const SOURCE_ALIAS = 'src';
 
 /**
  * All the SQL that verify runs for one table, on both sides. A row is hashed as the MD5 of its *row text*:

@@ -1,8 +1,9 @@
+import { quoteMysqlIdent, quotePgIdent } from '@conv/core';
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { hash60, jsonbHashes, md5Hex, mysqlAll, mysqlRows, pgAll, pgRows } from './db.js';
 import type { RowMismatch } from './report.js';
-import { pgRowHashText, type SideSql, type TableSql } from './table-sql.js';
+import { pgRowHashText, type SideSql, SOURCE_ALIAS, type TableSql } from './table-sql.js';
 
 export interface Summary {
   rows: number;
@@ -207,19 +208,42 @@ function textOrNull(v: unknown): string | null {
 interface RowFields {
   key: (string | null)[];
   fields: string[];
+  /** The key as the side stores it: MySQL's own values / PostgreSQL's text (to look the row up again). */
+  raw: unknown[];
 }
 
 /** Every row of the given chunks, with its key and one MD5 per column (jsonb: of PostgreSQL's text). */
 async function rowsOf(sides: Sides, sql: TableSql, chunks: Chunk[], which: 'mysql' | 'pg') {
+  return rowsWhere(sides, sql, which, where(sql[which], chunks, which));
+}
+
+/** The raw key columns of one side (MySQL: the column itself; PostgreSQL: its text). */
+function rawKeyColumns(sql: TableSql, which: 'mysql' | 'pg'): string[] {
+  return which === 'mysql'
+    ? sql.key.map((p) => `${quoteMysqlIdent(SOURCE_ALIAS)}.${quoteMysqlIdent(p.source)}`)
+    : sql.key.map((p) => `${quotePgIdent(p.target)}::text`);
+}
+
+async function rowsWhere(
+  sides: Sides,
+  sql: TableSql,
+  which: 'mysql' | 'pg',
+  w: { clause: string; values: unknown[] },
+) {
   const side = sql[which];
   const md5 = which === 'mysql' ? 'MD5' : 'md5';
-  const w = where(side, chunks, which);
-  const select = [...side.keyCanonical, ...side.fields.map((f) => `${md5}(${f})`), ...side.jsonbExprs].join(
-    ', ',
-  );
+  const raw = rawKeyColumns(sql, which);
+  const select = [
+    ...side.keyCanonical,
+    ...side.fields.map((f) => `${md5}(${f})`),
+    ...side.jsonbExprs,
+    ...raw,
+  ].join(', ');
   const query = `SELECT ${select} FROM ${side.from} ${w.clause}`;
-  const rows =
+  const all =
     which === 'mysql' ? await mysqlAll(sides.mysql, query, w.values) : await pgAll(sides.pg, query, w.values);
+  const nr = raw.length;
+  const rows = all.map((r) => r.slice(0, r.length - nr));
   const nk = side.keyCanonical.length;
   const np = side.fields.length;
   let jsonHashes: string[] = [];
@@ -244,20 +268,20 @@ async function rowsOf(sides: Sides, sql: TableSql, chunks: Chunk[], which: 'mysq
       while (out.has(`${id}#${n}`)) n++;
       id = `${id}#${n}`;
     }
-    out.set(id, { key, fields });
+    out.set(id, { key, fields, raw: all[i]!.slice(all[i]!.length - nr) });
   });
   return out;
 }
 
-/** Compares the rows of mismatched chunks one by one: keys of missing, extra and differing rows. */
-export async function diffChunks(
-  sides: Sides,
+/** Rows of both sides compared one by one: keys of missing, extra and differing rows (at most `limit`). */
+function compareRows(
   sql: TableSql,
-  chunks: Chunk[],
+  source: Map<string, RowFields>,
+  target: Map<string, RowFields>,
+  out: RowMismatch[],
   limit: number,
-): Promise<RowMismatch[]> {
-  const out: RowMismatch[] = [];
-  const sets = chunks[0]?.kind === 'range' ? chunks.map((c) => [c]) : [chunks];
+  rawKeys: boolean,
+): void {
   const columns = [...sql.plain, ...sql.jsonb].map((p) => p.target);
   const keyNames = sql.key.map((p) => p.target);
   const keyOf = (r: RowFields) =>
@@ -266,25 +290,103 @@ export async function diffChunks(
         ? keyNames.map((k, i) => [k, r.key[i] ?? null])
         : [['#row', md5Hex(r.fields.join(','))]],
     );
+  const withRaw = (m: RowMismatch, s?: RowFields, t?: RowFields): RowMismatch => {
+    if (rawKeys && keyNames.length) {
+      if (s) m.sourceKey = s.raw;
+      if (t) m.targetKey = t.raw.map(textOrNull);
+    }
+    return m;
+  };
+  for (const [id, row] of source) {
+    if (out.length >= limit) return;
+    const other = target.get(id);
+    if (!other) {
+      out.push(withRaw({ key: keyOf(row), columns: [], kind: 'missing-in-target' }, row));
+      continue;
+    }
+    const differing = columns.filter((_, i) => row.fields[i] !== other.fields[i]);
+    if (differing.length)
+      out.push(withRaw({ key: keyOf(row), columns: differing, kind: 'differs' }, row, other));
+  }
+  for (const [id, row] of target) {
+    if (out.length >= limit) return;
+    if (!source.has(id))
+      out.push(withRaw({ key: keyOf(row), columns: [], kind: 'extra-in-target' }, undefined, row));
+  }
+}
+
+/** WHERE clause selecting rows by key values, `(k1, k2) IN ((?, ?), …)` (index lookups on both sides). */
+function keyWhere(cols: string[], keys: readonly unknown[][], param: (n: number) => string) {
+  const values: unknown[] = [];
+  const tuples = keys.map((k) => {
+    const ps = k.map((v) => {
+      values.push(v);
+      return param(values.length);
+    });
+    return cols.length === 1 ? ps[0]! : `(${ps.join(', ')})`;
+  });
+  const lhs = cols.length === 1 ? cols[0]! : `(${cols.join(', ')})`;
+  return { clause: `WHERE ${lhs} IN (${tuples.join(', ')})`, values };
+}
+
+const KEYS_PER_QUERY = 500;
+
+/**
+ * Compares the rows with the given keys on both sides, read from each database itself: `source` keys are
+ * looked up in MySQL (its own column values), `target` keys in PostgreSQL (text of the target key), rows are
+ * matched by the canonical key. Returns the rows compared on each side and the differences.
+ */
+export async function diffKeys(
+  sides: Sides,
+  sql: TableSql,
+  keys: { source: readonly unknown[][]; target: readonly (string | null)[][] },
+  limit: number,
+  rawKeys = false,
+  signal?: AbortSignal,
+): Promise<{ sourceRows: number; targetRows: number; mismatches: RowMismatch[] }> {
+  const source = new Map<string, RowFields>();
+  const target = new Map<string, RowFields>();
+  const myCols = sql.key.map((p) => `${quoteMysqlIdent(SOURCE_ALIAS)}.${quoteMysqlIdent(p.source)}`);
+  const pgCols = sql.key.map((p) => quotePgIdent(p.target));
+  // The two sides on their own connections, at the same time.
+  await Promise.all([
+    (async () => {
+      for (let i = 0; i < keys.source.length; i += KEYS_PER_QUERY) {
+        signal?.throwIfAborted();
+        const w = keyWhere(myCols, keys.source.slice(i, i + KEYS_PER_QUERY), sql.mysql.param);
+        for (const [id, r] of await rowsWhere(sides, sql, 'mysql', w)) source.set(id, r);
+      }
+    })(),
+    (async () => {
+      for (let i = 0; i < keys.target.length; i += KEYS_PER_QUERY) {
+        signal?.throwIfAborted();
+        const w = keyWhere(pgCols, keys.target.slice(i, i + KEYS_PER_QUERY), sql.pg.param);
+        for (const [id, r] of await rowsWhere(sides, sql, 'pg', w)) target.set(id, r);
+      }
+    })(),
+  ]);
+  const mismatches: RowMismatch[] = [];
+  compareRows(sql, source, target, mismatches, limit, rawKeys);
+  return { sourceRows: source.size, targetRows: target.size, mismatches };
+}
+
+/** Compares the rows of mismatched chunks one by one: keys of missing, extra and differing rows. */
+export async function diffChunks(
+  sides: Sides,
+  sql: TableSql,
+  chunks: Chunk[],
+  limit: number,
+  rawKeys = false,
+): Promise<RowMismatch[]> {
+  const out: RowMismatch[] = [];
+  const sets = chunks[0]?.kind === 'range' ? chunks.map((c) => [c]) : [chunks];
   for (const set of sets) {
     const [source, target] = await Promise.all([
       rowsOf(sides, sql, set, 'mysql'),
       rowsOf(sides, sql, set, 'pg'),
     ]);
-    for (const [id, row] of source) {
-      if (out.length >= limit) return out;
-      const other = target.get(id);
-      if (!other) {
-        out.push({ key: keyOf(row), columns: [], kind: 'missing-in-target' });
-        continue;
-      }
-      const differing = columns.filter((_, i) => row.fields[i] !== other.fields[i]);
-      if (differing.length) out.push({ key: keyOf(row), columns: differing, kind: 'differs' });
-    }
-    for (const [id, row] of target) {
-      if (out.length >= limit) return out;
-      if (!source.has(id)) out.push({ key: keyOf(row), columns: [], kind: 'extra-in-target' });
-    }
+    compareRows(sql, source, target, out, limit, rawKeys);
+    if (out.length >= limit) return out;
   }
   return out;
 }

@@ -47,6 +47,10 @@ export interface VerifyOptions {
   /** Where row hashes are computed: `sql` (default, measured faster) or `node` (rows streamed to Node). */
   hashIn?: HashIn;
   progress?: ProgressReporter;
+  /** Differing chunks compared row by row per table (default 10; the rest are only counted). */
+  diffChunks?: number;
+  /** List the differing rows' keys as each side stores them (RowMismatch.sourceKey/targetKey). */
+  rawKeys?: boolean;
   /** For sample mode: chooses chunks (default Math.random). */
   random?: () => number;
   /**
@@ -57,7 +61,7 @@ export interface VerifyOptions {
   ready?: (table: PlannedTable) => Promise<void>;
 }
 
-interface Worker extends Sides {
+export interface Worker extends Sides {
   close(): Promise<void>;
 }
 
@@ -83,7 +87,7 @@ async function connectPg(url: string): Promise<pg.Client> {
   return client;
 }
 
-async function openWorker(mysqlUrl: string, pgUrl: string): Promise<Worker> {
+export async function openWorker(mysqlUrl: string, pgUrl: string): Promise<Worker> {
   const my = await connectMysql(mysqlUrl);
   my.on('error', () => {}); // as for PostgreSQL: a lost connection fails the query, not the process
   let pgClient: pg.Client;
@@ -109,7 +113,7 @@ async function openWorker(mysqlUrl: string, pgUrl: string): Promise<Worker> {
   };
 }
 
-function queryError(err: unknown, table: PlannedTable): ConvError {
+export function queryError(err: unknown, table: PlannedTable): ConvError {
   if (err instanceof ConvError) return err;
   const e = err as { code?: string; message?: string };
   return new ConvError(
@@ -136,7 +140,10 @@ function sampleOf(chunks: Chunk[], percent: number, random: () => number): Chunk
 }
 
 type Settings = Required<
-  Pick<VerifyOptions, 'mode' | 'samplePercent' | 'chunkRows' | 'maxMismatches' | 'hashIn' | 'random'>
+  Pick<
+    VerifyOptions,
+    'mode' | 'samplePercent' | 'chunkRows' | 'maxMismatches' | 'hashIn' | 'random' | 'diffChunks' | 'rawKeys'
+  >
 > & { parents: Set<string> };
 
 /** What the MySQL side says about a table, computed before its target side may be read. */
@@ -225,8 +232,9 @@ async function verifyTarget(
   if (bad.length) {
     // Row by row in the first differing chunks: enough to name rows and columns, bounded in memory.
     const limit = settings.maxMismatches;
-    const rows = await diffChunks(w, sql, bad.slice(0, 10), limit + 1);
-    result.mismatchesTruncated = rows.length > limit || bad.length > 10;
+    const n = settings.diffChunks;
+    const rows = await diffChunks(w, sql, bad.slice(0, n), limit + 1, settings.rawKeys);
+    result.mismatchesTruncated = rows.length > limit || bad.length > n;
     result.mismatches = rows.slice(0, limit);
   }
   return result;
@@ -263,7 +271,17 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
     maxMismatches: options.maxMismatches ?? 20,
     hashIn: options.hashIn ?? 'sql',
     random: options.random ?? Math.random,
+    diffChunks: Math.max(1, options.diffChunks ?? 10),
+    rawKeys: options.rawKeys ?? false,
   };
+  if (mode === 'keys') {
+    throw new ConvError(
+      'verify mode keys compares given keys only: use verifyKeys',
+      'verify.mode',
+      ExitCode.usage,
+      {},
+    );
+  }
   const ready = options.ready;
   // Biggest tables first, so that the last one to finish is not a big one started late; when tables
   // become readable one by one (a load still running), in the order they are loaded.

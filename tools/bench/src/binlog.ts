@@ -4,12 +4,17 @@
 //   --write-rate N    row changes per second the writer aims at while sync runs (default 500)
 //   --seconds N       duration of the steady write load (default 20)
 //   --backlog N       row changes written with no sync running, then applied as fast as possible (default 50000)
-//   --verify-mode M   verify of the cut-over: full (default) | counts | sample
+//   --verify-mode M   verify of the cut-over: auto (default: a full verify runs in the background during the
+//                     steady load, the cut-over compares only the rows changed since) | full | counts | sample
+//   --after N         seconds the writer goes on after the background verify settled (a settle round
+//                     under 2 s; default 5)
+//   --tail N          seconds the writer goes on after the sync stopped, before the cut-over (default 1)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import type { BackgroundVerify, SettleRound } from '@conv/binlog-sync';
 import { runCutover, startSync } from '@conv/binlog-sync';
 import { currentBinlogPosition } from '@conv/binlog-sync/internal';
 import { exportDatabase } from '@conv/mysql-export';
@@ -26,7 +31,9 @@ const { values } = parseArgs({
     'write-rate': { type: 'string', default: '500' },
     seconds: { type: 'string', default: '20' },
     backlog: { type: 'string', default: '50000' },
-    'verify-mode': { type: 'string', default: 'full' },
+    'verify-mode': { type: 'string', default: 'auto' },
+    after: { type: 'string', default: '5' },
+    tail: { type: 'string', default: '1' },
   },
 });
 const rows = Number(values.rows);
@@ -125,27 +132,55 @@ async function main() {
     const rawReadMs = Date.now() - t;
 
     // 2. Steady write load at --write-rate with sync running: does the apply keep up?
+    //    With --verify-mode auto the full verify runs in the background meanwhile; the writer goes on until
+    //    it has finished and --after seconds more (changes after the verify's reference point).
     const lags: number[] = [];
+    const auto = values['verify-mode'] === 'auto';
+    let bg: BackgroundVerify | undefined;
+    let settledAt = 0;
+    const rounds: SettleRound[] = [];
     const handle = await startSync({
       mysqlUrl: url,
       pgUrl: pgUrl.toString(),
       manifest: exp.manifest,
       onProgress: (p) => lags.push(p.secondsBehind),
+      verify: auto,
+      onSettle: (round) => {
+        rounds.push(round);
+        // Settled: a round took under 2 s, i.e. it compares about as many keys as arrive meanwhile.
+        if (!settledAt && round.ms < 2000) settledAt = Date.now();
+      },
+      onVerify: (v) => {
+        bg = v;
+        log(`background verify ${v.point.status} in ${v.ms} ms: ${v.point.summary}`);
+      },
     });
     const began = Date.now();
     let written = 0;
-    while (Date.now() - began < seconds * 1000) {
-      const due = ((Date.now() - began) / 1000) * writeRate;
-      while (written < due) {
-        await change(writer, maxId);
-        written++;
+    let stopWriting = false;
+    const writer1 = (async () => {
+      while (!stopWriting) {
+        const due = ((Date.now() - began) / 1000) * writeRate;
+        while (written < due && !stopWriting) {
+          await change(writer, maxId);
+          written++;
+        }
+        await new Promise((r) => setTimeout(r, 5));
       }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    const writeMs = Date.now() - began;
-    await new Promise((r) => setTimeout(r, 300));
+    })();
+    while (
+      Date.now() - began < seconds * 1000 ||
+      (auto && (!settledAt || Date.now() - settledAt < Number(values.after) * 1000))
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    // The worst case for the window: the sync stops while the application still writes (its last settle
+    // round is up to a second old), writes go on for --tail seconds, then stop as the cut-over starts.
     handle.stop();
     const r2 = await handle.done;
+    await new Promise((r) => setTimeout(r, Number(values.tail) * 1000));
+    stopWriting = true;
+    await writer1;
+    const writeMs = Date.now() - began;
     await writer.end();
 
     // 3. Cut-over: writes are stopped now; drain → verify → sequences.
@@ -153,7 +188,7 @@ async function main() {
       mysqlUrl: url,
       pgUrl: pgUrl.toString(),
       manifest: exp.manifest,
-      verifyMode: values['verify-mode'] as VerifyMode,
+      verifyMode: values['verify-mode'] as VerifyMode | 'auto',
     });
     await my.end();
 
@@ -164,8 +199,13 @@ async function main() {
       `backlog: ${r1.appliedEvents} changes applied in ${(applyMs / 1000).toFixed(1)} s = ${rate(r1.appliedEvents, applyMs)} events/s`,
       `         raw: mariadb-binlog decodes the same range in ${(rawReadMs / 1000).toFixed(1)} s = ${rate(r1.appliedEvents, rawReadMs)} events/s (apply ×${(applyMs / rawReadMs).toFixed(1)} of the raw read)`,
       `         source wrote them (one client, one statement each) at ${rate(backlog, writeBacklogMs)} changes/s`,
-      `steady:  source ${rate(written, writeMs)} changes/s for ${(writeMs / 1000).toFixed(0)} s; sync applied ${r2.appliedEvents} (${rate(r2.appliedEvents, r2.durationMs)} events/s over its run); max lag ${Math.max(0, ...lags).toFixed(1)} s`,
-      `cut-over (verify ${values['verify-mode']}): writes stopped → verified ${(cut.timings.writesStoppedMs / 1000).toFixed(2)} s = drain ${(cut.timings.drainMs / 1000).toFixed(2)} s (${cut.sync.appliedEvents} changes) + verify ${(cut.timings.verifyMs / 1000).toFixed(2)} s + sequences ${(cut.timings.sequencesMs / 1000).toFixed(2)} s; tables equal: ${cut.verify.tables.every((x) => x.checksumMatch !== false)}`,
+      `steady:  source ${rate(written, writeMs)} changes/s for ${(writeMs / 1000).toFixed(0)} s; sync applied ${r2.appliedEvents} (${rate(r2.appliedEvents, r2.durationMs)} events/s over its run); max lag ${Math.max(0, ...lags).toFixed(1)} s; max read-ahead ${r2.maxQueuedEvents} changes`,
+      ...(bg
+        ? [
+            `         background full verify (writes going on): ${bg.point.status} in ${(bg.ms / 1000).toFixed(1)} s, ${bg.report.totals.sourceRows} rows; then ${rounds.length} settle round(s): ${rounds.map((r) => `${r.keys} keys ${(r.ms / 1000).toFixed(1)} s`).join(', ')}`,
+          ]
+        : []),
+      `cut-over (verify ${cut.verify.mode}${cut.verifiedKeys !== null ? `, ${cut.verifiedKeys} changed row keys` : ''}): writes stopped → verified ${(cut.timings.writesStoppedMs / 1000).toFixed(2)} s = drain ${(cut.timings.drainMs / 1000).toFixed(2)} s (${cut.sync.appliedEvents} changes) + verify ${(cut.timings.verifyMs / 1000).toFixed(2)} s + sequences ${(cut.timings.sequencesMs / 1000).toFixed(2)} s; tables equal: ${cut.verify.ok}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
