@@ -1,6 +1,5 @@
 import {
   ConvError,
-  connectionError,
   ExitCode,
   type Manifest,
   quotePgQualified,
