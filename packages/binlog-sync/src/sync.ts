@@ -1,10 +1,4 @@
-import {
-  ConvError,
-  ExitCode,
-  type Manifest,
-  quotePgQualified,
-  redactText,
-} from '@conv/core';
+import { ConvError, ExitCode, type Manifest, quotePgQualified, redactText } from '@conv/core';
 import { connectMysql, EXACT_READ_OPTIONS } from '@conv/dialect/mysql';
 import { connectPg } from '@conv/dialect/postgres';
 import type mysql from 'mysql2/promise';
