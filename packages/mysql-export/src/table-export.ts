@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ConvError, type PlannedTable, type ProgressReporter, quoteMysqlIdent } from '@conv/core';
@@ -69,6 +69,10 @@ export async function exportTableFile(options: TableExportOptions): Promise<Tabl
     await closed;
   } catch (err) {
     out.destroy();
+    // A stream stopped at once may still be opening its file: wait until it is closed, then remove it,
+    // or the file appears after the caller's cleanup (a stopped table must leave nothing).
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+    await unlink(partial).catch(() => {});
     throw err instanceof ConvError ? err : writeError(err, finalPath, table.source);
   }
   try {
