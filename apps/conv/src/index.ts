@@ -16,6 +16,7 @@ export type { CheckReport, ImportResult, RunStatus, VerifyReport } from './deps.
 export { formatError, toConvError } from './errors.js';
 export { type MigrationEvent, type MigrationOptions, runMigration } from './migration.js';
 export type { CliIo, CliStream } from './output.js';
+export { createProgress, type ProgressOptions } from './progress-display.js';
 export {
   type ConvResult,
   ConvResultSchema,

@@ -1,5 +1,6 @@
 // Everything the CLI prints goes through here, so that no password can reach the terminal.
-import { createProgress, type ProgressReporter, redactText, silentProgress } from '@conv/core';
+import { type ProgressReporter, redactText, silentProgress } from '@conv/core';
+import { createProgress } from './progress-display.js';
 import type { TimelineEntry } from './report.js';
 import { type ConvResult, envelope } from './result-schema.js';
 

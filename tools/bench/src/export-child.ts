@@ -1,7 +1,8 @@
 // Runs one export in its own process so that its peak RSS is the export's alone.
 // Usage: node export-child.js <job.json>; prints one JSON line with the result on stdout.
 import { readFileSync } from 'node:fs';
-import { createProgress, type MigrationPlan } from '@conv/core';
+import { createProgress } from '@conv/cli';
+import type { MigrationPlan } from '@conv/core';
 import { exportDatabase } from '@conv/mysql-export';
 
 interface Job {

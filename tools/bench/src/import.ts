@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createProgress, MANIFEST_FILE, type Manifest, quotePgIdent, quotePgQualified } from '@conv/core';
+import { createProgress } from '@conv/cli';
+import { MANIFEST_FILE, type Manifest, quotePgIdent, quotePgQualified } from '@conv/core';
 import {
   type ContentCheck,
   type ImportMode,

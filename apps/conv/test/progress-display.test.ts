@@ -1,5 +1,6 @@
+import { MB } from '@conv/core';
 import { describe, expect, it } from 'vitest';
-import { createProgress, MB } from '../src/index.js';
+import { createProgress } from '../src/progress-display.js';
 
 function sink(isTTY: boolean, columns = 120) {
   const s = {
