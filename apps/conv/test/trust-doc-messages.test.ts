@@ -185,7 +185,7 @@ describe('foreign-key strategies named in the exit 2 message', () => {
   it('replica and drop-recreate are the other strategies of the same refusal', () => {
     const row = DOC.split('\n').find((l) => l.includes('foreign-key strategy ordered cannot be used'));
     expect(row).toContain('(also `replica`, `drop-recreate`)');
-    const src = readFileSync(new URL('packages/pg-loader/src/import.ts', ROOT), 'utf8');
+    const src = readFileSync(new URL('packages/pg-loader/src/fk-strategy.ts', ROOT), 'utf8');
     expect(src).toContain('foreign-key strategy ${');
   });
 });
