@@ -93,16 +93,21 @@ function verdict(t: { countMatch: boolean; checksumMatch: boolean | null }): str
   return t.checksumMatch === null ? 'count ok' : 'ok';
 }
 
-/** The per-table timeline as an SVG Gantt chart: one row per table, one bar per step. */
+/**
+ * The per-table timeline as an SVG Gantt chart: one row per table, one lane per step within it — steps
+ * overlap in time (verify runs while the load does), so bars on one line would hide each other.
+ */
 export function timelineSvg(all: TimelineEntry[]): string {
   const entries = moved(all);
   if (entries.length === 0) return '<p>No per-table timing was recorded.</p>';
   const tables = [...new Set(entries.map((e) => e.table))];
+  const steps = Object.keys(STEP_COLORS).filter((step) => entries.some((e) => e.step === step));
   const t0 = Math.min(...entries.map((e) => e.start));
   const t1 = Math.max(...entries.map((e) => e.end), t0 + 1);
   const label = 190;
   const width = 760;
-  const row = 14;
+  const lane = 6;
+  const row = Math.max(14, steps.length * lane + 4);
   const top = 24;
   const height = top + tables.length * row + 8;
   const x = (t: number) => label + ((t - t0) / (t1 - t0)) * width;
@@ -117,12 +122,13 @@ export function timelineSvg(all: TimelineEntry[]): string {
   tables.forEach((table, i) => {
     const y = top + i * row;
     parts.push(
-      `<text x="${label - 6}" y="${y + 10}" font-size="10" text-anchor="end" fill="#222">${esc(table.length > 30 ? `${table.slice(0, 29)}…` : table)}</text>`,
+      `<text x="${label - 6}" y="${y + row / 2 + 3}" font-size="10" text-anchor="end" fill="#222">${esc(table.length > 30 ? `${table.slice(0, 29)}…` : table)}</text>`,
     );
     for (const e of entries.filter((en) => en.table === table)) {
       const w = Math.max(1.5, x(e.end) - x(e.start));
+      const k = Math.max(0, steps.indexOf(e.step));
       parts.push(
-        `<rect x="${x(e.start).toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 4}" fill="${STEP_COLORS[e.step] ?? '#999'}"><title>${esc(`${e.step} ${table}: ${e.rows} rows, ${mb(e.bytes)}, ${formatDuration(e.end - e.start)}`)}</title></rect>`,
+        `<rect x="${x(e.start).toFixed(1)}" y="${y + 2 + k * lane}" width="${w.toFixed(1)}" height="${lane - 1}" fill="${STEP_COLORS[e.step] ?? '#999'}"><title>${esc(`${e.step} ${table}: ${e.rows} rows, ${mb(e.bytes)}, ${formatDuration(e.end - e.start)}`)}</title></rect>`,
       );
     }
   });

@@ -5,6 +5,7 @@ import { ExitCode } from '@conv/core';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { describe, expect, it } from 'vitest';
 import { fillGenerated, GENERATED_MYSQL, GENERATED_PG } from '../src/demo.js';
+import { timelineSvg } from '../src/report.js';
 import { cli, tempDir } from './helpers.js';
 
 describe('run report and show', () => {
@@ -115,5 +116,21 @@ describe('run report and show', () => {
         `conv check: MySQL [^ ]+:\\d+/${source.name} → PostgreSQL [^ ]+:\\d+/${target.name} \\(schema public\\)`,
       ),
     );
+  });
+});
+
+describe('the per-table timeline', () => {
+  it('draws steps that overlap in time in lanes of their own (verify while migrate loads stays visible)', () => {
+    const svg = timelineSvg([
+      { step: 'migrate', table: 't', start: 0, end: 100, rows: 5, bytes: 10 },
+      { step: 'verify', table: 't', start: 10, end: 120, rows: 5, bytes: 0 },
+    ]);
+    const ys = [...svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"/g)].map(
+      (m) => [Number(m[1]), Number(m[2])],
+    );
+    expect(ys).toHaveLength(2);
+    const [[y1, h1], [y2]] = ys as [[number, number], [number, number]];
+    // The second bar starts below the first one ends: neither covers the other.
+    expect(y2).toBeGreaterThanOrEqual(y1 + h1);
   });
 });
