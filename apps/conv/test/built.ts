@@ -1,6 +1,6 @@
 // The built executables, for tests that need a real process (shebang, signals, pipes, a terminal).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,12 @@ export async function buildConv(): Promise<void> {
   }
   try {
     if (existsSync(done)) return;
+    // Under the root `pnpm test`, turbo built everything before this test ran: building again (even a
+    // cache replay) would rewrite dist/ while other packages' builds read it.
+    if (builtFresh()) {
+      writeFileSync(done, '');
+      return;
+    }
     const res = spawnSync(
       'pnpm',
       ['exec', 'turbo', 'run', 'build', '--filter=@conv/cli...', '--output-logs=errors-only'],
@@ -38,4 +44,28 @@ export async function buildConv(): Promise<void> {
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/** Newest modification time of the files under `dir` (0 when it does not exist). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let max = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    max = Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return max;
+}
+
+/** Whether every workspace package and the CLI have a dist newer than their sources. */
+function builtFresh(): boolean {
+  const dirs = [
+    join(REPO, 'apps/conv'),
+    ...readdirSync(join(REPO, 'packages')).map((name) => join(REPO, 'packages', name)),
+  ];
+  return dirs.every((dir) => {
+    if (!existsSync(join(dir, 'src'))) return true;
+    const dist = newest(join(dir, 'dist'));
+    return dist > 0 && dist >= newest(join(dir, 'src'));
+  });
 }
