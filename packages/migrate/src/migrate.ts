@@ -170,27 +170,19 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const files = new Map(read.map((t) => [t.source, keepCsv ? fileNameFor(t.source, taken) : '']));
     const csv = new Map<string, { file: string; rows: number; bytes: number; sha256: string }>();
 
-    // Tables kept only in the CSV copy (export-only, history, cache …): written before the load starts.
-    for (const table of read.filter((t) => !loadable(t, options))) {
+    // A table written to its CSV file only (not streamed into a COPY), checked against the snapshot count.
+    const exportOnly = async (table: PlannedTable) => {
       const file = files.get(table.source)!;
       written.push(join(dir, file), join(dir, `${file}.partial`));
-      const conn = await pool.acquire();
-      try {
-        const r = await exportTableFile({
-          conn,
-          database,
-          table,
-          dir,
-          file,
-          progress,
-          signal: internal.signal,
-        });
-        checkCount(table.source, r.rows, counts.get(table.source)!, source.snapshot.consistent);
-        csv.set(table.source, r);
-      } finally {
-        pool.release(conn);
-      }
-    }
+      const r = await pool.use((conn) =>
+        exportTableFile({ conn, database, table, dir, file, progress, signal: internal.signal }),
+      );
+      checkCount(table.source, r.rows, counts.get(table.source)!, source.snapshot.consistent);
+      csv.set(table.source, r);
+    };
+
+    // Tables kept only in the CSV copy (export-only, history, cache …): written before the load starts.
+    for (const table of read.filter((t) => !loadable(t, options))) await exportOnly(table);
 
     const byName = new Map(plan.tables.map((t) => [t.source, t]));
     const copy = async (
@@ -258,24 +250,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     if (keepCsv) {
       // A table the loader skipped (e.g. missing in the target) was not streamed: write its file now.
       for (const table of read.filter((t) => !csv.has(t.source) && !result.resumed.includes(t.target))) {
-        const file = files.get(table.source)!;
-        written.push(join(dir, file), join(dir, `${file}.partial`));
-        const conn = await pool.acquire();
-        try {
-          const r = await exportTableFile({
-            conn,
-            database,
-            table,
-            dir,
-            file,
-            progress,
-            signal: internal.signal,
-          });
-          checkCount(table.source, r.rows, counts.get(table.source)!, source.snapshot.consistent);
-          csv.set(table.source, r);
-        } finally {
-          pool.release(conn);
-        }
+        await exportOnly(table);
       }
       if (read.every((t) => csv.has(t.source))) {
         manifest = buildManifest({
