@@ -139,8 +139,66 @@ export function timelineSvg(all: TimelineEntry[]): string {
   return `<div class="legend">${legend}</div><svg xmlns="http://www.w3.org/2000/svg" width="${label + width + 20}" height="${height}" role="img" aria-label="per-table timeline">${parts.join('')}</svg>`;
 }
 
-function table(head: string[], rows: string[][], cls = ''): string {
-  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+/** The head and rows of one of the report's tables: built once, rendered as HTML and as Markdown. */
+interface Grid {
+  head: string[];
+  rows: string[][];
+}
+
+const serversGrid = (d: ReportData): Grid => ({
+  head: ['side', 'server', 'database'],
+  rows: [
+    ['MySQL / MariaDB (source)', d.mysql.server, d.mysql.database],
+    ['PostgreSQL (target)', d.pg.server, `${d.pg.database} (schema ${d.pg.schema})`],
+  ],
+});
+
+const stepsGrid = (d: ReportData): Grid => ({
+  head: ['step', 'time', 'tables', 'rows', 'data', 'throughput'],
+  rows: d.steps.map((s) => [
+    s.step,
+    formatDuration(s.ms),
+    s.tables === undefined ? '' : String(s.tables),
+    s.rows === undefined ? '' : String(s.rows),
+    mb(s.bytes),
+    rate(s.bytes, s.ms),
+  ]),
+});
+
+const findingsGrid = (d: ReportData): Grid => ({
+  head: ['severity', 'where', 'rows', 'finding', 'fix'],
+  rows: d.findings.map((f) => [
+    f.severity,
+    `${f.table}${f.column ? `.${f.column}` : ''}`,
+    f.count === null ? '' : String(f.count),
+    f.message,
+    f.fix ?? '',
+  ]),
+});
+
+const verifyGrid = (d: ReportData): Grid => ({
+  head: ['table', 'rows source', 'rows target', 'result', 'time'],
+  rows: (d.verify?.tables ?? []).map((t) => [
+    t.table,
+    String(t.sourceRows),
+    String(t.targetRows),
+    verdict(t),
+    formatDuration(t.ms),
+  ]),
+});
+
+const skippedGrid = (d: ReportData): Grid => ({
+  head: ['table', 'side', 'reason', 'expected', 'detail'],
+  rows: d.skipped.map((s) => [s.table, s.side, s.reason, s.expected ? 'yes' : 'NO', s.detail]),
+});
+
+const artifactsGrid = (d: ReportData): Grid => ({
+  head: ['what', 'path'],
+  rows: d.artifacts.map((a) => [a.label, a.path]),
+});
+
+function table(grid: Grid, cls = ''): string {
+  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${grid.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${grid.rows
     .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
@@ -165,73 +223,29 @@ export function renderHtml(d: ReportData): string {
       ? `<p><b>Stopped:</b> ${esc(d.error.message)}${d.error.hint ? `<br><b>Fix:</b> ${esc(d.error.hint)}` : ''}</p>`
       : '',
     '<h2>Servers</h2>',
-    table(
-      ['side', 'server', 'database'],
-      [
-        ['MySQL / MariaDB (source)', d.mysql.server, d.mysql.database],
-        ['PostgreSQL (target)', d.pg.server, `${d.pg.database} (schema ${d.pg.schema})`],
-      ],
-    ),
+    table(serversGrid(d)),
     '<h2>Steps and throughput</h2>',
-    table(
-      ['step', 'time', 'tables', 'rows', 'data', 'throughput'],
-      d.steps.map((s) => [
-        s.step,
-        formatDuration(s.ms),
-        s.tables === undefined ? '' : String(s.tables),
-        s.rows === undefined ? '' : String(s.rows),
-        mb(s.bytes),
-        rate(s.bytes, s.ms),
-      ]),
-    ),
+    table(stepsGrid(d)),
     '<h2>Per-table timeline</h2>',
     timelineSvg(d.timeline),
     '<h2>Check findings</h2>',
     d.checkCounts
       ? `<p>${d.checkCounts.errors} errors, ${d.checkCounts.warnings} warnings, ${d.checkCounts.infos} notes (sample rows are left out of this report: <code>${esc(d.app)} check</code> shows them).</p>`
       : '<p>Check did not run.</p>',
-    d.findings.length > 0
-      ? table(
-          ['severity', 'where', 'rows', 'finding', 'fix'],
-          d.findings.map((f) => [
-            f.severity,
-            `${f.table}${f.column ? `.${f.column}` : ''}`,
-            f.count === null ? '' : String(f.count),
-            f.message,
-            f.fix ?? '',
-          ]),
-        )
-      : '',
+    d.findings.length > 0 ? table(findingsGrid(d)) : '',
     '<h2>Verification</h2>',
     d.verify
-      ? `<p>${esc(d.verify.mode)} verification of ${verifyRows.length} tables: ${differing.length === 0 ? 'everything matches' : `${differing.length} differ (${esc(differing.map((t) => t.table).join(', '))})`}.</p>${table(
-          ['table', 'rows source', 'rows target', 'result', 'time'],
-          verifyRows.map((t) => [
-            t.table,
-            String(t.sourceRows),
-            String(t.targetRows),
-            verdict(t),
-            formatDuration(t.ms),
-          ]),
-        )}`
+      ? `<p>${esc(d.verify.mode)} verification of ${verifyRows.length} tables: ${differing.length === 0 ? 'everything matches' : `${differing.length} differ (${esc(differing.map((t) => t.table).join(', '))})`}.</p>${table(verifyGrid(d))}`
       : '<p>Verify did not run.</p>',
     '<h2>Skipped tables</h2>',
-    d.skipped.length > 0
-      ? table(
-          ['table', 'side', 'reason', 'expected', 'detail'],
-          d.skipped.map((s) => [s.table, s.side, s.reason, s.expected ? 'yes' : 'NO', s.detail]),
-        )
-      : '<p>None.</p>',
+    d.skipped.length > 0 ? table(skippedGrid(d)) : '<p>None.</p>',
     '<h2>Artifacts</h2>',
-    table(
-      ['what', 'path'],
-      d.artifacts.map((a) => [a.label, a.path]),
-    ),
+    table(artifactsGrid(d)),
   ];
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(`${d.app} run ${d.runId}: ${d.status}`)}</title><style>${CSS}</style></head><body>\n${sections.filter(Boolean).join('\n')}\n</body></html>\n`;
 }
 
-function mdTable(head: string[], rows: string[][]): string {
+function mdTable({ head, rows }: Grid): string {
   const cell = (c: string) => c.replaceAll('|', '\\|').replaceAll('\n', ' ');
   return [
     `| ${head.join(' | ')} |`,
@@ -241,7 +255,6 @@ function mdTable(head: string[], rows: string[][]): string {
 }
 
 export function renderMarkdown(d: ReportData): string {
-  const verifyRows = d.verify?.tables ?? [];
   const lines = [
     `# ${d.app} migration run \`${d.runId}\``,
     '',
@@ -250,34 +263,18 @@ export function renderMarkdown(d: ReportData): string {
     '',
     '## Servers',
     '',
-    mdTable(
-      ['side', 'server', 'database'],
-      [
-        ['MySQL / MariaDB (source)', d.mysql.server, d.mysql.database],
-        ['PostgreSQL (target)', d.pg.server, `${d.pg.database} (schema ${d.pg.schema})`],
-      ],
-    ),
+    mdTable(serversGrid(d)),
     '',
     '## Steps and throughput',
     '',
-    mdTable(
-      ['step', 'time', 'tables', 'rows', 'data', 'throughput'],
-      d.steps.map((s) => [
-        s.step,
-        formatDuration(s.ms),
-        s.tables === undefined ? '' : String(s.tables),
-        s.rows === undefined ? '' : String(s.rows),
-        mb(s.bytes),
-        rate(s.bytes, s.ms),
-      ]),
-    ),
+    mdTable(stepsGrid(d)),
     '',
     '## Per-table timeline (ms from the start of the run)',
     '',
     moved(d.timeline).length > 0
-      ? mdTable(
-          ['table', 'step', 'start', 'end', 'rows', 'data'],
-          moved(d.timeline).map((e) => [
+      ? mdTable({
+          head: ['table', 'step', 'start', 'end', 'rows', 'data'],
+          rows: moved(d.timeline).map((e) => [
             e.table,
             e.step,
             String(e.start),
@@ -285,7 +282,7 @@ export function renderMarkdown(d: ReportData): string {
             String(e.rows),
             mb(e.bytes),
           ]),
-        )
+        })
       : 'No per-table timing was recorded.',
     '',
     '## Check findings',
@@ -293,52 +290,19 @@ export function renderMarkdown(d: ReportData): string {
     d.checkCounts
       ? `${d.checkCounts.errors} errors, ${d.checkCounts.warnings} warnings, ${d.checkCounts.infos} notes (sample rows left out: \`${d.app} check\` shows them).`
       : 'Check did not run.',
-    ...(d.findings.length > 0
-      ? [
-          '',
-          mdTable(
-            ['severity', 'where', 'rows', 'finding', 'fix'],
-            d.findings.map((f) => [
-              f.severity,
-              `${f.table}${f.column ? `.${f.column}` : ''}`,
-              f.count === null ? '' : String(f.count),
-              f.message,
-              f.fix ?? '',
-            ]),
-          ),
-        ]
-      : []),
+    ...(d.findings.length > 0 ? ['', mdTable(findingsGrid(d))] : []),
     '',
     '## Verification',
     '',
-    d.verify
-      ? mdTable(
-          ['table', 'rows source', 'rows target', 'result', 'time'],
-          verifyRows.map((t) => [
-            t.table,
-            String(t.sourceRows),
-            String(t.targetRows),
-            verdict(t),
-            formatDuration(t.ms),
-          ]),
-        )
-      : 'Verify did not run.',
+    d.verify ? mdTable(verifyGrid(d)) : 'Verify did not run.',
     '',
     '## Skipped tables',
     '',
-    d.skipped.length > 0
-      ? mdTable(
-          ['table', 'side', 'reason', 'expected', 'detail'],
-          d.skipped.map((s) => [s.table, s.side, s.reason, s.expected ? 'yes' : 'NO', s.detail]),
-        )
-      : 'None.',
+    d.skipped.length > 0 ? mdTable(skippedGrid(d)) : 'None.',
     '',
     '## Artifacts',
     '',
-    mdTable(
-      ['what', 'path'],
-      d.artifacts.map((a) => [a.label, a.path]),
-    ),
+    mdTable(artifactsGrid(d)),
     '',
   ];
   return lines.join('\n');
