@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import {
@@ -20,6 +20,7 @@ import {
   type CsvTarget,
   countRows,
   createOwnDirectory,
+  discardPartial,
   exportStamp,
   exportTableFile,
   fileNameFor,
@@ -404,12 +405,7 @@ async function streamIntoCopy(
     }
     return { rows: r.rows, bytes: r.bytes, ms: Date.now() - started, sha256: r.sha256 };
   } catch (err) {
-    if (out) {
-      out.destroy();
-      // The file may still be opening: wait for its close, then remove it (see exportTableFile).
-      if (!out.closed) await new Promise<void>((resolve) => out!.once('close', () => resolve()));
-      await unlink(`${o.file}.partial`).catch(() => {});
-    }
+    if (out) await discardPartial(out, `${o.file}.partial`);
     // An unfinished COPY must be ended for the connection to be usable (the transaction rolls back).
     if (!copy.writableEnded) copy.destroy(err as Error);
     throw stalled ?? err;

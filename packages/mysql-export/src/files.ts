@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { WriteStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { type ConvError, fileWriteError, writeFileAtomic as writeAtomic } from '@conv/core';
 
 /** `YYYYmmdd_HHMMSS` in UTC, the directory name the old export scripts used. */
@@ -48,4 +50,14 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   } catch (err) {
     throw writeError(err, file);
   }
+}
+
+/**
+ * Abandons a `.partial` file: destroys its stream, waits until it is closed (a stream stopped at once may
+ * still be opening the file, which would then appear after the caller's cleanup) and removes the file.
+ */
+export async function discardPartial(out: WriteStream, path: string): Promise<void> {
+  out.destroy();
+  if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+  await unlink(path).catch(() => {});
 }

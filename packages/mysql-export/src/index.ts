@@ -8,7 +8,7 @@ export {
   prepareDirectory,
   removeFiles,
 } from './export.js';
-export { exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
+export { discardPartial, exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
 export {
   type CsvTarget,
   type RowStreamOptions,

@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ConvError, type PlannedTable, type ProgressReporter, quoteMysqlIdent } from '@conv/core';
 import type mysql from 'mysql2/promise';
-import { writeError } from './files.js';
+import { discardPartial, writeError } from './files.js';
 import { readError, streamTableCsv } from './row-stream.js';
 
 export interface TableExportResult {
@@ -68,11 +68,7 @@ export async function exportTableFile(options: TableExportOptions): Promise<Tabl
     out.end();
     await closed;
   } catch (err) {
-    out.destroy();
-    // A stream stopped at once may still be opening its file: wait until it is closed, then remove it,
-    // or the file appears after the caller's cleanup (a stopped table must leave nothing).
-    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
-    await unlink(partial).catch(() => {});
+    await discardPartial(out, partial); // a stopped table leaves nothing
     throw err instanceof ConvError ? err : writeError(err, finalPath, table.source);
   }
   try {
