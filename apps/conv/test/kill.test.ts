@@ -3,17 +3,16 @@
 // the next `run` — a new export directory, so no import_state.json to find — must end with every
 // foreign key back and validated. The old loader kept the dropped keys only in the first directory's
 // state file: the second run exited 0 with the key gone.
-// The test builds this package's bin (tsup) first; its dependencies are built by turbo (`^build`).
-import { execFileSync, spawn } from 'node:child_process';
+// The bin is built once per test run (built.ts): building it here raced other packages reading dist/.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CONV_BIN as BIN, buildConv } from './built.js';
 import { tempDir } from './helpers.js';
 
-const APP = fileURLToPath(new URL('..', import.meta.url));
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const CHILD_ROWS = 100_000;
 
 const source = useMysqlDatabase(async (db) => {
@@ -36,9 +35,7 @@ const target = usePgDatabase(async (db) => {
     CREATE TABLE child (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent (id), body varchar(60));`);
 });
 
-beforeAll(() => {
-  execFileSync('pnpm', ['exec', 'tsup'], { cwd: APP, stdio: 'ignore' });
-}, 180_000);
+beforeAll(() => buildConv(), 300_000);
 
 interface Ended {
   code: number | null;
