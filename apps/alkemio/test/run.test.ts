@@ -147,8 +147,7 @@ describe.skipIf(!fixtures.present)('alkemio run (Alkemio fixture)', () => {
       'started',
       'in_progress:plan',
       'in_progress:check',
-      'in_progress:export',
-      'in_progress:import',
+      'in_progress:migrate',
       'in_progress:verify',
       'completed',
     ]);

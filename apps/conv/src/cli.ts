@@ -187,7 +187,8 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
   const all = (y: Argv) =>
     planOptions(logOptions(verifyOptions(importOptions(exportOptions(connectionOptions(y)))))).option('via', {
       choices: RUN_VIAS,
-      describe: 'run: export then import (default), or migrate (one stream; the export directory is kept)',
+      describe:
+        'run: migrate (default: one stream MySQL → COPY, the export directory kept), or export then import',
     });
   return syncCommands(yargs(argv), (y) => logOptions(verifyOptions(connectionOptions(y))), choose)
     .scriptName(name)

@@ -402,7 +402,7 @@ export function loadConfig(options: {
     loadMode: setting('loadMode', flags.loadMode, '--load-mode', ['CONV_LOAD_MODE'], 'single-transaction'),
     replace: flags.replace === true,
     triggers: setting('triggers', flags.triggers, '--triggers', ['CONV_TRIGGERS'], 'auto'),
-    runVia: setting('runVia', flags.via, '--via', ['CONV_RUN_VIA'], 'export-import'),
+    runVia: setting('runVia', flags.via, '--via', ['CONV_RUN_VIA'], 'migrate'),
     envFile: dotenv.file,
     secrets: [...secrets],
     origins,

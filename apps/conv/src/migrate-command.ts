@@ -132,7 +132,15 @@ export async function migrateInRun(
   plan: MigrationPlan,
   onTableLoaded?: (target: string) => void,
 ): Promise<
-  | { dir: string; tables: number; rows: number; bytes: number; strategy: string }
+  | {
+      dir: string;
+      tables: number;
+      rows: number;
+      bytes: number;
+      strategy: string;
+      scriptFile: string;
+      logFile: string;
+    }
   | { error: ConvError; status: 'rolled_back' | 'failed' }
 > {
   const began = Date.now();
@@ -157,5 +165,13 @@ export async function migrateInRun(
     message: `migrate: FK strategy ${result.strategy}, ${result.sequences.length} sequences reset; export ${result.dir}`,
   });
   ctx.out.report(formatMigrate(result));
-  return { dir: result.dir, tables, rows, bytes, strategy: result.strategy };
+  return {
+    dir: result.dir,
+    tables,
+    rows,
+    bytes,
+    strategy: result.strategy,
+    scriptFile: result.scriptFile,
+    logFile: result.logFile,
+  };
 }

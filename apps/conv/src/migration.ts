@@ -24,6 +24,11 @@ export interface MigrationOptions {
   verifyMode?: 'counts' | 'full' | 'sample';
   fkStrategy?: 'auto' | 'replica' | 'drop-recreate' | 'ordered';
   loadMode?: 'single-transaction' | 'per-table';
+  /**
+   * How the data moves: `migrate` (default) streams MySQL into COPY and keeps the export directory;
+   * `export-import` writes the CSV files first, then imports them (the two-machine hand-off).
+   */
+  via?: 'migrate' | 'export-import';
   /** Continue a run started earlier (it must be in the audit log, for the same app). */
   runId?: string;
   /** Abort: the export stops, the run stops before its next step (logged `failed`). */
@@ -60,6 +65,7 @@ export async function runMigration(options: MigrationOptions): Promise<RunResult
       ...(options.verifyMode ? { verifyMode: options.verifyMode } : {}),
       ...(options.fkStrategy ? { fkStrategy: options.fkStrategy } : {}),
       ...(options.loadMode ? { loadMode: options.loadMode } : {}),
+      ...(options.via ? { via: options.via } : {}),
     },
     // Only what the caller passed: no environment, and no `.env` file (an empty one stands in).
     env: { CONV_ENV_FILE: '/dev/null' },

@@ -348,6 +348,10 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
         rows: moved.rows,
         bytes: moved.bytes,
       });
+      rec.artifacts.push(
+        { label: 'import script', path: moved.scriptFile },
+        { label: 'import log', path: moved.logFile },
+      );
       loaded = moved;
     } else {
       step = 'export';

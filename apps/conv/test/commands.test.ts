@@ -167,9 +167,12 @@ describe('conv run when PostgreSQL rejects a row during the load', () => {
     );
   });
 
-  it('rolls the load back, logs rolled_back with the reason, exits 6', async () => {
+  it.each([
+    ['migrate', []],
+    ['export-import', ['in_progress:export']],
+  ])('rolls the load back (--via %s), logs rolled_back with the reason, exits 6', async (via, between) => {
     const cwd = tempDir();
-    const res = await cli(['run', '--mysql-url', source.url, '--pg-url', target.url], { cwd });
+    const res = await cli(['run', '--mysql-url', source.url, '--pg-url', target.url, '--via', via], { cwd });
     expect(res.code).toBe(ExitCode.loadFailed);
     expect(res.stderr).toContain('post_score_small');
     const [rows] = await target.query<{ n: string }>(
@@ -178,13 +181,7 @@ describe('conv run when PostgreSQL rejects a row during the load', () => {
     expect(Number(rows?.n)).toBe(0);
     const log = await readAuditLog(join(cwd, 'migration_log.json'));
     const statuses = log.migration_runs.map((e) => `${e.status}${e.step ? `:${e.step}` : ''}`);
-    expect(statuses).toEqual([
-      'started',
-      'in_progress:plan',
-      'in_progress:check',
-      'in_progress:export',
-      'rolled_back',
-    ]);
+    expect(statuses).toEqual(['started', 'in_progress:plan', 'in_progress:check', ...between, 'rolled_back']);
     expect(log.migration_runs.at(-1)?.message).toContain('post_score_small');
   });
 });

@@ -41,10 +41,10 @@ describe('run report and show', () => {
     // Self-contained: no script, nothing loaded from elsewhere (the SVG namespace is a name, not a fetch).
     expect(html).not.toMatch(/<script|<link|\bsrc=|\bhref=|url\(|@import/i);
     expect(html).toContain('<svg');
-    expect((html.match(/<rect /g) ?? []).length).toBe(6); // 2 tables × export, import, verify
+    expect((html.match(/<rect /g) ?? []).length).toBe(4); // 2 tables × migrate, verify
     expect(html).toMatch(/<td>account<\/td><td>40<\/td><td>40<\/td><td>ok<\/td>/);
     expect(md).toContain('| account | 40 | 40 | ok |');
-    expect(md).toMatch(/\| export \| \d+s \| 2 \| 160 \|/);
+    expect(md).toMatch(/\| migrate \| \d+s \| 2 \| 160 \|/);
   });
 
   it('a manual run (log started → export → import → verify → log completed, one --run-id) writes the same report', async () => {

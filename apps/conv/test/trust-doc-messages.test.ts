@@ -99,6 +99,8 @@ const REGISTRY: Record<string, { here: true } | { file: string; asserts: string 
   'target-not-empty': { here: true },
   'row rejected at table <schema>.<table>, file <path>, line N, column "<column>": <PostgreSQL message> (<detail>) [SQLSTATE …]':
     { file: 'apps/conv/test/trust-docs.test.ts', asserts: 'row rejected at table public\\.node' },
+  'row rejected at table <schema>.<table> (rows streamed from MySQL table <table>), row N in the order MySQL sent them, column "<column>": <PostgreSQL message> (<detail>) [SQLSTATE …]':
+    { file: 'apps/conv/test/trust-docs.test.ts', asserts: 'in the order MySQL sent them' },
   'foreign key … fails after the load: … Offending keys: …': { here: true },
   '… is not in the export but holds rows that reference a loaded table …; nothing was written': {
     here: true,

@@ -40,13 +40,24 @@ describe('docs/troubleshooting.md against the code', () => {
   });
 
   it('a rejected row: exit 6, the message in the documented shape (table, file, line, SQLSTATE)', async () => {
-    const res = await cli(['run', ...urls()], { cwd: tempDir() });
+    const res = await cli(['run', ...urls(), '--via', 'export-import'], { cwd: tempDir() });
     expect(res.code, res.all).toBe(ExitCode.loadFailed);
     expect(res.stderr).toMatch(
       /row rejected at table public\.node, file \S+node\.csv, line 3: .*\[SQLSTATE 23514\]/,
     );
     expect(section('Loading failed, rolled back (exit 6)')).toContain(
       '`row rejected at table <schema>.<table>, file <path>, line N, column "<column>": <PostgreSQL message> (<detail>) [SQLSTATE …]`',
+    );
+  });
+
+  it('a rejected row while streaming (run migrates by default): exit 6, the row counted as MySQL sent it', async () => {
+    const res = await cli(['run', ...urls()], { cwd: tempDir() });
+    expect(res.code, res.all).toBe(ExitCode.loadFailed);
+    expect(res.stderr).toMatch(
+      /row rejected at table public\.node \(rows streamed from MySQL table node\), row 2 in the order MySQL sent them: .*\[SQLSTATE 23514\]/,
+    );
+    expect(section('Loading failed, rolled back (exit 6)')).toContain(
+      '`row rejected at table <schema>.<table> (rows streamed from MySQL table <table>), row N in the order MySQL sent them, column "<column>": <PostgreSQL message> (<detail>) [SQLSTATE …]`',
     );
   });
 

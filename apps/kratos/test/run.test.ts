@@ -190,12 +190,11 @@ describe.skipIf(!fixtures.present)('kratos run (Kratos fixture, password logins 
       'started',
       'in_progress:plan',
       'in_progress:check',
-      'in_progress:export',
-      'in_progress:import',
+      'in_progress:migrate',
       'in_progress:verify',
       'completed',
     ]);
-    expect(events.find((e) => e.step === 'export')?.rows).toBeGreaterThan(0);
+    expect(events.find((e) => e.step === 'migrate')?.rows).toBeGreaterThan(0);
 
     // No password anywhere: output, audit log, manifest, CSV files, import script and log.
     const written = [result.auditLog, ...filesUnder(result.exportDir)];

@@ -1,6 +1,8 @@
 import {
   ConvError,
   ExitCode,
+  isLostConnection,
+  isMysqlLostConnection,
   type MigrationPlan,
   type PlannedTable,
   Pool,
@@ -116,8 +118,21 @@ export async function openWorker(mysqlUrl: string, pgUrl: string): Promise<Worke
 export function queryError(err: unknown, table: PlannedTable): ConvError {
   if (err instanceof ConvError) return err;
   const e = err as { code?: string; message?: string };
+  const what = `verifying ${table.source} → ${table.targetSchema}.${table.target} failed`;
+  const engine = isMysqlLostConnection(err) ? 'MySQL' : isLostConnection(err) ? 'PostgreSQL' : undefined;
+  if (engine) {
+    // The data is not at fault: exit 5 like every other lost connection, not "unexpected".
+    return new ConvError(
+      `${what}: the connection to ${engine} was lost (${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)})`,
+      'verify.connection-lost',
+      ExitCode.connection,
+      { table: table.source },
+      'the server closed the connection (KILL, restart, crash or network): check the server and verify again',
+      { cause: err },
+    );
+  }
   return new ConvError(
-    `verifying ${table.source} → ${table.targetSchema}.${table.target} failed: ${e.message ?? String(err)}`,
+    `${what}: ${e.message ?? String(err)}`,
     'verify.query',
     ExitCode.unexpected,
     { table: table.source },
