@@ -112,45 +112,55 @@ export class Output {
   /**
    * A step that starts under another one's display (verify overlapping the load): recorded from the
    * start, shown from `show()` on (tables already started or finished are replayed into the display).
+   * With `follows`, it shows itself on first use, closing `follows` first (the load after its validation):
+   * two displays never draw at once; closed unused, it closes `follows`.
    */
   deferredProgress(
     label: string,
     totals: { bytes?: number; rows?: number; tables?: number } = {},
+    follows?: ProgressReporter,
   ): { progress: ProgressReporter; show(): void } {
     let inner: ProgressReporter | null = null;
     const started = new Map<string, { rows?: number; bytes?: number }>();
     const finished: [string, number, number][] = [];
+    const show = () => {
+      if (inner) return;
+      inner = this.display(label, totals);
+      for (const [table, rows, bytes] of finished) {
+        inner.start(table, {});
+        inner.finish(table, rows, bytes);
+      }
+      for (const [table, expected] of started) inner.start(table, expected);
+    };
+    const used = (): ProgressReporter | null => {
+      if (!inner && follows) {
+        follows.close();
+        show();
+      }
+      return inner;
+    };
     const shown: ProgressReporter = {
-      start: (table, expected) => (inner ? inner.start(table, expected) : started.set(table, expected)),
-      update: (table, rows, bytes) => inner?.update(table, rows, bytes),
+      start: (table, expected) => {
+        const to = used();
+        if (to) to.start(table, expected);
+        else started.set(table, expected);
+      },
+      update: (table, rows, bytes) => used()?.update(table, rows, bytes),
       finish: (table, rows, bytes) => {
-        if (inner) return inner.finish(table, rows, bytes);
+        const to = used();
+        if (to) return to.finish(table, rows, bytes);
         started.delete(table);
         finished.push([table, rows, bytes]);
       },
-      log: (line) => inner?.log(line),
-      phase: (table, text) => inner?.phase?.(table, text),
-      count: (what, done, total) => inner?.count?.(what, done, total),
-      close: () => {
-        // Never shown (the load failed): nothing to close.
-        inner?.close();
-      },
+      log: (line) => used()?.log(line),
+      phase: (table, text) => used()?.phase?.(table, text),
+      count: (what, done, total) => used()?.count?.(what, done, total),
+      // Never shown (the load failed): nothing of its own to close.
+      close: () => (inner ?? follows)?.close(),
     };
-    return {
-      progress: this.recorded(label, shown),
-      show: () => {
-        if (inner) return;
-        inner = this.display(label, totals);
-        for (const [table, rows, bytes] of finished) {
-          inner.start(table, {});
-          inner.finish(table, rows, bytes);
-        }
-        for (const [table, expected] of started) inner.start(table, expected);
-      },
-    };
+    return { progress: this.recorded(label, shown), show };
   }
 
-  /** Notes when each table of a step starts and finishes (the report's timeline), then passes it on. */
   private recorded(step: string, inner: ProgressReporter): ProgressReporter {
     const starts = new Map<string, number>();
     const now = () => Date.now() - this.began;

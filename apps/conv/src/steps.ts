@@ -145,8 +145,10 @@ export async function importStep(
   const manifest = await readManifest(dir);
   if (options.includeHistory) refuseUnplannedHistory(dir, manifest.plan);
   const checking = ctx.out.progress('validate');
-  const progress = after(checking, () =>
-    ctx.out.progress('import', { bytes: manifest.totals.bytes, tables: manifest.tables.length }),
+  const { progress } = ctx.out.deferredProgress(
+    'import',
+    { bytes: manifest.totals.bytes, tables: manifest.tables.length },
+    checking,
   );
   try {
     const result = await importDirectory({
@@ -170,27 +172,6 @@ export async function importStep(
   } finally {
     progress.close();
   }
-}
-
-/** A display made on first use, once `first` is closed: two displays never draw at once. */
-function after(first: ProgressReporter, make: () => ProgressReporter): ProgressReporter {
-  let next: ProgressReporter | undefined;
-  const current = () => {
-    if (!next) {
-      first.close();
-      next = make();
-    }
-    return next;
-  };
-  return {
-    start: (table, expected) => current().start(table, expected),
-    update: (table, rows, bytes) => current().update(table, rows, bytes),
-    finish: (table, rows, bytes) => current().finish(table, rows, bytes),
-    log: (line) => current().log(line),
-    phase: (table, text) => current().phase?.(table, text),
-    count: (what, done, total) => current().count?.(what, done, total),
-    close: () => (next ?? first).close(),
-  };
 }
 
 /**

@@ -2,16 +2,17 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorker } from '@conv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEventSchema, readAuditLog } from '../src/index.js';
-import { bundleWorker } from './workers/bundle.js';
 
 let dir: string;
 let worker: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'conv-audit-conc-'));
-  worker = await bundleWorker('append-worker', dir);
+  worker = await bundleWorker(fileURLToPath(new URL('./workers/append-worker.ts', import.meta.url)), dir);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -3,16 +3,17 @@ import { watch } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorker } from '@conv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent, openAuditLog, readAuditLog } from '../src/index.js';
-import { bundleWorker } from './workers/bundle.js';
 
 let dir: string;
 let worker: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'conv-audit-crash-'));
-  worker = await bundleWorker('append-worker', dir);
+  worker = await bundleWorker(fileURLToPath(new URL('./workers/append-worker.ts', import.meta.url)), dir);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

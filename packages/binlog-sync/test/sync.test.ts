@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ConvError, Manifest } from '@conv/core';
 import { exportDatabase } from '@conv/mysql-export';
@@ -9,6 +10,7 @@ import { importDirectory } from '@conv/pg-loader';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
 import {
   type BinlogServer,
+  bundleWorker,
   createMysqlDatabase,
   type ServerInfo,
   startBinlogMariadb,
@@ -28,7 +30,6 @@ import {
 } from '../src/index.js';
 import { readPosition } from '../src/internal.js';
 import { MYSQL_SCHEMA, PG_SCHEMA, seed, startWriter } from './source.js';
-import { bundleWorker } from './workers/bundle.js';
 
 let server: BinlogServer;
 let my: TestMysqlDb;
@@ -56,7 +57,7 @@ beforeAll(async () => {
   my = await createMysqlDatabase(info);
   await my.conn.query(MYSQL_SCHEMA);
   work = await mkdtemp(join(tmpdir(), 'conv-binlog-sync-'));
-  worker = await bundleWorker('sync-worker', work);
+  worker = await bundleWorker(fileURLToPath(new URL('./workers/sync-worker.ts', import.meta.url)), work);
 });
 afterAll(async () => {
   await my?.drop().catch(() => {});

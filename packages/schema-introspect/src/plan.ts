@@ -67,7 +67,7 @@ export function planMigration(
       continue;
     }
     if (issue) issues.push(issue);
-    const kept = keptOutOfLoad(src.name, tgt, profile);
+    const kept = keptOutOfLoad(src.name, tgt, profile, target);
     if (kept) {
       const expected =
         kept.reason !== 'missing-in-target' || profile.expectedMissingInTarget.includes(src.name);
@@ -79,7 +79,7 @@ export function planMigration(
       });
       issues.push({
         severity: kept.reason === 'missing-in-target' && !expected ? 'warning' : 'info',
-        code: kept.reason,
+        code: kept.code ?? kept.reason,
         table: src.name,
         column: null,
         message: kept.detail,
@@ -91,6 +91,7 @@ export function planMigration(
     }
     const matched = matchColumns(src, tgt!, transforms, profile.renames.columns);
     issues.push(...matched.issues);
+    if (tgt!.partitioned) issues.push(partitionedIssue(src.name, tgt!, target));
     tables.push(planned(src, tgt!.name, targetSchema, 'load', null, matched, issues));
   }
 
@@ -108,7 +109,10 @@ export function planMigration(
 
   for (const t of target.tables) {
     if (matchedTargets.has(t.name)) continue;
-    const detail = `${t.name} exists in PostgreSQL but not in MySQL ${source.database}: left as it is`;
+    const kept = t.inherits
+      ? ` (it inherits from ${t.inherits}: a load of ${t.inherits} empties ONLY ${t.inherits}, so these rows stay and reads of ${t.inherits} still return them)`
+      : '';
+    const detail = `${t.name} exists in PostgreSQL but not in MySQL ${source.database}: left as it is${kept}`;
     skipped.push({
       table: t.name,
       side: 'target',
@@ -178,11 +182,25 @@ function exclusionOf(name: string, profile: Profile): { reason: SkipReason; deta
   return null;
 }
 
+/** What the load does to a partitioned target: routes rows to its partitions and empties them all first. */
+function partitionedIssue(source: string, tgt: TargetTable, target: TargetCatalog): PlanIssue {
+  const partitions = target.partitions.filter((p) => p.parent === tgt.name).map((p) => p.name);
+  return {
+    severity: 'info',
+    code: 'partitioned-target',
+    table: source,
+    column: null,
+    message: `${tgt.name} is partitioned in PostgreSQL (partitions ${partitions.join(', ') || 'none'}): the load empties every partition (TRUNCATE without ONLY) and each row goes to the partition its key selects`,
+    targetTable: tgt.name,
+  };
+}
+
 function keptOutOfLoad(
   name: string,
   tgt: TargetTable | undefined,
   profile: Profile,
-): { reason: SkipReason; detail: string } | null {
+  target: TargetCatalog,
+): { reason: SkipReason; detail: string; code?: string } | null {
   if (!profile.includeHistory && profile.historyTables.includes(name)) {
     return {
       reason: 'migration-history',
@@ -191,6 +209,14 @@ function keptOutOfLoad(
   }
   if (!profile.includeHistory && profile.cacheTables.includes(name)) {
     return { reason: 'cache', detail: `${name} is a cache table: exported, not loaded` };
+  }
+  const partition = tgt ? undefined : target.partitions.find((p) => p.name === name);
+  if (partition) {
+    return {
+      reason: 'missing-in-target',
+      code: 'target-is-partition',
+      detail: `${name} is a partition of ${partition.parent} in PostgreSQL, not a table of its own: its rows load through ${partition.parent}; exported for the record, not loaded`,
+    };
   }
   if (!tgt) {
     return {

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -49,4 +50,36 @@ export function workspaceEsbuildPlugin() {
       });
     },
   };
+}
+
+interface EsbuildLike {
+  build(options: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * Bundles a test worker (`entry`: its absolute .ts path, inside its package so that package's node_modules
+ * resolve) to `<outDir>/<name>.mjs` and returns that file. Child processes run plain Node (no TypeScript
+ * loader on Node 20); esbuild comes with tsup, and every @conv package resolves to its sources.
+ */
+export async function bundleWorker(entry: string, outDir: string): Promise<string> {
+  const requireFromRoot = createRequire(join(repoRoot, 'package.json'));
+  const esbuild = createRequire(requireFromRoot.resolve('tsup'))('esbuild') as EsbuildLike;
+  const outfile = join(outDir, `${basename(entry, '.ts')}.mjs`);
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'silent',
+    plugins: [workspaceEsbuildPlugin()],
+    // Optional native add-ons of pg and ssh2 (testcontainers), never loaded by the workers.
+    external: ['pg-native', 'cpu-features', 'ssh2'],
+    // CommonJS dependencies (pg, mysql2, proper-lockfile) call require() inside an ESM bundle.
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+  return outfile;
 }

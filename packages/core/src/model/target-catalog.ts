@@ -67,6 +67,10 @@ export const TargetTableSchema = z.object({
   triggers: z.array(TargetTriggerSchema),
   owner: z.string(),
   approxRows: z.number().int(),
+  /** Declaratively partitioned: rows are routed to its partitions, and the load empties them all. */
+  partitioned: z.boolean().default(false),
+  /** The table it inherits from (INHERITS): emptying ONLY that parent keeps this table's rows. */
+  inherits: z.string().nullable().default(null),
 });
 export type TargetTable = z.infer<typeof TargetTableSchema>;
 
@@ -75,5 +79,7 @@ export const TargetCatalogSchema = z.object({
   database: z.string(),
   schema: z.string(),
   tables: z.array(TargetTableSchema),
+  /** Partitions, kept out of `tables`: their rows are their parent's, which is what a source table matches. */
+  partitions: z.array(z.object({ name: z.string(), parent: z.string() })).default([]),
 });
 export type TargetCatalog = z.infer<typeof TargetCatalogSchema>;

@@ -17,6 +17,8 @@ export interface CatalogTableRow {
   partitioned: boolean;
   /** A partition of a partitioned table. */
   partition: boolean;
+  /** The table it is a partition or inheritance child of (schema-qualified when in another schema). */
+  parent: string | null;
   reltuples: number;
 }
 
@@ -24,7 +26,12 @@ export async function readTables(client: pg.ClientBase, schema: string): Promise
   const res = await client.query<CatalogTableRow>(
     `SELECT c.oid::int AS oid, c.relname AS name, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
             pg_catalog.pg_has_role(c.relowner, 'USAGE') AS owned, c.relkind = 'p' AS partitioned,
-            c.relispartition AS partition, c.reltuples::float8 AS reltuples
+            c.relispartition AS partition, c.reltuples::float8 AS reltuples,
+            (SELECT CASE WHEN pn.oid = n.oid THEN p.relname ELSE pn.nspname || '.' || p.relname END
+               FROM pg_catalog.pg_inherits i
+               JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+               JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+              WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1) AS parent
        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
       ORDER BY c.relname`,

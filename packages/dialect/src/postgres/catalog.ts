@@ -17,7 +17,7 @@ export type PgSource = pg.ClientBase | string;
 
 /**
  * Reads the catalog of one PostgreSQL (15+) schema from pg_catalog: tables, columns, keys, FKs, triggers.
- * Partitions are left out: their rows are their parent's, which is what a source table matches.
+ * Partitions are listed apart (`partitions`): their rows are their parent's, which is what a source table matches.
  */
 export async function introspectPg(client: PgSource, schema = 'public'): Promise<TargetCatalog> {
   return withPg(client, (c) => readCatalog(c, schema), {
@@ -41,7 +41,8 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
     );
   }
 
-  const tables = (await readTables(client, schema)).filter((t) => !t.partition);
+  const all = await readTables(client, schema);
+  const tables = all.filter((t) => !t.partition);
   // Domains are resolved to their base type (typmod and NOT NULL included); arrays to their element type.
   const columns = await q(
     `SELECT a.attrelid AS oid, a.attname AS name, a.attnum AS ordinal,
@@ -106,6 +107,8 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
       triggers: [],
       owner: t.owner,
       approxRows: Math.max(0, Math.round(Number(t.reltuples))),
+      partitioned: t.partitioned,
+      inherits: t.parent,
     });
   }
   const tablesByName = new Map([...byOid.values()].map((t) => [t.name, t]));
@@ -141,6 +144,7 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
     database: String(meta?.['db'] ?? ''),
     schema,
     tables: [...byOid.values()],
+    partitions: all.flatMap((t) => (t.partition && t.parent ? [{ name: t.name, parent: t.parent }] : [])),
   });
 }
 

@@ -14,6 +14,8 @@ function fixFor(issue: PlanIssue, plan: MigrationPlan): string | null {
   switch (issue.code) {
     case 'missing-in-target':
       return `create ${issue.table} in PostgreSQL, or list it in the profile's expectedMissingInTarget (exported only)`;
+    case 'target-is-partition':
+      return `load its rows through the partitioned parent (a profile rename of ${issue.table} to it, when MySQL has no table of that name), or list ${issue.table} in the profile's expectedMissingInTarget`;
     case 'missing-in-source':
       return null;
     case 'column-missing-in-target':

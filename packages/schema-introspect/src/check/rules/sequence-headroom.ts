@@ -1,7 +1,6 @@
-import type { ColumnPair, TargetColumn } from '@conv/core';
 import { quotePgIdent } from '@conv/core';
-import { PG_INT_RANGES } from './ranges.js';
-import type { RuleContext, ScanRule } from './rules.js';
+import { PG_INT_RANGES } from '../ranges.js';
+import type { ColumnRule, ColumnScan } from './scan.js';
 
 /**
  * A serial/identity target column whose sequence would have to restart past its type's maximum: the load
@@ -9,20 +8,14 @@ import type { RuleContext, ScanRule } from './rules.js';
  * the final step fail after every row was copied. Reported before anything is written. The bound is the
  * column type's (what serial and identity sequences get unless created with their own MAXVALUE).
  */
-export function sequenceHeadroomRule(
-  pair: ColumnPair,
-  target: TargetColumn,
-  ctx: RuleContext,
-  quoted: string,
-  shown: string,
-): Omit<ScanRule, 'column'> | null {
+export function sequenceHeadroomRules({ pair, target, ctx, q, shown, pgCol }: ColumnScan): ColumnRule[] {
   const range = PG_INT_RANGES[target.baseType];
-  if (!target.sequence || !range) return null;
+  if (!target.sequence || !range) return [];
   const wider = target.baseType === 'int2' ? 'integer' : 'bigint';
-  return {
+  const rule: ColumnRule = {
     code: 'sequence-overflow',
     severity: 'error',
-    condition: `${quoted} >= ${range.max}`,
+    condition: `${q} >= ${range.max}`,
     params: [],
     value: shown,
     message: () =>
@@ -31,6 +24,7 @@ export function sequenceHeadroomRule(
     fix: () =>
       target.baseType === 'int8'
         ? null
-        : `ALTER TABLE ${quotePgIdent(ctx.targetSchema)}.${quotePgIdent(ctx.targetTable)} ALTER COLUMN ${quotePgIdent(pair.target)} TYPE ${wider} -- in PostgreSQL (and its sequence: ALTER SEQUENCE ${target.sequence} AS ${wider})`,
+        : `ALTER TABLE ${pgCol} ALTER COLUMN ${quotePgIdent(pair.target)} TYPE ${wider} -- in PostgreSQL (and its sequence: ALTER SEQUENCE ${target.sequence} AS ${wider})`,
   };
+  return [rule];
 }

@@ -1,7 +1,5 @@
-import type { ColumnPair, SourceColumn } from '@conv/core';
-import { quoteMysqlIdent, quotePgIdent } from '@conv/core';
-import { sourceKind } from '../conversions.js';
-import type { RuleContext, ScanRule } from './rules.js';
+import { quotePgIdent } from '@conv/core';
+import type { ColumnRule, ColumnScan } from './scan.js';
 
 /**
  * `real` (float4) refuses what it cannot hold: beyond ±FLT_MAX (+ half an ulp, which rounds to infinity)
@@ -19,19 +17,14 @@ const lastDay = (q: string) =>
  * dates that do not exist (`2021-02-30`, stored under `ALLOW_INVALID_DATES`). Same SQL on MySQL 8 and
  * MariaDB (YEAR/MONTH/DAYOFMONTH/MAKEDATE/LAST_DAY exist in both).
  */
-export function valueBoundRules(pair: ColumnPair, column: SourceColumn, ctx: RuleContext): ScanRule[] {
-  const q = quoteMysqlIdent(pair.source);
-  const kind = sourceKind(column);
-  const where = `${ctx.tableName}.${pair.source}`;
-  const pgCol = `${quotePgIdent(ctx.targetSchema)}.${quotePgIdent(ctx.targetTable)}`;
-  const rules: ScanRule[] = [];
+export function valueBoundRules({ pair, column, ctx, q, kind, where, pgCol }: ColumnScan): ColumnRule[] {
+  const rules: ColumnRule[] = [];
 
   if (pair.targetBaseType === 'float4' && (kind === 'double' || kind === 'decimal')) {
     const cond = `(ABS(${q}) > ${FLOAT4_OVER} OR (${q} <> 0 AND ABS(${q}) < ${FLOAT4_UNDER}))`;
     rules.push({
       code: 'out-of-range',
       severity: 'error',
-      column: pair.source,
       condition: cond,
       params: [],
       value: `CAST(${q} AS CHAR)`,
@@ -51,7 +44,6 @@ export function valueBoundRules(pair: ColumnPair, column: SourceColumn, ctx: Rul
     rules.push({
       code: 'invalid-date',
       severity: 'error',
-      column: pair.source,
       condition: cond,
       params: [],
       value: `CAST(${q} AS CHAR)`,
