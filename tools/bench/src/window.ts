@@ -186,7 +186,7 @@ export async function benchWindow(ctx: BenchContext): Promise<BenchResult[]> {
   // Another build of the CLI (e.g. a worktree at the commit before a change), measured in the same
   // interleaved rounds: a before/after ratio that the machine's load does not skew.
   const baseline = process.env['CONV_BENCH_BASELINE_CLI'];
-  const runArgs = (mode: string, n: number, via = 'export-import', bin = cli) => [
+  const runArgs = (mode: string, n: number, via = 'migrate', bin = cli) => [
     bin,
     'run',
     '--mysql-url',
@@ -274,19 +274,14 @@ export async function benchWindow(ctx: BenchContext): Promise<BenchResult[]> {
       run: () => measured(ctx, process.execPath, runArgs('full', ++n)),
     },
     {
-      name: 'run --via migrate (full verify)',
+      name: 'run --via export-import (full verify)',
       load: true,
-      run: () => measured(ctx, process.execPath, runArgs('full', ++n, 'migrate')),
+      run: () => measured(ctx, process.execPath, runArgs('full', ++n, 'export-import')),
     },
     ...(baseline
       ? [
           {
             name: 'run (full verify) [baseline build]',
-            load: true,
-            run: () => measured(ctx, process.execPath, runArgs('full', ++n, 'export-import', baseline)),
-          },
-          {
-            name: 'run --via migrate (full verify) [baseline build]',
             load: true,
             run: () => measured(ctx, process.execPath, runArgs('full', ++n, 'migrate', baseline)),
           },
