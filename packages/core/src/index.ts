@@ -1,6 +1,7 @@
 export * from './atomic-file.js';
 export * from './dir-lock.js';
 export * from './errors.js';
+export * from './error-codes.js';
 export * from './file-error.js';
 export * from './hash.js';
 export * from './load-order.js';
