@@ -8,10 +8,19 @@ export const ERROR_CODES = [
   { code: 'config.invalid', meaning: 'a setting (flag, environment variable, .env file) is not valid' },
   { code: 'config.env-file', meaning: 'the --env-file does not exist or cannot be read' },
   { code: 'config.profile', meaning: 'a profile (--profile file or built-in) is not valid' },
-  { code: 'connect.failed', meaning: 'a server cannot be reached or refused the login (engine and server in location)' },
-  { code: 'connect.lost', meaning: 'a session conv opened was closed mid-run (KILL, restart, crash, network)' },
+  {
+    code: 'connect.failed',
+    meaning: 'a server cannot be reached or refused the login (engine and server in location)',
+  },
+  {
+    code: 'connect.lost',
+    meaning: 'a session conv opened was closed mid-run (KILL, restart, crash, network)',
+  },
   { code: 'connect.stalled', meaning: 'a server stopped answering for longer than the stall bound' },
-  { code: 'connect.query-killed', meaning: 'the server ended a running query (KILL QUERY, statement timeout)' },
+  {
+    code: 'connect.query-killed',
+    meaning: 'the server ended a running query (KILL QUERY, statement timeout)',
+  },
   { code: 'source.no-database', meaning: 'no MySQL database was named' },
   { code: 'source.unknown-database', meaning: 'the MySQL database does not exist on the server' },
   { code: 'target.unknown-schema', meaning: 'the PostgreSQL schema does not exist' },
@@ -19,14 +28,23 @@ export const ERROR_CODES = [
   { code: 'target.not-empty', meaning: 'the target tables hold rows and no replace was asked' },
   { code: 'target.column-missing', meaning: 'a planned column does not exist in its target table' },
   { code: 'target.column-generated', meaning: 'a planned column is a generated column in the target' },
-  { code: 'target.triggers-not-owner', meaning: 'triggers cannot be switched: the role does not own the table' },
+  {
+    code: 'target.triggers-not-owner',
+    meaning: 'triggers cannot be switched: the role does not own the table',
+  },
   {
     code: 'target.referenced-from-outside',
     meaning: 'a table outside the export references a loaded table (truncating would need CASCADE)',
   },
   { code: 'table.no-key', meaning: 'a table has no primary or unique key where rows must be matched by key' },
-  { code: 'plan.unknown-table', meaning: 'a table named on the command line is not in the plan or the export' },
-  { code: 'plan.history-not-planned', meaning: 'history tables were asked for but the export was planned without them' },
+  {
+    code: 'plan.unknown-table',
+    meaning: 'a table named on the command line is not in the plan or the export',
+  },
+  {
+    code: 'plan.history-not-planned',
+    meaning: 'history tables were asked for but the export was planned without them',
+  },
   { code: 'run.unknown-id', meaning: 'the --run-id names no run of the audit log' },
   { code: 'run.other-app', meaning: 'the --run-id names a run of another application' },
   { code: 'process.interrupted', meaning: 'stopped by the operator (SIGINT/SIGTERM)' },
@@ -67,7 +85,10 @@ export const ERROR_CODES = [
   { code: 'sync.busy', meaning: 'another sync or cutover applies the binlog to this database' },
   { code: 'sync.read', meaning: 'reading the binlog failed' },
   { code: 'sync.row-image', meaning: 'a binlog row lacks a column (binlog_row_image is not FULL)' },
-  { code: 'sync.statement', meaning: 'the source logged a statement on a planned table (DDL or STATEMENT format)' },
+  {
+    code: 'sync.statement',
+    meaning: 'the source logged a statement on a planned table (DDL or STATEMENT format)',
+  },
   { code: 'sync.apply', meaning: 'PostgreSQL refused a batch of binlog changes' },
   { code: 'cutover.read-only', meaning: 'the source cannot be set read-only' },
   { code: 'cutover.no-background-verify', meaning: 'only the changed rows cannot be verified' },
@@ -81,4 +102,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number]['code'];
 
 /** The codes alone, in the order above (for enums in schemas). */
-export const ERROR_CODE_LIST = ERROR_CODES.map((c) => c.code) as unknown as readonly [ErrorCode, ...ErrorCode[]];
+export const ERROR_CODE_LIST = ERROR_CODES.map((c) => c.code) as unknown as readonly [
+  ErrorCode,
+  ...ErrorCode[],
+];

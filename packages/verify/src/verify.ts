@@ -68,7 +68,6 @@ export interface Worker extends Sides {
 async function connectPg(url: string): Promise<pg.Client> {
   const client = await connectDialectPg(url, {
     application: 'conv verify',
-    code: 'verify.connect',
     hint: 'check the URL, the server and the credentials',
   });
   // Shortest round-trip digits for doubles (the PostgreSQL 12+ default, unless a setting lowered it).
@@ -78,10 +77,11 @@ async function connectPg(url: string): Promise<pg.Client> {
     await client.end();
     throw new ConvError(
       `PostgreSQL database at ${redactUrl(url)} uses encoding ${encoding}: verify hashes UTF-8 text`,
-      'verify.encoding',
-      ExitCode.usage,
-      {},
-      'conv loads into UTF8 databases only (CREATE DATABASE … ENCODING UTF8)',
+      {
+        code: 'verify.encoding',
+        exit: ExitCode.usage,
+        hint: 'conv loads into UTF8 databases only (CREATE DATABASE … ENCODING UTF8)',
+      },
     );
   }
   return client;
@@ -118,13 +118,15 @@ export function queryError(err: unknown, table: PlannedTable): ConvError {
   const e = err as { code?: string; message?: string };
   return new ConvError(
     `verifying ${table.source} → ${table.targetSchema}.${table.target} failed: ${e.message ?? String(err)}`,
-    'verify.query',
-    ExitCode.unexpected,
-    { table: table.source },
-    e.code === '42P01' || e.code === 'ER_NO_SUCH_TABLE'
-      ? 'the table is missing on one side: re-plan (conv plan) against the current databases'
-      : undefined,
-    { cause: err },
+    {
+      code: 'verify.query',
+      at: { table: table.source },
+      hint:
+        e.code === '42P01' || e.code === 'ER_NO_SUCH_TABLE'
+          ? 'the table is missing on one side: re-plan (conv plan) against the current databases'
+          : undefined,
+      cause: err,
+    },
   );
 }
 
@@ -255,13 +257,12 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   if (wanted) {
     const unknown = [...wanted].filter((name) => !tables.some((t) => t.source === name));
     if (unknown.length) {
-      throw new ConvError(
-        `not a loaded table of the plan: ${unknown.join(', ')}`,
-        'verify.unknown-table',
-        ExitCode.usage,
-        { table: unknown[0]! },
-        'name source tables whose plan action is load (conv plan lists them)',
-      );
+      throw new ConvError(`not a loaded table of the plan: ${unknown.join(', ')}`, {
+        code: 'plan.unknown-table',
+        exit: ExitCode.usage,
+        at: { table: unknown[0]! },
+        hint: 'name source tables whose plan action is load (conv plan lists them)',
+      });
     }
   }
   const settings = {
@@ -275,12 +276,10 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
     rawKeys: options.rawKeys ?? false,
   };
   if (mode === 'keys') {
-    throw new ConvError(
-      'verify mode keys compares given keys only: use verifyKeys',
-      'verify.mode',
-      ExitCode.usage,
-      {},
-    );
+    throw new ConvError('verify mode keys compares given keys only: use verifyKeys', {
+      code: 'verify.mode',
+      exit: ExitCode.usage,
+    });
   }
   const ready = options.ready;
   // Biggest tables first, so that the last one to finish is not a big one started late; when tables
