@@ -61,6 +61,7 @@ describe('errors and manifest schema', () => {
     });
     expect(err.exitCode).toBe(ExitCode.connection);
     expect(err.code).toBe('connect.failed');
+    expect(err.location).toEqual({ engine: 'PostgreSQL' });
     expect(err.hint).toBe('check the URL');
     expect(err.message).toMatch(
       /^cannot connect to PostgreSQL at postgres:\/\/app:\*\*\*@db:5432\/x: failed for /,
