@@ -1,6 +1,13 @@
 // The command line: yargs parses, the commands run the steps, every error becomes a message, a fix and
 // an exit code (ExitCode in @conv/core). Nothing here calls process.exit: bin.ts does, with our result.
-import { CONV_VERSION, ConvError, ExitCode, type ProfileInput, ProfileSchema } from '@conv/core';
+import {
+  CONV_VERSION,
+  ConvError,
+  type ErrorCode,
+  ExitCode,
+  type ProfileInput,
+  ProfileSchema,
+} from '@conv/core';
 import yargs, { type Argv } from 'yargs';
 import {
   type ConfigFlags,
@@ -382,8 +389,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<numbe
     if (!profileParse.success) {
       throw new ConvError(
         `the ${options.name} profile is not valid: ${profileParse.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        'config',
-        ExitCode.usage,
+        { code: 'config.profile', exit: ExitCode.usage },
       );
     }
     // --include-history is a planning choice: it goes into the profile the plan is made from.
@@ -446,7 +452,7 @@ function usageResult(err: Error, name: string): Record<string, unknown> {
   return {
     exitCode: ExitCode.usage,
     error: {
-      code: 'usage',
+      code: 'cli.usage' satisfies ErrorCode,
       message: err.message,
       hint: `see \`${name} --help\` (or \`${name} <command> --help\`)`,
       location: {},

@@ -123,26 +123,24 @@ function readEnvFile(flags: ConfigFlags, env: Env, cwd: string): { file: string 
   const file = explicit ? resolve(cwd, explicit) : resolve(cwd, '.env');
   if (!existsSync(file)) {
     if (explicit) {
-      throw new ConvError(
-        `configuration: the env file ${file} does not exist`,
-        'config',
-        ExitCode.usage,
-        { file },
-        'pass the path of an existing file to --env-file, or leave the option out',
-      );
+      throw new ConvError(`configuration: the env file ${file} does not exist`, {
+        code: 'config.env-file',
+        exit: ExitCode.usage,
+        at: { file },
+        hint: 'pass the path of an existing file to --env-file, or leave the option out',
+      });
     }
     return { file: null, vars: {} };
   }
   try {
     return { file, vars: parseEnvFile(readFileSync(file, 'utf8')) };
   } catch (err) {
-    throw new ConvError(
-      `configuration: cannot read the env file ${file}: ${(err as Error).message}`,
-      'config',
-      ExitCode.usage,
-      { file },
-      'check the file permissions',
-    );
+    throw new ConvError(`configuration: cannot read the env file ${file}: ${(err as Error).message}`, {
+      code: 'config.env-file',
+      exit: ExitCode.usage,
+      at: { file },
+      hint: 'check the file permissions',
+    });
   }
 }
 
@@ -419,13 +417,11 @@ export function loadConfig(options: {
     }
   }
   const lines = problems.map((p) => `  - ${p.from}: ${p.message}`);
-  throw new ConvError(
-    `configuration is not valid:\n${lines.join('\n')}`,
-    'config',
-    ExitCode.usage,
-    {},
-    `fix the values above (flags win over environment variables, which win over ${dotenv.file ?? 'the .env file'}); see docs/configuration.md`,
-  );
+  throw new ConvError(`configuration is not valid:\n${lines.join('\n')}`, {
+    code: 'config.invalid',
+    exit: ExitCode.usage,
+    hint: `fix the values above (flags win over environment variables, which win over ${dotenv.file ?? 'the .env file'}); see docs/configuration.md`,
+  });
 }
 
 /** The configuration as printable data: URLs without passwords, no secrets. */

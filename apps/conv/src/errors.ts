@@ -54,23 +54,19 @@ export function toConvError(err: unknown, urls: { mysqlUrl?: string; pgUrl?: str
         : code.startsWith('ER_ACCESS') || code === '28P01' || code === '28000'
           ? 'check the user and password (MYSQL_USER/MYSQL_PASSWORD, POSTGRES_USER/POSTGRES_PASSWORD, or the URL)'
           : 'check that the server runs and that host and port are right (MYSQL_HOST/MYSQL_PORT, POSTGRES_HOST/POSTGRES_PORT, or the URL)';
-    return new ConvError(
-      `cannot connect to ${where}: ${message || code}`,
-      'connection',
-      ExitCode.connection,
-      url ? { server: serverOf(url) } : {},
+    return new ConvError(`cannot connect to ${where}: ${message || code}`, {
+      code: 'connect.failed',
+      exit: ExitCode.connection,
+      at: url ? { server: serverOf(url), engine: side === 'mysql' ? 'MySQL' : 'PostgreSQL' } : {},
       hint,
-      { cause: err },
-    );
+      cause: err,
+    });
   }
-  return new ConvError(
-    `unexpected error: ${message}`,
-    'unexpected',
-    ExitCode.unexpected,
-    {},
-    'run again with --debug for the stack trace, and report it if it persists',
-    { cause: err },
-  );
+  return new ConvError(`unexpected error: ${message}`, {
+    code: 'internal.unexpected',
+    hint: 'run again with --debug for the stack trace, and report it if it persists',
+    cause: err,
+  });
 }
 
 /** The lines printed for an error: message, where, and the fix. */

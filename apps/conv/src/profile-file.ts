@@ -14,30 +14,26 @@ export function resolveCliProfile(base: ProfileInput, file: string | undefined, 
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConvError(
-      `the profile file ${path} cannot be read: ${(err as Error).message}`,
-      'config',
-      ExitCode.usage,
-      {},
-      '--profile takes a JSON file of profile fields (see docs/configuration.md#profiles)',
-    );
+    throw new ConvError(`the profile file ${path} cannot be read: ${(err as Error).message}`, {
+      code: 'config.profile',
+      exit: ExitCode.usage,
+      hint: '--profile takes a JSON file of profile fields (see docs/configuration.md#profiles)',
+    });
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new ConvError(
-      `the profile file ${path} is not valid JSON: ${(err as Error).message}`,
-      'config',
-      ExitCode.usage,
-    );
+    throw new ConvError(`the profile file ${path} is not valid JSON: ${(err as Error).message}`, {
+      code: 'config.profile',
+      exit: ExitCode.usage,
+    });
   }
   const parsed = ProfileSchema.partial().strict().safeParse(data);
   if (!parsed.success) {
     throw new ConvError(
       `the profile file ${path} is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`,
-      'config',
-      ExitCode.usage,
+      { code: 'config.profile', exit: ExitCode.usage },
     );
   }
   return { ...base, ...(data as ProfileInput) };

@@ -1,7 +1,13 @@
 // The JSON documents the commands print with --json, as zod models: one envelope (ok, exitCode, the
 // versions, the command) and a payload per command. `pnpm --filter @conv/cli schema` writes the JSON
 // Schema generated from them to apps/conv/schema/conv-result.schema.json (a test keeps it current).
-import { CONV_VERSION, ManifestSchema, ManifestTableSchema, MigrationPlanSchema } from '@conv/core';
+import {
+  CONV_VERSION,
+  ERROR_CODE_LIST,
+  ManifestSchema,
+  ManifestTableSchema,
+  MigrationPlanSchema,
+} from '@conv/core';
 import { CheckReportSchema } from '@conv/schema-introspect';
 import { z } from 'zod';
 
@@ -39,11 +45,15 @@ const Envelope = z.object({
   runId: z.string().optional(),
 });
 
+/** `error.code`: public, so a closed list. */
+const ErrorCodeSchema = z.enum(ERROR_CODE_LIST);
+
 /** Any failure: usage and configuration errors included. */
 export const ErrorResultSchema = Envelope.extend({
   ok: z.literal(false),
   error: z.object({
-    code: z.string(),
+    /** One of ERROR_CODES in @conv/core (docs/troubleshooting.md#error-codes). */
+    code: ErrorCodeSchema,
     message: z.string(),
     hint: z.string().nullable(),
     location: z.record(z.string(), z.unknown()),
@@ -176,7 +186,7 @@ export const RunResultSchema = Envelope.extend({
   check: CheckReportSchema.shape.counts.nullable(),
   imported: z.object({ tables: count, rows: count, bytes: count, strategy: z.string() }).nullable(),
   verify: VerifyReportSchema.extend({ ok: z.boolean() }).nullable(),
-  error: z.object({ code: z.string(), message: z.string(), hint: z.string().nullable() }).nullable(),
+  error: z.object({ code: ErrorCodeSchema, message: z.string(), hint: z.string().nullable() }).nullable(),
   config: z.record(z.string(), z.unknown()),
 });
 

@@ -128,22 +128,20 @@ async function assertKnownRun(ctx: StepContext, runId: string): Promise<void> {
   const events = (await readAuditLog(file)).migration_runs.filter((e) => e.runId === runId);
   const hint = `start a run with \`${ctx.config.app} log started "…"\` and pass the id it prints (--run-id or CONV_RUN_ID), or leave both out for a new run`;
   if (events.length === 0)
-    throw new ConvError(
-      `unknown run id ${runId}: no event of it in ${file}`,
-      'run-id',
-      ExitCode.usage,
-      { file },
+    throw new ConvError(`unknown run id ${runId}: no event of it in ${file}`, {
+      code: 'run.unknown-id',
+      exit: ExitCode.usage,
+      at: { file },
       hint,
-    );
+    });
   const app = events.find((e) => e.app)?.app;
   if (app && app !== ctx.config.app)
-    throw new ConvError(
-      `run ${runId} belongs to ${app}, not ${ctx.config.app}`,
-      'run-id',
-      ExitCode.usage,
-      { file },
-      `continue it with \`${app}\`, or ${hint}`,
-    );
+    throw new ConvError(`run ${runId} belongs to ${app}, not ${ctx.config.app}`, {
+      code: 'run.other-app',
+      exit: ExitCode.usage,
+      at: { file },
+      hint: `continue it with \`${app}\`, or ${hint}`,
+    });
 }
 
 /** Between steps: an operator's Ctrl-C ends the run here, with its reason in the audit log. */
@@ -152,12 +150,13 @@ function stopIfInterrupted(ctx: StepContext, next: string): void {
   const loaded = next === 'verify';
   throw new ConvError(
     `interrupted by the operator before ${next}${loaded ? ': PostgreSQL is loaded but not verified' : ''}`,
-    'interrupted',
-    ExitCode.interrupted,
-    {},
-    loaded
-      ? `run \`${ctx.config.app} verify\` to finish the proof, or \`${ctx.config.app} run\` to start over`
-      : `run \`${ctx.config.app} run\` again when ready (the planned tables are truncated before loading)`,
+    {
+      code: 'process.interrupted',
+      exit: ExitCode.interrupted,
+      hint: loaded
+        ? `run \`${ctx.config.app} verify\` to finish the proof, or \`${ctx.config.app} run\` to start over`
+        : `run \`${ctx.config.app} run\` again when ready (the planned tables are truncated before loading)`,
+    },
   );
 }
 
@@ -184,7 +183,11 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     result.report = await writeRunReport(result.exportDir ?? dirname(config.auditLogFile), {
       runId: result.runId,
       app: config.app,
-      status: result.ok ? 'completed' : result.error?.code === 'interrupted' ? 'interrupted' : 'failed',
+      status: result.ok
+        ? 'completed'
+        : result.error?.code === 'process.interrupted'
+          ? 'interrupted'
+          : 'failed',
       exitCode: result.exitCode,
       startedAt: rec.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -289,10 +292,12 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
         'failed',
         new ConvError(
           `check found ${report.counts.errors} blocking problem(s); nothing was written to PostgreSQL${where}`,
-          'check-failed',
-          ExitCode.checkFailed,
-          first ? { table: first.table, ...(first.column ? { column: first.column } : {}) } : {},
-          'fix the source rows or add a profile transform (see the check report above), then run again',
+          {
+            code: 'check.failed',
+            exit: ExitCode.checkFailed,
+            at: first ? { table: first.table, ...(first.column ? { column: first.column } : {}) } : {},
+            hint: 'fix the source rows or add a profile transform (see the check report above), then run again',
+          },
         ),
       );
     }
@@ -429,10 +434,11 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
             (verified.constraints?.length
               ? `; foreign keys missing or NOT VALID: ${verified.constraints.map((c) => `${c.table}.${c.constraint}`).join(', ')}`
               : ''),
-          'verify-mismatch',
-          ExitCode.verifyMismatch,
-          {},
-          'see the verification report above; the MySQL source is untouched, so you can roll back by keeping it',
+          {
+            code: 'verify.mismatch',
+            exit: ExitCode.verifyMismatch,
+            hint: 'see the verification report above; the MySQL source is untouched, so you can roll back by keeping it',
+          },
         ),
       );
     }
@@ -458,29 +464,27 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
     return result;
   } catch (err) {
     const convErr = toConvError(err, config);
-    if (convErr.code === 'interrupted') return await stop('failed', convErr);
+    if (convErr.code === 'process.interrupted') return await stop('failed', convErr);
     if (ctx.signal?.aborted) {
       return await stop(
         'failed',
-        new ConvError(
-          `interrupted by the operator during ${step}: ${convErr.message}`,
-          'interrupted',
-          ExitCode.interrupted,
-          convErr.location,
-          `run \`${config.app} run\` again when ready`,
-        ),
+        new ConvError(`interrupted by the operator during ${step}: ${convErr.message}`, {
+          code: 'process.interrupted',
+          exit: ExitCode.interrupted,
+          at: convErr.location,
+          hint: `run \`${config.app} run\` again when ready`,
+        }),
       );
     }
     return await stop(
       'failed',
-      new ConvError(
-        `${step}: ${convErr.message}`,
-        convErr.code,
-        convErr.exitCode,
-        convErr.location,
-        convErr.hint,
-        { cause: err },
-      ),
+      new ConvError(`${step}: ${convErr.message}`, {
+        code: convErr.code,
+        exit: convErr.exitCode,
+        at: convErr.location,
+        hint: convErr.hint,
+        cause: err,
+      }),
     );
   } finally {
     await log.close();

@@ -185,10 +185,12 @@ function refuseUnplannedHistory(dir: string, plan: MigrationPlan): void {
   if (history.length === 0) return;
   throw new ConvError(
     `${dir} was planned without --include-history: ${history.map((t) => t.source).join(', ')} ${history.length === 1 ? 'was' : 'were'} exported for the record, not planned for loading`,
-    'include-history-not-planned',
-    ExitCode.usage,
-    { file: dir },
-    'Including history is a planning choice: export again with --include-history (or run --include-history), so that check scans those tables against their target columns.',
+    {
+      code: 'plan.history-not-planned',
+      exit: ExitCode.usage,
+      at: { file: dir },
+      hint: 'Including history is a planning choice: export again with --include-history (or run --include-history), so that check scans those tables against their target columns.',
+    },
   );
 }
 

@@ -34,14 +34,14 @@ describe('--json documents', () => {
       const res = await cli(argv);
       expect(res.code).toBe(ExitCode.usage);
       const doc = document(res.stdout, ExitCode.usage);
-      expect(doc['error']).toMatchObject({ code: 'usage' });
+      expect(doc['error']).toMatchObject({ code: 'cli.usage' });
     }
     const cwd = tempDir();
     writeFileSync(join(cwd, '.env'), 'MYSQL_PORT=abc\nCONV_DB=app\n');
     const config = await cli(['check', '--json'], { cwd });
     expect(document(config.stdout, ExitCode.usage)).toMatchObject({
       command: 'check',
-      error: { code: 'config' },
+      error: { code: 'config.invalid' },
     });
     const refused = await cli(['export', '--json', '--run-id', 'nope'], {
       cwd: tempDir(),
@@ -49,7 +49,7 @@ describe('--json documents', () => {
     });
     expect(document(refused.stdout, ExitCode.usage)).toMatchObject({
       command: 'export',
-      error: { code: 'run-id' },
+      error: { code: 'run.unknown-id' },
     });
   });
 

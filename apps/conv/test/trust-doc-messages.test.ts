@@ -96,7 +96,7 @@ const REGISTRY: Record<string, { here: true } | { file: string; asserts: string 
     },
   '<target> already holds rows in N planned table(s): <table> (N rows), …; loading would replace them, so nothing was written':
     { here: true },
-  'target-not-empty': { here: true },
+  'target.not-empty': { here: true },
   'row rejected at table <schema>.<table>, file <path>, line N, column "<column>": <PostgreSQL message> (<detail>) [SQLSTATE …]':
     { file: 'apps/conv/test/trust-docs.test.ts', asserts: 'row rejected at table public\\.node' },
   'row rejected at table <schema>.<table> (rows streamed from MySQL table <table>), row N in the order MySQL sent them, column "<column>": <PostgreSQL message> (<detail>) [SQLSTATE …]':
@@ -284,7 +284,7 @@ describe('loading (exit 3, 6, 7) and the audit log, as documented', () => {
     return (JSON.parse(res.stdout) as { dir: string }).dir;
   };
 
-  it('a target that already holds rows: target-not-empty (exit 3)', async () => {
+  it('a target that already holds rows: target.not-empty (exit 3)', async () => {
     const cwd = tempDir();
     expect((await cli(['run', ...urls()], { cwd })).code).toBe(ExitCode.ok);
     const again = await cli(['run', ...urls()], { cwd });
@@ -295,7 +295,7 @@ describe('loading (exit 3, 6, 7) and the audit log, as documented', () => {
       ),
     );
     const json = await cli(['run', ...urls(), '--json'], { cwd });
-    expect((JSON.parse(json.stdout) as { error: { code: string } }).error.code).toBe('target-not-empty');
+    expect((JSON.parse(json.stdout) as { error: { code: string } }).error.code).toBe('target.not-empty');
   });
 
   it('orphans found after the load (exit 6); a table outside the export, a missing column (exit 3)', async () => {

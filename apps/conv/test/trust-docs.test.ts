@@ -71,7 +71,7 @@ describe('docs/troubleshooting.md against the code', () => {
     expect(res.stderr).toContain('nothing to load into');
     expect(res.stderr).toContain('--pg-schema');
     expect(res.stderr).not.toMatch(/--schema\b/);
-    expect(section('Bad export directory (exit 7)')).toContain('`nothing-to-load`');
+    expect(section('Bad export directory (exit 7)')).toContain('`import.nothing-to-load`');
   });
 
   it("verify's report suggests no flag that does not exist; the doc says what the truncation line means", () => {
@@ -114,7 +114,7 @@ describe('docs/troubleshooting.md against the code', () => {
     const exit3 = section('`check` found blocking problems (exit 3)');
     for (const code of [
       'no-target-tables',
-      'target-not-empty',
+      'target.not-empty',
       'column-missing-in-source',
       'target-triggers',
     ]) {

@@ -49,20 +49,16 @@ export function buildEvent(input: AuditEventInput, now: Date = new Date()): Audi
   if (!isRunStatus(status)) {
     throw new ConvError(
       `invalid run status ${JSON.stringify(status)}: expected one of ${RUN_STATUSES.join(', ')}`,
-      'audit.status',
-      ExitCode.usage,
-      {},
-      `use e.g. \`log completed "message"\``,
+      { code: 'audit.status', exit: ExitCode.usage, hint: `use e.g. \`log completed "message"\`` },
     );
   }
   const parsed = AuditEventInputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConvError(
-      `invalid audit event: ${issue?.path.join('.') || 'event'}: ${issue?.message}`,
-      'audit.event',
-      ExitCode.usage,
-    );
+    throw new ConvError(`invalid audit event: ${issue?.path.join('.') || 'event'}: ${issue?.message}`, {
+      code: 'audit.event',
+      exit: ExitCode.usage,
+    });
   }
   const { runId, message, app, step, tables, rows, bytes, durationMs } = parsed.data;
   const event: AuditEvent = {

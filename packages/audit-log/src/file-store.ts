@@ -32,23 +32,21 @@ function parseLog(file: string, text: string): unknown[] {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new ConvError(
-      `${file} is not valid JSON (${(err as Error).message}); conv will not overwrite it`,
-      'audit.corrupt',
-      ExitCode.badInput,
-      { file },
-      'move the file aside (conv starts a new log) or repair it by hand',
-    );
+    throw new ConvError(`${file} is not valid JSON (${(err as Error).message}); conv will not overwrite it`, {
+      code: 'audit.corrupt',
+      exit: ExitCode.badInput,
+      at: { file },
+      hint: 'move the file aside (conv starts a new log) or repair it by hand',
+    });
   }
   const runs = (data as { migration_runs?: unknown } | null)?.migration_runs;
   if (!Array.isArray(runs)) {
-    throw new ConvError(
-      `${file} does not hold {"migration_runs": [...]}; conv will not overwrite it`,
-      'audit.corrupt',
-      ExitCode.badInput,
-      { file },
-      'point --log-file at a conv/old-script migration log, or at a new file',
-    );
+    throw new ConvError(`${file} does not hold {"migration_runs": [...]}; conv will not overwrite it`, {
+      code: 'audit.corrupt',
+      exit: ExitCode.badInput,
+      at: { file },
+      hint: 'point --log-file at a conv/old-script migration log, or at a new file',
+    });
   }
   return runs;
 }
@@ -126,14 +124,12 @@ export async function appendToFile(
       },
     });
   } catch (err) {
-    throw new ConvError(
-      `could not lock ${path} within ${waitMs} ms: ${(err as Error).message}`,
-      'audit.lock',
-      ExitCode.unexpected,
-      { file: path },
-      `another conv process holds ${path}.lock; if none runs, remove that directory`,
-      { cause: err },
-    );
+    throw new ConvError(`could not lock ${path} within ${waitMs} ms: ${(err as Error).message}`, {
+      code: 'audit.lock',
+      at: { file: path },
+      hint: `another conv process holds ${path}.lock; if none runs, remove that directory`,
+      cause: err,
+    });
   }
   try {
     await removeLeftovers(path);
@@ -149,12 +145,10 @@ export async function appendToFile(
 }
 
 function lostLock(path: string, cause: Error): ConvError {
-  return new ConvError(
-    `the lock on ${path} was lost before writing: ${cause.message}`,
-    'audit.lock',
-    ExitCode.unexpected,
-    { file: path },
-    'retry; the file itself is whole (it is only ever replaced atomically)',
-    { cause },
-  );
+  return new ConvError(`the lock on ${path} was lost before writing: ${cause.message}`, {
+    code: 'audit.lock',
+    at: { file: path },
+    hint: 'retry; the file itself is whole (it is only ever replaced atomically)',
+    cause,
+  });
 }

@@ -47,10 +47,12 @@ export function buildAppliers(plan: MigrationPlan): Map<string, TableApplier> {
   if (keyless.length) {
     throw new ConvError(
       `table(s) ${keyless.join(', ')} have no primary or unique key: a binlog change cannot be matched to its row in PostgreSQL`,
-      'sync.no-key',
-      ExitCode.checkFailed,
-      { table: keyless[0] },
-      'add a primary key in MySQL (and the target), or keep these tables out of the plan (profile exclude)',
+      {
+        code: 'table.no-key',
+        exit: ExitCode.checkFailed,
+        at: { table: keyless[0] },
+        hint: 'add a primary key in MySQL (and the target), or keep these tables out of the plan (profile exclude)',
+      },
     );
   }
   return out;
@@ -89,14 +91,13 @@ export function encodeRow(
   } catch (err) {
     const e = err as ConvError;
     const key = keyOf(applier, row);
-    throw new ConvError(
-      `table ${applier.table.source} row ${JSON.stringify(key)} (${where}): ${e.message}`,
-      e.code ?? 'data.value',
-      (e.exitCode as ExitCodeValue | undefined) ?? ExitCode.loadFailed,
-      { ...(e.location ?? {}), table: applier.table.source, key },
-      e.hint,
-      { cause: err },
-    );
+    throw new ConvError(`table ${applier.table.source} row ${JSON.stringify(key)} (${where}): ${e.message}`, {
+      code: e.code ?? 'data.value',
+      exit: (e.exitCode as ExitCodeValue | undefined) ?? ExitCode.loadFailed,
+      at: { ...(e.location ?? {}), table: applier.table.source, key },
+      hint: e.hint,
+      cause: err,
+    });
   }
 }
 

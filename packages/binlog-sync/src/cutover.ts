@@ -100,7 +100,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverResult
   const s0 = Date.now();
   let sequences: CutoverResult['sequences'] = [];
   if (verifyExitCode(verify) === ExitCode.ok) {
-    const client = await connectPg(options.pgUrl, { application: 'conv cutover', code: 'sync.connect' });
+    const client = await connectPg(options.pgUrl, { application: 'conv cutover' });
     try {
       const loaded = options.manifest.plan.tables.filter((t) => t.action === 'load').map((t) => t.target);
       sequences = await resetTableSequences(client, options.manifest.plan.target.schema, loaded);
@@ -121,10 +121,11 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverResult
   if (verifyExitCode(verify) !== ExitCode.ok) {
     const err = new ConvError(
       'cut-over stopped: verify found a difference between MySQL and PostgreSQL after the drain (the report lists the rows); the source is the reference — do not switch the application',
-      'cutover.verify',
-      ExitCode.verifyMismatch,
-      {},
-      readOnlyUndo ? `the source is still read-only: undo with ${readOnlyUndo}` : undefined,
+      {
+        code: 'verify.mismatch',
+        exit: ExitCode.verifyMismatch,
+        hint: readOnlyUndo ? `the source is still read-only: undo with ${readOnlyUndo}` : undefined,
+      },
     );
     (err as ConvError & { result?: CutoverResult }).result = result;
     throw err;
@@ -158,13 +159,11 @@ async function keysToVerify(
           ? 'no background verify of this snapshot (run sync with --verify until it reports ok)'
           : `the background verify is ${point.status}${point.summary ? ` (${point.summary})` : ''}`;
       if (mode === 'keys') {
-        throw new ConvError(
-          `cannot verify only the changed rows: ${why}`,
-          'cutover.no-background-verify',
-          ExitCode.usage,
-          {},
-          'run `sync --verify` until its verify reports ok, or cut over with --verify-mode full',
-        );
+        throw new ConvError(`cannot verify only the changed rows: ${why}`, {
+          code: 'cutover.no-background-verify',
+          exit: ExitCode.usage,
+          hint: 'run `sync --verify` until its verify reports ok, or cut over with --verify-mode full',
+        });
       }
       log(`${why}: verifying every table inside the window`);
       return null;
@@ -176,12 +175,10 @@ async function keysToVerify(
     if (cascades.length) {
       const why = `foreign-key actions differ between the two sides (${cascades.join('; ')}): rows changed by a cascade carry no key of their own`;
       if (mode === 'keys')
-        throw new ConvError(
-          `cannot verify only the changed rows: ${why}`,
-          'cutover.cascades',
-          ExitCode.usage,
-          {},
-        );
+        throw new ConvError(`cannot verify only the changed rows: ${why}`, {
+          code: 'cutover.cascades',
+          exit: ExitCode.usage,
+        });
       log(`${why}: verifying every table inside the window`);
       return null;
     }

@@ -14,10 +14,12 @@ export function binlogValue(pair: ColumnPair, row: RowData, table: string): unkn
   if (!(pair.source in row)) {
     throw new ConvError(
       `binlog row of ${table} has no column ${pair.source} (binlog_row_image is not FULL, or the table changed)`,
-      'sync.row-image',
-      ExitCode.checkFailed,
-      { table, column: pair.source },
-      'set binlog_row_image=FULL on the source and sync from a new snapshot',
+      {
+        code: 'sync.row-image',
+        exit: ExitCode.checkFailed,
+        at: { table, column: pair.source },
+        hint: 'set binlog_row_image=FULL on the source and sync from a new snapshot',
+      },
     );
   }
   const v = row[pair.source];

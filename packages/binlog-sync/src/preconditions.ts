@@ -119,10 +119,11 @@ export async function checkPreconditions(
   if (problems.length) {
     throw new ConvError(
       `the source cannot be followed from its binlog:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-      'sync.precondition',
-      ExitCode.checkFailed,
-      {},
-      'fix the source settings/grants above, then run sync again (nothing was written)',
+      {
+        code: 'sync.precondition',
+        exit: ExitCode.checkFailed,
+        hint: 'fix the source settings/grants above, then run sync again (nothing was written)',
+      },
     );
   }
   return { warnings, retentionSeconds };

@@ -209,10 +209,12 @@ export function startReader(options: ReaderOptions): Reader {
           return fail(
             new ConvError(
               `the source ran \`${verb} …\` on planned table ${quoteMysqlIdent(table)} at binlog ${here().file}:${e.nextPosition}: a statement (DDL, or DML logged in STATEMENT format) cannot be replayed row by row, so the sync stopped`,
-              'sync.statement',
-              ExitCode.checkFailed,
-              { table },
-              'the target no longer mirrors the source: re-plan (conv plan), export and import again, then sync from the new snapshot',
+              {
+                code: 'sync.statement',
+                exit: ExitCode.checkFailed,
+                at: { table },
+                hint: 'the target no longer mirrors the source: re-plan (conv plan), export and import again, then sync from the new snapshot',
+              },
             ),
           );
         }

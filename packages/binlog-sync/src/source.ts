@@ -23,13 +23,11 @@ export async function currentBinlogPosition(conn: mysql.Connection): Promise<Bin
     try {
       const r = (await rows(conn, sql))[0];
       if (!r) {
-        throw new ConvError(
-          'the source server has no binary log (log_bin is OFF)',
-          'sync.precondition',
-          ExitCode.checkFailed,
-          {},
-          'start the server with log_bin (and binlog_format=ROW, binlog_row_image=FULL)',
-        );
+        throw new ConvError('the source server has no binary log (log_bin is OFF)', {
+          code: 'sync.precondition',
+          exit: ExitCode.checkFailed,
+          hint: 'start the server with log_bin (and binlog_format=ROW, binlog_row_image=FULL)',
+        });
       }
       return { file: String(r['File']), position: Number(r['Position']) };
     } catch (err) {
@@ -65,16 +63,14 @@ export async function setSourceReadOnly(conn: mysql.Connection, flavor: SourceFl
     await conn.query('SET GLOBAL read_only = ON');
     if (!flavor.mariadb) await conn.query('SET GLOBAL super_read_only = ON');
   } catch (err) {
-    throw new ConvError(
-      `cannot set the source read-only: ${(err as Error).message}`,
-      'cutover.read-only',
-      ExitCode.connection,
-      {},
-      flavor.mariadb
+    throw new ConvError(`cannot set the source read-only: ${(err as Error).message}`, {
+      code: 'cutover.read-only',
+      exit: ExitCode.connection,
+      hint: flavor.mariadb
         ? 'the user needs READ_ONLY ADMIN (MariaDB ≥ 10.5) or SUPER; or stop the application writes yourself and run cutover without --set-read-only'
         : 'the user needs SYSTEM_VARIABLES_ADMIN (or SUPER); or stop the application writes yourself and run cutover without --set-read-only',
-      { cause: err },
-    );
+      cause: err,
+    });
   }
   return flavor.mariadb
     ? 'SET GLOBAL read_only = OFF'

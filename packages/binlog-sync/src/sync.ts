@@ -130,17 +130,18 @@ function snapshotStart(manifest: Manifest): BinlogPosition {
   if (!s.binlogFile || s.binlogPosition === null || !s.consistent) {
     throw new ConvError(
       `the export of ${manifest.source.database} (${manifest.startedAt}) recorded no binlog position for its snapshot, so there is no exact point to catch up from`,
-      'sync.no-position',
-      ExitCode.badInput,
-      {},
-      'export again with the binlog on and either MariaDB, or several export connections (the FLUSH TABLES WITH READ LOCK moment records SHOW MASTER STATUS; needs RELOAD and REPLICATION CLIENT), then import and sync',
+      {
+        code: 'sync.no-position',
+        exit: ExitCode.badInput,
+        hint: 'export again with the binlog on and either MariaDB, or several export connections (the FLUSH TABLES WITH READ LOCK moment records SHOW MASTER STATUS; needs RELOAD and REPLICATION CLIENT), then import and sync',
+      },
     );
   }
   return { file: s.binlogFile, position: s.binlogPosition };
 }
 
 function connectTarget(url: string): Promise<pg.Client> {
-  return connectPg(url, { application: 'conv sync', code: 'sync.connect' });
+  return connectPg(url, { application: 'conv sync' });
 }
 
 /**
@@ -169,10 +170,11 @@ export async function startSync(options: SyncOptions): Promise<SyncHandle> {
     if (!lock.rows[0]?.ok) {
       throw new ConvError(
         `another conv sync (or cutover) is applying the binlog of ${source} to this database`,
-        'sync.busy',
-        ExitCode.usage,
-        {},
-        'stop it first (Ctrl-C ends it after its current batch), then run this command again',
+        {
+          code: 'sync.busy',
+          exit: ExitCode.usage,
+          hint: 'stop it first (Ctrl-C ends it after its current batch), then run this command again',
+        },
       );
     }
     const snapshot = snapshotKey(manifest);
@@ -391,11 +393,12 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
       if (err instanceof ConvError) throw err;
       throw new ConvError(
         `PostgreSQL refused the binlog changes up to ${formatPosition(last.end)}: ${(err as Error).message}`,
-        'sync.apply',
-        ExitCode.loadFailed,
-        {},
-        'nothing of this batch was applied; the position stays before it. Fix the cause and run sync again',
-        { cause: err },
+        {
+          code: 'sync.apply',
+          exit: ExitCode.loadFailed,
+          hint: 'nothing of this batch was applied; the position stays before it. Fix the cause and run sync again',
+          cause: err,
+        },
       );
     }
   }
@@ -408,11 +411,12 @@ function run(options: SyncOptions, s: RunState): SyncHandle {
           ? readerError
           : new ConvError(
               `reading the binlog failed: ${redactText(readerError.message, [options.mysqlUrl])}`,
-              'sync.read',
-              ExitCode.connection,
-              {},
-              'check the source is reachable and the binlog file still exists, then run sync again (it resumes where it stopped)',
-              { cause: readerError },
+              {
+                code: 'sync.read',
+                exit: ExitCode.connection,
+                hint: 'check the source is reachable and the binlog file still exists, then run sync again (it resumes where it stopped)',
+                cause: readerError,
+              },
             );
       const wantVerify = options.verify === 'again' || (options.verify === true && !s.verified);
       if (wantVerify && !background && queue.length === 0 && comparePositions(stored, s.caughtUp) >= 0)
@@ -563,10 +567,11 @@ async function gtidResume(
     if (mode === 'gtid') {
       throw new ConvError(
         'no GTID is stored with the applied position (the source had none at the snapshot), so the sync cannot resume by GTID',
-        'sync.no-gtid',
-        ExitCode.usage,
-        {},
-        'resume by file+position (without --resume-by gtid), or export and import again',
+        {
+          code: 'sync.no-gtid',
+          exit: ExitCode.usage,
+          hint: 'resume by file+position (without --resume-by gtid), or export and import again',
+        },
       );
     }
   }

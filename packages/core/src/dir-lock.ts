@@ -59,7 +59,6 @@ export function lockDirectory(dir: string, activity: DirActivity = 'import'): ()
       if (code !== 'EEXIST') {
         // A read-only or full export directory: the same local-file error (exit 2) as the script and log.
         throw fileWriteError(err, file, {
-          code: 'dir-lock',
           what: 'the lock file ',
           hint:
             activity === 'import'
@@ -80,11 +79,13 @@ export function lockDirectory(dir: string, activity: DirActivity = 'import'): ()
     }
     throw new ConvError(
       `${dir} is being ${owner?.activity === 'export' ? 'exported' : 'imported'} by another process${owner ? ` (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt})` : ''}: refused`,
-      'dir-busy',
-      ExitCode.usage,
-      { file },
-      `Wait for that ${owner?.activity ?? 'import'} to finish. If none runs any more, remove ${file}.`,
+      {
+        code: 'dir.busy',
+        exit: ExitCode.usage,
+        at: { file },
+        hint: `Wait for that ${owner?.activity ?? 'import'} to finish. If none runs any more, remove ${file}.`,
+      },
     );
   }
-  throw new ConvError(`cannot lock ${dir}`, 'dir-busy', ExitCode.usage, { file });
+  throw new ConvError(`cannot lock ${dir}`, { code: 'dir.busy', exit: ExitCode.usage, at: { file } });
 }

@@ -1,3 +1,4 @@
+import type { ErrorCode } from './error-codes.js';
 import { redactText, redactUrl } from './redact.js';
 
 /** Exit codes shared by every conv command (documented in the README). */
@@ -28,6 +29,20 @@ export interface ErrorLocation {
   key?: Record<string, string | null>;
   file?: string;
   server?: string;
+  /** The server's engine, for errors about a connection. */
+  engine?: 'MySQL' | 'PostgreSQL';
+}
+
+export interface ConvErrorOptions {
+  /** Public through `--json`: one of ERROR_CODES. */
+  code: ErrorCode;
+  /** The process exit code; ExitCode.unexpected unless given. */
+  exit?: ExitCodeValue;
+  /** Where: table, column, row, file, server. */
+  at?: ErrorLocation;
+  /** How to fix it, printed after the message. */
+  hint?: string | undefined;
+  cause?: unknown;
 }
 
 /**
@@ -36,15 +51,16 @@ export interface ErrorLocation {
  */
 export class ConvError extends Error {
   override readonly name = 'ConvError';
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly exitCode: ExitCodeValue = ExitCode.unexpected,
-    readonly location: ErrorLocation = {},
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  readonly code: ErrorCode;
+  readonly exitCode: ExitCodeValue;
+  readonly location: ErrorLocation;
+  readonly hint: string | undefined;
+  constructor(message: string, options: ConvErrorOptions) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.code = options.code;
+    this.exitCode = options.exit ?? ExitCode.unexpected;
+    this.location = options.at ?? {};
+    this.hint = options.hint;
   }
 }
 
@@ -53,24 +69,26 @@ export function isConvError(err: unknown): err is ConvError {
 }
 
 /**
- * The error for a server that could not be reached or refused the login: names the server (credentials
- * masked), keeps the driver's reason with every secret removed, and exits with ExitCode.connection.
+ * The error for a server that could not be reached or refused the login (`connect.failed`): names the
+ * server (credentials masked), keeps the driver's reason with every secret removed, and exits with
+ * ExitCode.connection.
  */
 export function connectionError(
   engine: 'MySQL' | 'PostgreSQL',
   url: string,
   err: unknown,
-  code: string,
   options: { secrets?: readonly string[]; hint?: string; location?: ErrorLocation } = {},
 ): ConvError {
   const e = err as { code?: string; message?: string };
   const reason = e?.message || e?.code || String(err);
   return new ConvError(
     `cannot connect to ${engine} at ${redactUrl(url)}: ${redactText(reason, [url, ...(options.secrets ?? [])])}`,
-    code,
-    ExitCode.connection,
-    options.location ?? {},
-    options.hint,
-    { cause: err },
+    {
+      code: 'connect.failed',
+      exit: ExitCode.connection,
+      at: { ...options.location, engine },
+      hint: options.hint,
+      cause: err,
+    },
   );
 }

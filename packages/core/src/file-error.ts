@@ -17,7 +17,7 @@ export function isLocalFileProblem(err: unknown): boolean {
 export function fileWriteError(
   err: unknown,
   file: string,
-  options: { table?: string; code?: string; hint?: string; what?: string } = {},
+  options: { table?: string; hint?: string; what?: string } = {},
 ): ConvError {
   const code = (err as NodeJS.ErrnoException)?.code;
   const reason = DISK_FULL.has(code ?? '')
@@ -29,11 +29,14 @@ export function fileWriteError(
         : ((err as Error)?.message ?? String(err));
   return new ConvError(
     `cannot write ${options.what ?? ''}${file}${options.table ? ` (table ${options.table})` : ''}: ${reason} [${code ?? 'error'}]`,
-    options.code ?? 'file-write',
-    isLocalFileProblem(err) ? ExitCode.usage : ExitCode.unexpected,
-    { file, ...(options.table ? { table: options.table } : {}) },
-    options.hint ??
-      (DISK_FULL.has(code ?? '') ? 'free space on that file system' : 'check the path and its permissions'),
-    { cause: err },
+    {
+      code: 'file.write',
+      exit: isLocalFileProblem(err) ? ExitCode.usage : ExitCode.unexpected,
+      at: { file, ...(options.table ? { table: options.table } : {}) },
+      hint:
+        options.hint ??
+        (DISK_FULL.has(code ?? '') ? 'free space on that file system' : 'check the path and its permissions'),
+      cause: err,
+    },
   );
 }

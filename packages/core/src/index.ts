@@ -1,5 +1,6 @@
 export * from './atomic-file.js';
 export * from './dir-lock.js';
+export * from './error-codes.js';
 export * from './errors.js';
 export * from './file-error.js';
 export * from './hash.js';

@@ -52,12 +52,11 @@ export function isMysqlLostConnection(err: unknown): boolean {
 export function lostSessionError(engine: 'MySQL' | 'PostgreSQL', url: string, err: unknown): ConvError {
   const e = err as { code?: string; message?: string };
   const reason = redactText(`${e?.message ?? String(err)}${e?.code ? ` [${e.code}]` : ''}`, [url]);
-  return new ConvError(
-    `the connection to ${engine} server ${serverOf(url)} was lost: ${reason}`,
-    'connection-lost',
-    ExitCode.connection,
-    { server: serverOf(url) },
-    `the server closed the session (KILL, ${engine === 'MySQL' ? 'KILL QUERY' : 'pg_terminate_backend'}, a restart, a crash or the network): nothing was written; check the server and run again`,
-    { cause: err },
-  );
+  return new ConvError(`the connection to ${engine} server ${serverOf(url)} was lost: ${reason}`, {
+    code: 'connect.lost',
+    exit: ExitCode.connection,
+    at: { server: serverOf(url), engine },
+    hint: `the server closed the session (KILL, ${engine === 'MySQL' ? 'KILL QUERY' : 'pg_terminate_backend'}, a restart, a crash or the network): nothing was written; check the server and run again`,
+    cause: err,
+  });
 }

@@ -44,25 +44,24 @@ describe('stable hashing', () => {
 
 describe('errors and manifest schema', () => {
   it('carries an exit code and a location', () => {
-    const err = new ConvError('bad row', 'load.row', ExitCode.loadFailed, { table: 't', line: 3 });
+    const err = new ConvError('bad row', {
+      code: 'import.row-rejected',
+      exit: ExitCode.loadFailed,
+      at: { table: 't', line: 3 },
+    });
     expect(err.exitCode).toBe(6);
     expect(err.location).toEqual({ table: 't', line: 3 });
   });
 
   it('builds a connection error that names the server and hides every secret', () => {
     const url = 'postgres://app:hunter2@db:5432/x';
-    const err = connectionError(
-      'PostgreSQL',
-      url,
-      new Error(`failed for ${url} (token s3cret)`),
-      'pg-connect',
-      {
-        secrets: ['s3cret'],
-        hint: 'check the URL',
-      },
-    );
+    const err = connectionError('PostgreSQL', url, new Error(`failed for ${url} (token s3cret)`), {
+      secrets: ['s3cret'],
+      hint: 'check the URL',
+    });
     expect(err.exitCode).toBe(ExitCode.connection);
-    expect(err.code).toBe('pg-connect');
+    expect(err.code).toBe('connect.failed');
+    expect(err.location).toEqual({ engine: 'PostgreSQL' });
     expect(err.hint).toBe('check the URL');
     expect(err.message).toMatch(
       /^cannot connect to PostgreSQL at postgres:\/\/app:\*\*\*@db:5432\/x: failed for /,

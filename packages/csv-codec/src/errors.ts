@@ -1,14 +1,16 @@
 import { ConvError, ExitCode } from '@conv/core';
 
-/** Error code of a value that cannot be carried to its target column without damage. */
-export const DATA_ERROR = 'data.value';
-
 /**
  * A value an encoder refuses. It names the column; the exporter adds the table and the row key
  * (it knows them, the encoder does not).
  */
 export function dataError(column: string, problem: string, hint?: string): ConvError {
-  return new ConvError(`column ${column}: ${problem}`, DATA_ERROR, ExitCode.checkFailed, { column }, hint);
+  return new ConvError(`column ${column}: ${problem}`, {
+    code: 'data.value',
+    exit: ExitCode.checkFailed,
+    at: { column },
+    hint,
+  });
 }
 
 /** Short printable form of a bad value for messages (never the whole 3 MB blob). */

@@ -1,6 +1,6 @@
 export { csvField, csvLine } from './csv.js';
 export { type Encoder, encoderFor, needsCsvQuoting, pgArrayElement } from './encoders.js';
-export { DATA_ERROR, dataError } from './errors.js';
+export { dataError } from './errors.js';
 export { CsvParser, type CsvRecord, parseCsv, readCsv } from './reader.js';
 export {
   CsvRowWriter,

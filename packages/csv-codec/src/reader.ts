@@ -29,13 +29,12 @@ export class CsvParser {
   constructor(private readonly source = 'CSV input') {}
 
   private fail(problem: string): never {
-    throw new ConvError(
-      `${this.source}: record ${this.record}: ${problem}`,
-      'csv.malformed',
-      ExitCode.badInput,
-      { file: this.source, line: this.record },
-      'the file is damaged or was not written by conv export: export it again',
-    );
+    throw new ConvError(`${this.source}: record ${this.record}: ${problem}`, {
+      code: 'csv.malformed',
+      exit: ExitCode.badInput,
+      at: { file: this.source, line: this.record },
+      hint: 'the file is damaged or was not written by conv export: export it again',
+    });
   }
 
   private endField(): void {
@@ -152,14 +151,13 @@ export async function* readCsv(file: string): AsyncGenerator<CsvRecord> {
     for await (const chunk of stream) yield* parser.push(chunk as string);
   } catch (err) {
     if (err instanceof ConvError) throw err;
-    throw new ConvError(
-      `cannot read ${file}: ${(err as Error).message}`,
-      'csv.read',
-      ExitCode.badInput,
-      { file },
-      'check that the file exists and is readable',
-      { cause: err },
-    );
+    throw new ConvError(`cannot read ${file}: ${(err as Error).message}`, {
+      code: 'csv.read',
+      exit: ExitCode.badInput,
+      at: { file },
+      hint: 'check that the file exists and is readable',
+      cause: err,
+    });
   }
   yield* parser.end();
 }

@@ -25,9 +25,8 @@ describe('PostgreSQL session', () => {
     u.password = 'S3cret-pw';
     const err = await withPg(u.toString(), async () => 'connected', {
       application: 'conv test',
-      code: 'verify.connect',
     }).catch((e: unknown) => e as Error & { code: string });
-    expect(err).toMatchObject({ code: 'verify.connect' });
+    expect(err).toMatchObject({ code: 'connect.failed' });
     expect((err as Error).message).toMatch(/cannot connect to PostgreSQL at /);
     expect((err as Error).message).not.toContain('S3cret-pw');
   });
@@ -49,7 +48,7 @@ describe('MySQL session', () => {
     const err = await connectMysql(my.url, 'conv_no_such_db').catch(
       (e: unknown) => e as Error & { code: string },
     );
-    expect(err).toMatchObject({ code: 'export.unknown-database' });
+    expect(err).toMatchObject({ code: 'source.unknown-database' });
     expect((err as Error).message).toContain('"conv_no_such_db"');
   });
 });

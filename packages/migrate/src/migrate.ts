@@ -295,10 +295,11 @@ function checkCount(table: string, rows: number, expected: number, consistent: b
   if (rows === expected) return;
   throw new ConvError(
     `table ${table}: read ${rows} rows but COUNT(*) in the same snapshot is ${expected}; nothing of it was committed`,
-    'export.count-mismatch',
-    ExitCode.unexpected,
-    { table },
-    consistent ? undefined : 'the table is not transactional: migrate while nothing writes to it',
+    {
+      code: 'export.count-mismatch',
+      at: { table },
+      hint: consistent ? undefined : 'the table is not transactional: migrate while nothing writes to it',
+    },
   );
 }
 
@@ -398,9 +399,7 @@ async function streamIntoCopy(
     if (copy.rowCount !== r.rows) {
       throw new ConvError(
         `${table.schema}.${table.target}: PostgreSQL loaded ${copy.rowCount} rows, ${r.rows} were sent; nothing was committed`,
-        'row-count-mismatch',
-        ExitCode.loadFailed,
-        { table: table.target },
+        { code: 'import.count-mismatch', exit: ExitCode.loadFailed, at: { table: table.target } },
       );
     }
     return { rows: r.rows, bytes: r.bytes, ms: Date.now() - started, sha256: r.sha256 };
@@ -424,10 +423,6 @@ function rejected(err: unknown, table: LoadTable): ConvError {
     e.message
       .replace(`, file ${path}`, ` (${path})`)
       .replace(`line ${line}`, `row ${(line ?? 1) - 1} in the order MySQL sent them`),
-    e.code,
-    e.exitCode,
-    location,
-    e.hint,
-    { cause: err },
+    { code: e.code, exit: e.exitCode, at: location, hint: e.hint, cause: err },
   );
 }

@@ -130,12 +130,13 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
         if (result.rows !== expected) {
           throw new ConvError(
             `table ${table.source}: wrote ${result.rows} rows but COUNT(*) in the same snapshot is ${expected}`,
-            'export.count-mismatch',
-            ExitCode.unexpected,
-            { table: table.source, file: join(dir, file) },
-            snapshot.consistent
-              ? undefined
-              : 'the table is not transactional: export while nothing writes to it',
+            {
+              code: 'export.count-mismatch',
+              at: { table: table.source, file: join(dir, file) },
+              hint: snapshot.consistent
+                ? undefined
+                : 'the table is not transactional: export while nothing writes to it',
+            },
           );
         }
         progress.finish(table.source, result.rows, result.bytes);
@@ -157,7 +158,7 @@ export async function exportDatabase(options: ExportOptions): Promise<ExportResu
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw cause ? cause.error : failure.reason;
     if (options.signal?.aborted) {
-      throw new ConvError('export stopped before completion', 'export.aborted', ExitCode.unexpected);
+      throw new ConvError('export stopped before completion', { code: 'export.aborted' });
     }
 
     for (const conn of conns) await conn.query('COMMIT').catch(() => {});
@@ -194,13 +195,12 @@ function stoppedError(err: unknown): boolean {
 /** Creates the export directory; refuses one that already holds a complete export. */
 export async function prepareDirectory(dir: string): Promise<boolean> {
   if (existsSync(join(dir, MANIFEST_FILE))) {
-    throw new ConvError(
-      `${dir} already holds a complete export (${MANIFEST_FILE})`,
-      'export.exists',
-      ExitCode.usage,
-      { file: join(dir, MANIFEST_FILE) },
-      'choose another directory name, or remove the old export',
-    );
+    throw new ConvError(`${dir} already holds a complete export (${MANIFEST_FILE})`, {
+      code: 'export.exists',
+      exit: ExitCode.usage,
+      at: { file: join(dir, MANIFEST_FILE) },
+      hint: 'choose another directory name, or remove the old export',
+    });
   }
   const existed = existsSync(dir);
   await mkdir(dir, { recursive: true });

@@ -37,7 +37,6 @@ export function fileNameFor(table: string, taken: Set<string>): string {
 /** ConvError for a failed write, naming the file and what to do (disk full, read-only: exit 2). */
 export function writeError(err: unknown, file: string, table?: string): ConvError {
   return fileWriteError(err, file, {
-    code: 'export.write',
     ...(table ? { table } : {}),
     hint: 'free space or choose another --out directory; the export directory was left without a manifest',
   });

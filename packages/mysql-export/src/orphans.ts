@@ -62,7 +62,7 @@ export async function removeOrphanPartials(
     try {
       release = lockDirectory(dir, 'export');
     } catch (err) {
-      orphan.outcome = err instanceof ConvError && err.code === 'dir-busy' ? 'busy' : 'failed';
+      orphan.outcome = err instanceof ConvError && err.code === 'dir.busy' ? 'busy' : 'failed';
       orphan.detail = (err as Error).message;
       continue;
     }

@@ -69,43 +69,42 @@ export function readError(err: unknown, table: string): ConvError {
   if (err instanceof ConvError) return err;
   const e = err as { code?: string; message?: string };
   if (e.code === 'ER_NO_SUCH_TABLE' || e.code === 'ER_TABLE_DEF_CHANGED' || e.code === 'ER_BAD_FIELD_ERROR') {
-    return new ConvError(
-      `table ${table} vanished or changed during the export (${e.code}: ${e.message})`,
-      'export.table-changed',
-      ExitCode.unexpected,
-      { table },
-      'someone altered or dropped the table while it was exported: re-plan (conv plan) and export again',
-      { cause: err },
-    );
+    return new ConvError(`table ${table} vanished or changed during the export (${e.code}: ${e.message})`, {
+      code: 'export.table-changed',
+      at: { table },
+      hint: 'someone altered or dropped the table while it was exported: re-plan (conv plan) and export again',
+      cause: err,
+    });
   }
   if (e.code === 'ER_QUERY_INTERRUPTED') {
     return new ConvError(
       `reading table ${table} failed: the server stopped the export's query (${e.code}: ${e.message})`,
-      'export.interrupted',
-      ExitCode.connection,
-      { table },
-      'a KILL QUERY or a statement timeout on the server ended it (the data is not at fault): nothing was kept; export again',
-      { cause: err },
+      {
+        code: 'connect.query-killed',
+        exit: ExitCode.connection,
+        at: { table, engine: 'MySQL' },
+        hint: 'a KILL QUERY or a statement timeout on the server ended it (the data is not at fault): nothing was kept; export again',
+        cause: err,
+      },
     );
   }
   if (LOST.has(e.code ?? '')) {
     return new ConvError(
       `reading table ${table} failed: the connection to MySQL was lost before the end of the result (${e.code}${e.message ? `: ${e.message}` : ''})`,
-      'export.connection-lost',
-      ExitCode.connection,
-      { table },
-      'the server closed the connection (KILL, restart, crash or network): check the server and export again',
-      { cause: err },
+      {
+        code: 'connect.lost',
+        exit: ExitCode.connection,
+        at: { table, engine: 'MySQL' },
+        hint: 'the server closed the connection (KILL, restart, crash or network): check the server and export again',
+        cause: err,
+      },
     );
   }
-  return new ConvError(
-    `reading table ${table} failed: ${e.message ?? String(err)}`,
-    'export.read',
-    ExitCode.unexpected,
-    { table },
-    undefined,
-    { cause: err },
-  );
+  return new ConvError(`reading table ${table} failed: ${e.message ?? String(err)}`, {
+    code: 'export.read',
+    at: { table },
+    cause: err,
+  });
 }
 
 const QUOTE = 0x22;
@@ -155,10 +154,12 @@ export const DEFAULT_SOURCE_IDLE_MS = 120_000;
 function stalledError(table: string, idleMs: number): ConvError {
   return new ConvError(
     `reading table ${table} failed: the MySQL server sent nothing for ${Math.round(idleMs / 1000)} s (timeout); the connection was closed`,
-    'export.stalled',
-    ExitCode.connection,
-    { table },
-    'the server (or the network to it) stopped answering: check that it is running and reachable, then export again',
+    {
+      code: 'connect.stalled',
+      exit: ExitCode.connection,
+      at: { table, engine: 'MySQL' },
+      hint: 'the server (or the network to it) stopped answering: check that it is running and reachable, then export again',
+    },
   );
 }
 
@@ -210,8 +211,11 @@ export function streamTableCsv(options: RowStreamOptions): Promise<RowStreamResu
     };
     const onAbort = () =>
       fail(
-        new ConvError(`export of ${table.source} stopped`, 'export.aborted', ExitCode.unexpected, {
-          table: table.source,
+        new ConvError(`export of ${table.source} stopped`, {
+          code: 'export.aborted',
+          at: {
+            table: table.source,
+          },
         }),
       );
     if (signal.aborted) return onAbort();
@@ -281,14 +285,13 @@ export function streamTableCsv(options: RowStreamOptions): Promise<RowStreamResu
       const key: Record<string, string | null> = {};
       for (const i of keyIndexes) key[table.columns[i]!.source] = keyText(row[i]);
       const where = keyIndexes.length ? ` row ${JSON.stringify(key)}` : ` row ${writer.rows + 1}`;
-      return new ConvError(
-        `table ${table.source}${where}: ${err.message}`,
-        err.code,
-        err.exitCode,
-        { ...err.location, table: table.source, key, line: writer.rows + 2 },
-        err.hint,
-        { cause: err },
-      );
+      return new ConvError(`table ${table.source}${where}: ${err.message}`, {
+        code: err.code,
+        exit: err.exitCode,
+        at: { ...err.location, table: table.source, key, line: writer.rows + 2 },
+        hint: err.hint,
+        cause: err,
+      });
     };
     /** Primary keys of rows with a value left out, read once the streaming query is over. */
     const deferred: unknown[][] = [];

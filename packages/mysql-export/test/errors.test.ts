@@ -69,7 +69,7 @@ describe('export errors', () => {
     const out = tempDir();
     const url = withDatabase(testServers().mysql.url, 'conv_no_such_db_x');
     const err = await failure(exportDatabase({ mysqlUrl: url, plan, outDir: out, app: 'a' }));
-    expect(err.code).toBe('export.unknown-database');
+    expect(err.code).toBe('source.unknown-database');
     expect(err.message).toMatch(/unknown database "conv_no_such_db_x" on MySQL server 127\.0\.0\.1:3306/);
     expectNothingComplete(out);
   });
@@ -100,7 +100,7 @@ describe('export errors', () => {
     const notADir = join(out, 'file');
     writeFileSync(notADir, 'x');
     const err = await failure(exportDatabase({ mysqlUrl: my.url, plan, outDir: notADir, app: 'a' }));
-    expect(err.code).toBe('export.write');
+    expect(err.code).toBe('file.write');
     expect(err.message).toContain(join(notADir, 'a'));
     expect(err.message).toMatch(/not a directory/);
   });
@@ -114,7 +114,7 @@ describe('export errors', () => {
     const err = await failure(
       exportDatabase({ mysqlUrl: my.url, plan, outDir: out, app: 'a', dirName: 'full', jobs: 1 }),
     );
-    expect(err.code).toBe('export.write');
+    expect(err.code).toBe('file.write');
     expect(err.message).toMatch(/cannot write .*doomed\.csv \(table doomed\): the disk is full \[ENOSPC\]/);
     expect(err.location).toMatchObject({ table: 'doomed' });
     // The operator's to fix (issue 13 item 15): a configuration-of-the-machine exit, not "unexpected".

@@ -100,7 +100,7 @@ describe('export: MySQL connection killed mid-stream', () => {
       expect(err).toBeInstanceOf(ConvError);
       const e = err as ConvError;
       expect(e.exitCode).toBe(ExitCode.connection);
-      expect(e.code).toBe('export.connection-lost');
+      expect(e.code).toBe('connect.lost');
       expect(e.location.table).toBe('big_a');
       expect(e.message).toMatch(/reading table big_a failed: the connection to MySQL was lost/);
       expect(walk(out)).toEqual([]); // no CSV, no .partial, no manifest

@@ -39,7 +39,7 @@ describe('KILL QUERY during the export', () => {
     expect(err).toBeInstanceOf(ConvError);
     const e = err as ConvError;
     expect(e.exitCode, e.message).toBe(ExitCode.connection);
-    expect(e.code).toBe('export.interrupted');
+    expect(e.code).toBe('connect.query-killed');
     expect(e.message).toContain('slow');
     expect(e.hint).toContain('KILL QUERY');
   }, 60_000);

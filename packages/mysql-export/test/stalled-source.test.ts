@@ -78,7 +78,7 @@ describe('a MySQL server that stops sending mid-stream', () => {
     expect(err).toBeInstanceOf(ConvError);
     const e = err as ConvError;
     expect(e.exitCode, e.message).toBe(ExitCode.connection);
-    expect(e.code).toBe('export.stalled');
+    expect(e.code).toBe('connect.stalled');
     expect(e.message).toContain('hang');
     expect(e.message).toMatch(/sent nothing for 2 s/);
     expect(took).toBeLessThan(15_000);

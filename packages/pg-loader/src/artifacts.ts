@@ -30,7 +30,6 @@ function openFree(dir: string, ts: string): { script: string; log: string; fds: 
       if (scriptFd !== undefined) closeSync(scriptFd);
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw fileWriteError(err, scriptFd === undefined ? script : log, {
-        code: 'import-artifacts',
         hint: HINT,
       });
     }
@@ -81,8 +80,7 @@ export class ImportArtifacts {
 
   /** Keeps the first failure (a write callback may report it before the stream's 'error' event). */
   private fail(err: Error | null | undefined, path: string): void {
-    if (err && !this.failure)
-      this.failure = fileWriteError(err, path, { code: 'import-artifacts', hint: HINT });
+    if (err && !this.failure) this.failure = fileWriteError(err, path, { hint: HINT });
   }
 
   /** Throws the first write failure, if any. */

@@ -61,10 +61,12 @@ export async function copyTable(
     if (sha256 !== table.sha256 || bytes !== table.bytes) {
       throw new ConvError(
         `${table.path}: sha256 ${sha256} (${bytes} bytes) differs from the manifest's ${table.sha256} (${table.bytes} bytes): the file was modified; nothing from it is committed`,
-        'bad-export-directory',
-        ExitCode.badInput,
-        { table: table.target, file: table.path },
-        'Re-run the export, or copy the directory again from where it was written.',
+        {
+          code: 'import.bad-export',
+          exit: ExitCode.badInput,
+          at: { table: table.target, file: table.path },
+          hint: 'Re-run the export, or copy the directory again from where it was written.',
+        },
       );
     }
   }
@@ -72,10 +74,12 @@ export async function copyTable(
   if (rows !== table.rows) {
     throw new ConvError(
       `${table.schema}.${table.target}: PostgreSQL loaded ${rows} rows from ${table.file}, the manifest says ${table.rows}; this table's load was rolled back`,
-      'row-count-mismatch',
-      ExitCode.loadFailed,
-      { table: table.target, file: table.path },
-      'The file and the manifest disagree: re-run the export.',
+      {
+        code: 'import.count-mismatch',
+        exit: ExitCode.loadFailed,
+        at: { table: table.target, file: table.path },
+        hint: 'The file and the manifest disagree: re-run the export.',
+      },
     );
   }
   return { rows, bytes, ms: Date.now() - started };
@@ -116,11 +120,12 @@ export function copyError(err: unknown, table: LoadTable): ConvError {
   if (!e || typeof e.message !== 'string' || !e.code) {
     return new ConvError(
       `${table.schema}.${table.target}: loading ${table.file} failed: ${String((err as Error)?.message ?? err)}`,
-      'copy-failed',
-      ExitCode.loadFailed,
-      { table: table.target, file: table.path },
-      undefined,
-      { cause: err },
+      {
+        code: 'import.copy-failed',
+        exit: ExitCode.loadFailed,
+        at: { table: table.target, file: table.path },
+        cause: err,
+      },
     );
   }
   const { line, column: whereColumn } = parseCopyContext(e.where);
@@ -134,14 +139,13 @@ export function copyError(err: unknown, table: LoadTable): ConvError {
     .filter(Boolean)
     .join(', ');
   const detail = e.detail ? ` (${e.detail})` : '';
-  return new ConvError(
-    `row rejected at ${at}: ${e.message}${detail} [SQLSTATE ${e.code}]`,
-    'row-rejected',
-    ExitCode.loadFailed,
-    { table: table.target, file: table.path, line, column },
-    hintFor(e.code, table),
-    { cause: err },
-  );
+  return new ConvError(`row rejected at ${at}: ${e.message}${detail} [SQLSTATE ${e.code}]`, {
+    code: 'import.row-rejected',
+    exit: ExitCode.loadFailed,
+    at: { table: table.target, file: table.path, line, column },
+    hint: hintFor(e.code, table),
+    cause: err,
+  });
 }
 
 function hintFor(code: string, table: LoadTable): string {

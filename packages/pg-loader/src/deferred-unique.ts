@@ -53,10 +53,12 @@ export function duplicateError(
   const keys = sample.map((r) => `(${u.columns.map((c) => `${c}=${r[c]}`).join(', ')}) ×${r['n']}`);
   return new ConvError(
     `deferrable unique constraint ${u.name} of ${schema}.${table} (${u.columns.join(', ')}) fails after the load: duplicate keys ${keys.join(', ')}; rolled back`,
-    'unique-violation',
-    ExitCode.loadFailed,
-    { table, column: u.columns[0] },
-    HINT,
+    {
+      code: 'import.unique-violation',
+      exit: ExitCode.loadFailed,
+      at: { table, column: u.columns[0] },
+      hint: HINT,
+    },
   );
 }
 
@@ -70,10 +72,12 @@ export function deferredViolationError(err: unknown, target: string, perTable: b
   const table = e.table ? `${e.schema ? `${e.schema}.` : ''}${e.table}` : '(table not reported)';
   return new ConvError(
     `import into ${target} failed when the deferred constraint ${e.constraint ?? '(unnamed)'} of ${table} was checked at COMMIT: ${(err as Error).message}${e.detail ? ` (${e.detail})` : ''}; ${perTable ? 'that table was rolled back (tables committed before it stay: re-run to resume)' : 'rolled back, the target is as it was'}`,
-    e.code === '23505' ? 'unique-violation' : 'exclusion-violation',
-    ExitCode.loadFailed,
-    e.table ? { table: e.table } : {},
-    HINT,
-    { cause: err },
+    {
+      code: e.code === '23505' ? 'import.unique-violation' : 'import.exclusion-violation',
+      exit: ExitCode.loadFailed,
+      at: e.table ? { table: e.table } : {},
+      hint: HINT,
+      cause: err,
+    },
   );
 }

@@ -57,15 +57,14 @@ export async function chooseStrategy(
       : `ordered: parents loaded before children, keys checked row by row`,
   };
   const refuse = (reason: string) =>
-    new ConvError(
-      `foreign-key strategy ${wanted} cannot be used: ${reason}; nothing was written`,
-      'fk-strategy-unavailable',
-      ExitCode.usage,
-      {},
-      wanted === 'auto'
-        ? `No strategy is open to role ${live.role}: connect as the owner of the tables (drop-recreate) or as a superuser (replica), or make the foreign keys of the cycle DEFERRABLE (ordered).`
-        : 'Connect as the owner of the tables (drop-recreate) or as a superuser (replica), or choose --fk-strategy auto.',
-    );
+    new ConvError(`foreign-key strategy ${wanted} cannot be used: ${reason}; nothing was written`, {
+      code: 'import.fk-strategy-unavailable',
+      exit: ExitCode.usage,
+      hint:
+        wanted === 'auto'
+          ? `No strategy is open to role ${live.role}: connect as the owner of the tables (drop-recreate) or as a superuser (replica), or make the foreign keys of the cycle DEFERRABLE (ordered).`
+          : 'Connect as the owner of the tables (drop-recreate) or as a superuser (replica), or choose --fk-strategy auto.',
+    });
   if (wanted === 'replica') {
     if (!replica) throw refuse(why.replica);
     return { strategy: 'replica', reason: why.replica };
@@ -112,10 +111,12 @@ export async function referencingTables(
       throw new ConvError(
         `${t.schema}.${t.name} is not in the export but holds rows that reference a loaded table (constraint ${t.via}): ` +
           'truncating the loaded tables would have to empty it too (TRUNCATE … CASCADE); nothing was written',
-        'referenced-from-outside',
-        ExitCode.checkFailed,
-        { table: t.name },
-        `Empty ${t.name} first if its rows may go, or include it in the export.`,
+        {
+          code: 'target.referenced-from-outside',
+          exit: ExitCode.checkFailed,
+          at: { table: t.name },
+          hint: `Empty ${t.name} first if its rows may go, or include it in the export.`,
+        },
       );
     }
   }
@@ -190,10 +191,12 @@ export function orphanError(fk: LiveForeignKey, sample: pg.QueryResultRow[], why
   return new ConvError(
     `foreign key ${fk.name} of ${fk.schema}.${fk.table} (${fk.columns.join(', ')}) → ${fk.refSchema}.${fk.refTable} (${fk.refColumns.join(', ')}) fails after the load: ${why}. ` +
       `Offending keys: ${keys.join(', ') || '(none found)'}`,
-    'foreign-key-violation',
-    ExitCode.loadFailed,
-    { table: fk.table, column: fk.columns[0] },
-    'Run `check` against the source to list every orphan, fix them there (or exclude the table), and export again.',
+    {
+      code: 'import.foreign-key-violation',
+      exit: ExitCode.loadFailed,
+      at: { table: fk.table, column: fk.columns[0] },
+      hint: 'Run `check` against the source to list every orphan, fix them there (or exclude the table), and export again.',
+    },
   );
 }
 

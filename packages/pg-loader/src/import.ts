@@ -317,14 +317,11 @@ export async function loadManifest(options: LoadOptions): Promise<ImportResult> 
       );
     }
     throw marked(
-      new ConvError(
-        `import into ${target} failed: ${message}`,
-        'import-failed',
-        ExitCode.loadFailed,
-        {},
-        undefined,
-        { cause: err },
-      ),
+      new ConvError(`import into ${target} failed: ${message}`, {
+        code: 'import.failed',
+        exit: ExitCode.loadFailed,
+        cause: err,
+      }),
     );
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -418,10 +415,12 @@ async function runImport(
   if (state && state.tables.join('\u0000') !== order.map((t) => t.target).join('\u0000')) {
     throw new ConvError(
       `${options.dir}/import_state.json belongs to an import of other tables (${state.tables.length} tables): cannot resume`,
-      'state-mismatch',
-      ExitCode.usage,
-      { file: options.dir },
-      'Remove import_state.json to start again from the beginning (the planned tables are truncated again).',
+      {
+        code: 'import.state-mismatch',
+        exit: ExitCode.usage,
+        at: { file: options.dir },
+        hint: 'Remove import_state.json to start again from the beginning (the planned tables are truncated again).',
+      },
     );
   }
   const extra = await referencingTables(client, live, order);
@@ -524,10 +523,11 @@ function withTotals(outcome: RunOutcome): RunOutcome {
 function noTables(skipped: SkippedLoad[], target: string): ConvError {
   return new ConvError(
     `nothing to load into ${target}: every table of the export was skipped (${skipped.map((s) => `${s.table}: ${s.reason}`).join(', ')})`,
-    'nothing-to-load',
-    ExitCode.badInput,
-    {},
-    'Check the target schema name (--pg-schema) and that the application migrations created its tables.',
+    {
+      code: 'import.nothing-to-load',
+      exit: ExitCode.badInput,
+      hint: 'Check the target schema name (--pg-schema) and that the application migrations created its tables.',
+    },
   );
 }
 
@@ -537,10 +537,12 @@ async function resumableState(dir: string, manifest: Manifest, ctx: RunContext):
   if (state.planHash !== manifest.planHash || state.target !== ctx.target) {
     throw new ConvError(
       `${dir}/import_state.json records an unfinished import of another plan or into another target (${state.target}): cannot resume`,
-      'state-mismatch',
-      ExitCode.usage,
-      { file: dir },
-      'Finish that import, or remove import_state.json to start again from the beginning.',
+      {
+        code: 'import.state-mismatch',
+        exit: ExitCode.usage,
+        at: { file: dir },
+        hint: 'Finish that import, or remove import_state.json to start again from the beginning.',
+      },
     );
   }
   ctx.say(
@@ -792,9 +794,11 @@ async function alreadyCommitted(session: Session, table: LoadTable): Promise<boo
   if (n === table.rows) return true;
   throw new ConvError(
     `${table.schema}.${table.target} holds ${n} rows while resuming (expected 0, or ${table.rows} if it had been committed): it changed outside the import`,
-    'resume-conflict',
-    ExitCode.loadFailed,
-    { table: table.target },
-    'Remove import_state.json and run the import again from the beginning.',
+    {
+      code: 'import.resume-conflict',
+      exit: ExitCode.loadFailed,
+      at: { table: table.target },
+      hint: 'Remove import_state.json and run the import again from the beginning.',
+    },
   );
 }

@@ -48,21 +48,25 @@ export function stallWatch(stallMs: number, onStall: () => void): { touch(): voi
 export function stalledError(server: string, table: string, stallMs: number): ConvError {
   return new ConvError(
     `PostgreSQL server ${server} did not take any data of ${table} for ${Math.round(stallMs / 1000)} s: the load was abandoned (timeout) and rolled back`,
-    'pg-timeout',
-    ExitCode.connection,
-    { table, server },
-    'The server (or its backend process) stopped answering: check it is running and reachable, then run the import again.',
+    {
+      code: 'connect.stalled',
+      exit: ExitCode.connection,
+      at: { table, server, engine: 'PostgreSQL' },
+      hint: 'The server (or its backend process) stopped answering: check it is running and reachable, then run the import again.',
+    },
   );
 }
 
 export function interruptedError(target: string, mode: string, committed: () => string): ConvError {
   return new ConvError(
     `import into ${target} interrupted by the operator (SIGINT/SIGTERM): ${mode === 'per-table' ? `the table being loaded was rolled back; committed so far: ${committed()}` : 'rolled back, the target is as it was'}`,
-    'interrupted',
-    ExitCode.interrupted,
-    {},
-    mode === 'per-table'
-      ? 'Run the import again to resume after the committed tables.'
-      : 'Run the import again when ready: nothing was kept.',
+    {
+      code: 'process.interrupted',
+      exit: ExitCode.interrupted,
+      hint:
+        mode === 'per-table'
+          ? 'Run the import again to resume after the committed tables.'
+          : 'Run the import again when ready: nothing was kept.',
+    },
   );
 }

@@ -70,13 +70,11 @@ export function buildLoadPlan(
     const known = new Set(manifest.tables.flatMap((t) => [t.table, t.target]));
     const unknown = [...only].filter((t) => !known.has(t));
     if (unknown.length) {
-      throw new ConvError(
-        `tables not in the export: ${unknown.join(', ')}`,
-        'unknown-table',
-        ExitCode.usage,
-        {},
-        `The export holds: ${manifest.tables.map((t) => t.table).join(', ')}`,
-      );
+      throw new ConvError(`tables not in the export: ${unknown.join(', ')}`, {
+        code: 'plan.unknown-table',
+        exit: ExitCode.usage,
+        hint: `The export holds: ${manifest.tables.map((t) => t.table).join(', ')}`,
+      });
     }
   }
   const tables: LoadTable[] = [];
@@ -126,20 +124,24 @@ function toLoadTable(
   if (missing.length) {
     throw new ConvError(
       `${schema}.${entry.target} has no column ${missing.map((c) => `"${c}"`).join(', ')} (file ${entry.file}); nothing was written`,
-      'target-column-missing',
-      ExitCode.checkFailed,
-      { table: entry.target, column: missing[0], file: entry.file },
-      'Run the application migrations that create the column, or re-plan and re-export against this target.',
+      {
+        code: 'target.column-missing',
+        exit: ExitCode.checkFailed,
+        at: { table: entry.target, column: missing[0], file: entry.file },
+        hint: 'Run the application migrations that create the column, or re-plan and re-export against this target.',
+      },
     );
   }
   const generated = entry.columns.filter((c) => live.columns.get(c)?.generated);
   if (generated.length) {
     throw new ConvError(
       `${schema}.${entry.target}: column ${generated.join(', ')} is GENERATED in the target and cannot be loaded (file ${entry.file}); nothing was written`,
-      'target-column-generated',
-      ExitCode.checkFailed,
-      { table: entry.target, column: generated[0], file: entry.file },
-      'Re-plan against this target: generated columns are left out of the export.',
+      {
+        code: 'target.column-generated',
+        exit: ExitCode.checkFailed,
+        at: { table: entry.target, column: generated[0], file: entry.file },
+        hint: 'Re-plan against this target: generated columns are left out of the export.',
+      },
     );
   }
   const sequences: LoadTable['sequences'] = [];

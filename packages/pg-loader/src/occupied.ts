@@ -30,10 +30,12 @@ export async function rowsToReplace(
     const list = out.map((o) => `${o.table} (${o.rows} rows)`).join(', ');
     throw new ConvError(
       `${target} already holds rows in ${out.length} planned table(s): ${list}; loading would replace them, so nothing was written`,
-      'target-not-empty',
-      ExitCode.checkFailed,
-      { table: out[0]!.table },
-      'If these rows may go (a rehearsal, a re-run), run again with --replace; if the application is already live on PostgreSQL, do not re-import',
+      {
+        code: 'target.not-empty',
+        exit: ExitCode.checkFailed,
+        at: { table: out[0]!.table },
+        hint: 'If these rows may go (a rehearsal, a re-run), run again with --replace; if the application is already live on PostgreSQL, do not re-import',
+      },
     );
   }
   return out;
@@ -41,7 +43,7 @@ export async function rowsToReplace(
 
 /**
  * The same refusal before an export (`run` calls it after check): the planned `load` tables of `plan`
- * that already hold rows, counted on the live target; throws `target-not-empty` unless `replace`.
+ * that already hold rows, counted on the live target; throws `target.not-empty` unless `replace`.
  */
 export async function refuseOccupiedTarget(
   pgUrl: string,

@@ -68,10 +68,11 @@ async function placeFor(client: pg.ClientBase, schema: string): Promise<string> 
   if (r?.create_schema) return fallback(schema);
   throw new ConvError(
     `per-table drop-recreate must save the dropped foreign keys in the target database, but the role may neither create schema ${SAVED_FOREIGN_KEYS_SCHEMA} nor a table in ${schema}; nothing was written`,
-    'saved-keys-unavailable',
-    ExitCode.usage,
-    {},
-    `Create it once as an administrator (CREATE SCHEMA ${SAVED_FOREIGN_KEYS_SCHEMA} AUTHORIZATION <role>), or use --load-mode single-transaction.`,
+    {
+      code: 'import.saved-keys-unavailable',
+      exit: ExitCode.usage,
+      hint: `Create it once as an administrator (CREATE SCHEMA ${SAVED_FOREIGN_KEYS_SCHEMA} AUTHORIZATION <role>), or use --load-mode single-transaction.`,
+    },
   );
 }
 

@@ -57,10 +57,12 @@ export async function readState(dir: string): Promise<ImportState | null> {
   if (!parsed.success) {
     throw new ConvError(
       `${file}: not a conv import state file (${parsed.error.issues[0]?.message ?? 'invalid'})`,
-      'bad-state-file',
-      ExitCode.badInput,
-      { file },
-      'Remove it to start the import from the beginning (this truncates the planned tables again).',
+      {
+        code: 'import.bad-state',
+        exit: ExitCode.badInput,
+        at: { file },
+        hint: 'Remove it to start the import from the beginning (this truncates the planned tables again).',
+      },
     );
   }
   return parsed.data;

@@ -23,10 +23,11 @@ export async function lockTarget(client: pg.ClientBase, schema: string, target: 
   const h = holder.rows[0];
   throw new ConvError(
     `another conv import is writing into ${target}${h ? ` (PostgreSQL backend ${h.pid}, ${h.app || 'no application name'}, connected since ${h.since})` : ''}: refused, nothing was written`,
-    'target-busy',
-    ExitCode.usage,
-    {},
-    'Wait for that import to finish (or stop it), then run this one again. Two loads into one schema at once would mix their rows.',
+    {
+      code: 'target.busy',
+      exit: ExitCode.usage,
+      hint: 'Wait for that import to finish (or stop it), then run this one again. Two loads into one schema at once would mix their rows.',
+    },
   );
 }
 

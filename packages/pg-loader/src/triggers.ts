@@ -90,9 +90,11 @@ export async function planTriggers(
 function notOwner(table: string, trigger: string, mode: TriggerMode, role: string): ConvError {
   return new ConvError(
     `--triggers ${mode}: trigger ${trigger} on ${table} cannot be switched for the load: role ${role} does not own ${table}; nothing was written`,
-    'triggers-not-owner',
-    ExitCode.usage,
-    { table },
-    'connect as the owner of the table, or leave --triggers at its default (auto)',
+    {
+      code: 'target.triggers-not-owner',
+      exit: ExitCode.usage,
+      at: { table },
+      hint: 'connect as the owner of the table, or leave --triggers at its default (auto)',
+    },
   );
 }

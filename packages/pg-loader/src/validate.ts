@@ -13,7 +13,12 @@ import {
 import { readCsvHeader, scanCsvFile } from './scan.js';
 
 function bad(message: string, file: string, hint: string, table?: string): ConvError {
-  return new ConvError(message, 'bad-export-directory', ExitCode.badInput, { file, table }, hint);
+  return new ConvError(message, {
+    code: 'import.bad-export',
+    exit: ExitCode.badInput,
+    at: { file, table },
+    hint,
+  });
 }
 
 const RE_EXPORT = 'Re-run the export, or copy the directory again from where it was written.';

@@ -84,7 +84,7 @@ describe('bounded waits', () => {
       clearTimeout(safety);
       process.kill(pid, 'SIGCONT');
     }
-    expect(err.code).toBe('pg-timeout');
+    expect(err.code).toBe('connect.stalled');
     expect(err.exitCode).toBe(ExitCode.connection);
     expect(err.message).toMatch(
       /PostgreSQL server 127\.0\.0\.1:\d+ did not take any data of public\.big for 2 s/,
@@ -100,7 +100,7 @@ describe('bounded waits', () => {
     await copyBackend();
     controller.abort();
     const err = await running;
-    expect(err.code).toBe('interrupted');
+    expect(err.code).toBe('process.interrupted');
     expect(err.exitCode).toBe(ExitCode.interrupted);
     expect(await kept()).toEqual([{ id: -1, body: 'kept' }]);
   }, 60_000);

@@ -61,7 +61,7 @@ describe('the load order is the plan’s', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ConvError);
-    expect((err as ConvError).code).toBe('fk-strategy-unavailable');
+    expect((err as ConvError).code).toBe('import.fk-strategy-unavailable');
     expect((err as ConvError).message).toContain('ordered cannot load cyc_a (');
     expect((err as ConvError).message).not.toContain('a_child');
   });

@@ -57,7 +57,7 @@ describe('PostgreSQL connection lost during the load', () => {
       expect(err).toBeInstanceOf(ConvError);
       const e = err as ConvError;
       expect(e.exitCode, e.message).toBe(ExitCode.connection);
-      expect(e.code).toBe('pg-connection-lost');
+      expect(e.code).toBe('connect.lost');
       expect(e.message).toContain('item.csv');
       // The message docs/troubleshooting.md shows under exit 5.
       expect(e.message).toContain(

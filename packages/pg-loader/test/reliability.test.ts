@@ -121,7 +121,7 @@ describe('one writer per target and per directory', () => {
       await holder.query(`SELECT pg_advisory_lock(hashtext('conv import'), hashtext('public'))`);
       await db.query(`UPDATE parent SET name = 'kept' WHERE id = 1`);
       const err = await failure(importDirectory({ replace: true, pgUrl: db.url, dir: exportDir() }));
-      expect(err.code).toBe('target-busy');
+      expect(err.code).toBe('target.busy');
       expect(err.message).toMatch(/another conv import is writing into .* \(PostgreSQL backend \d+/);
       expect(await db.query('SELECT name FROM parent WHERE id = 1')).toEqual([{ name: 'kept' }]);
     } finally {
@@ -137,7 +137,7 @@ describe('one writer per target and per directory', () => {
       JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'x' }),
     );
     const err = await failure(importDirectory({ replace: true, pgUrl: db.url, dir }));
-    expect(err.code).toBe('dir-busy');
+    expect(err.code).toBe('dir.busy');
     expect(err.message).toContain(`pid ${process.pid}`);
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(join(dir, DIR_LOCK_FILE), JSON.stringify({ pid: dead, host: hostname(), startedAt: 'x' }));
@@ -155,7 +155,7 @@ describe('one writer per target and per directory', () => {
     for (const r of runs) {
       if (r.status === 'rejected') {
         expect(r.reason).toBeInstanceOf(ConvError);
-        expect(['dir-busy', 'target-busy']).toContain((r.reason as ConvError).code);
+        expect(['dir.busy', 'target.busy']).toContain((r.reason as ConvError).code);
       }
     }
   });

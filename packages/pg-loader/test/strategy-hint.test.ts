@@ -47,7 +47,7 @@ describe('no foreign-key strategy available', () => {
     );
     expect(err).toBeInstanceOf(ConvError);
     const e = err as ConvError;
-    expect(e.code).toBe('fk-strategy-unavailable');
+    expect(e.code).toBe('import.fk-strategy-unavailable');
     expect(e.exitCode).toBe(ExitCode.usage);
     expect(e.hint).not.toContain('--fk-strategy auto');
     expect(e.hint).toContain('DEFERRABLE');

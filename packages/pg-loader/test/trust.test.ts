@@ -137,7 +137,7 @@ describe('a target that already holds rows (item 5)', () => {
     const err = await importDirectory({ pgUrl: db.url, dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConvError);
     const e = err as ConvError;
-    expect(e.code).toBe('target-not-empty');
+    expect(e.code).toBe('target.not-empty');
     expect(e.exitCode).toBe(ExitCode.checkFailed);
     expect(e.message).toContain('live (3 rows)');
     expect(e.hint).toContain('--replace');

@@ -9,7 +9,6 @@ export type { PgSource } from '@conv/dialect/postgres';
 export type { MysqlSource };
 
 const CHECK_CONNECT: ConnectMysqlOptions = {
-  codes: { connect: 'mysql-connect', unknownDatabase: 'mysql-connect' },
   hint: 'check the URL, the server and the credentials',
 };
 

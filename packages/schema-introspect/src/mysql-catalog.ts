@@ -26,13 +26,11 @@ async function readCatalog(conn: mysql.Connection, database?: string): Promise<S
   const dialect = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
   const db = database ?? str(meta?.['db']);
   if (!db) {
-    throw new ConvError(
-      'introspectMysql: no database given and the connection has none selected',
-      'no-database',
-      ExitCode.usage,
-      {},
-      'put the database in the URL (mysql://user@host:3306/<database>) or pass it as the second argument',
-    );
+    throw new ConvError('introspectMysql: no database given and the connection has none selected', {
+      code: 'source.no-database',
+      exit: ExitCode.usage,
+      hint: 'put the database in the URL (mysql://user@host:3306/<database>) or pass it as the second argument',
+    });
   }
   const [schema] = await mysqlRows<Row>(
     conn,
@@ -40,13 +38,11 @@ async function readCatalog(conn: mysql.Connection, database?: string): Promise<S
     [db],
   );
   if (!schema) {
-    throw new ConvError(
-      `MySQL database ${db} does not exist`,
-      'unknown-database',
-      ExitCode.usage,
-      {},
-      'check the database name',
-    );
+    throw new ConvError(`MySQL database ${db} does not exist`, {
+      code: 'source.unknown-database',
+      exit: ExitCode.usage,
+      hint: 'check the database name',
+    });
   }
 
   // Every column is aliased: MySQL 8 returns information_schema column names in upper case, MariaDB as written.

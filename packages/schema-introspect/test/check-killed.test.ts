@@ -46,7 +46,7 @@ describe('check when a server kills its connection', () => {
     expect(err).toBeInstanceOf(ConvError);
     const e = err as ConvError;
     expect(e.exitCode, e.message).toBe(ExitCode.connection);
-    expect(e.code).toBe('connection-lost');
+    expect(e.code).toBe('connect.lost');
     expect(e.message).toContain('slow');
     expect(e.hint).toMatch(/KILL/);
   }, 60_000);

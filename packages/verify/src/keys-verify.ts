@@ -46,23 +46,21 @@ export async function verifyKeys(options: VerifyKeysOptions): Promise<VerifyRepo
     for (const k of options.keys) {
       const table = loaded.find((t) => t.source === k.table);
       if (!table) {
-        throw new ConvError(
-          `not a loaded table of the plan: ${k.table}`,
-          'verify.unknown-table',
-          ExitCode.usage,
-          { table: k.table },
-        );
+        throw new ConvError(`not a loaded table of the plan: ${k.table}`, {
+          code: 'plan.unknown-table',
+          exit: ExitCode.usage,
+          at: { table: k.table },
+        });
       }
       if (k.source.length === 0 && k.target.length === 0) continue;
       const t0 = Date.now();
       const sql = buildTableSql(table, database, parents.has(`${table.targetSchema}.${table.target}`));
       if (sql.key.length === 0) {
-        throw new ConvError(
-          `table ${table.source} has no row key: its rows cannot be looked up by key`,
-          'verify.no-key',
-          ExitCode.usage,
-          { table: table.source },
-        );
+        throw new ConvError(`table ${table.source} has no row key: its rows cannot be looked up by key`, {
+          code: 'table.no-key',
+          exit: ExitCode.usage,
+          at: { table: table.source },
+        });
       }
       try {
         const r = await diffKeys(w, sql, k, limit + 1, options.rawKeys, options.signal);

@@ -70,7 +70,6 @@ export interface Worker extends Sides {
 async function connectPg(url: string): Promise<pg.Client> {
   const client = await connectDialectPg(url, {
     application: 'conv verify',
-    code: 'verify.connect',
     hint: 'check the URL, the server and the credentials',
   });
   // Shortest round-trip digits for doubles (the PostgreSQL 12+ default, unless a setting lowered it).
@@ -80,10 +79,11 @@ async function connectPg(url: string): Promise<pg.Client> {
     await client.end();
     throw new ConvError(
       `PostgreSQL database at ${redactUrl(url)} uses encoding ${encoding}: verify hashes UTF-8 text`,
-      'verify.encoding',
-      ExitCode.usage,
-      {},
-      'conv loads into UTF8 databases only (CREATE DATABASE … ENCODING UTF8)',
+      {
+        code: 'verify.encoding',
+        exit: ExitCode.usage,
+        hint: 'conv loads into UTF8 databases only (CREATE DATABASE … ENCODING UTF8)',
+      },
     );
   }
   return client;
@@ -124,23 +124,24 @@ export function queryError(err: unknown, table: PlannedTable): ConvError {
     // The data is not at fault: exit 5 like every other lost connection, not "unexpected".
     return new ConvError(
       `${what}: the connection to ${engine} was lost (${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)})`,
-      'verify.connection-lost',
-      ExitCode.connection,
-      { table: table.source },
-      'the server closed the connection (KILL, restart, crash or network): check the server and verify again',
-      { cause: err },
+      {
+        code: 'connect.lost',
+        exit: ExitCode.connection,
+        at: { table: table.source, engine },
+        hint: 'the server closed the connection (KILL, restart, crash or network): check the server and verify again',
+        cause: err,
+      },
     );
   }
-  return new ConvError(
-    `${what}: ${e.message ?? String(err)}`,
-    'verify.query',
-    ExitCode.unexpected,
-    { table: table.source },
-    e.code === '42P01' || e.code === 'ER_NO_SUCH_TABLE'
-      ? 'the table is missing on one side: re-plan (conv plan) against the current databases'
-      : undefined,
-    { cause: err },
-  );
+  return new ConvError(`${what}: ${e.message ?? String(err)}`, {
+    code: 'verify.query',
+    at: { table: table.source },
+    hint:
+      e.code === '42P01' || e.code === 'ER_NO_SUCH_TABLE'
+        ? 'the table is missing on one side: re-plan (conv plan) against the current databases'
+        : undefined,
+    cause: err,
+  });
 }
 
 function sampleOf(chunks: Chunk[], percent: number, random: () => number): Chunk[] {
@@ -270,13 +271,12 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   if (wanted) {
     const unknown = [...wanted].filter((name) => !tables.some((t) => t.source === name));
     if (unknown.length) {
-      throw new ConvError(
-        `not a loaded table of the plan: ${unknown.join(', ')}`,
-        'verify.unknown-table',
-        ExitCode.usage,
-        { table: unknown[0]! },
-        'name source tables whose plan action is load (conv plan lists them)',
-      );
+      throw new ConvError(`not a loaded table of the plan: ${unknown.join(', ')}`, {
+        code: 'plan.unknown-table',
+        exit: ExitCode.usage,
+        at: { table: unknown[0]! },
+        hint: 'name source tables whose plan action is load (conv plan lists them)',
+      });
     }
   }
   const settings = {
@@ -290,12 +290,10 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
     rawKeys: options.rawKeys ?? false,
   };
   if (mode === 'keys') {
-    throw new ConvError(
-      'verify mode keys compares given keys only: use verifyKeys',
-      'verify.mode',
-      ExitCode.usage,
-      {},
-    );
+    throw new ConvError('verify mode keys compares given keys only: use verifyKeys', {
+      code: 'verify.mode',
+      exit: ExitCode.usage,
+    });
   }
   const ready = options.ready;
   // Biggest tables first, so that the last one to finish is not a big one started late; when tables

@@ -274,7 +274,10 @@ describe('overlapped with a load (ready)', () => {
   });
 
   it('a load that fails (ready rejects) stops verify with that error', async () => {
-    const failed = new ConvError('the load was rolled back', 'import.failed', ExitCode.loadFailed);
+    const failed = new ConvError('the load was rolled back', {
+      code: 'import.failed',
+      exit: ExitCode.loadFailed,
+    });
     await expect(
       verify({ ready: (t) => (t.source === 'link' ? Promise.reject(failed) : Promise.resolve()) }),
     ).rejects.toBe(failed);

@@ -1,6 +1,5 @@
 export { type CoreConnection, closeMysql, coreOf, hardClose, streamRows } from './driver.js';
 export {
-  type ConnectCodes,
   type ConnectMysqlOptions,
   connectMysql,
   databaseOf,

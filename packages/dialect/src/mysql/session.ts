@@ -53,19 +53,10 @@ export function databaseOf(url: string): string | undefined {
   }
 }
 
-/** Error codes of a failed connect, per caller (they are public through `--json`). */
-export interface ConnectCodes {
-  connect: string;
-  unknownDatabase: string;
-}
-
 export interface ConnectMysqlOptions {
-  codes?: ConnectCodes;
   /** Hint for a server that cannot be reached. */
   hint?: string;
 }
-
-const EXPORT_CODES: ConnectCodes = { connect: 'export.connect', unknownDatabase: 'export.unknown-database' };
 
 /**
  * The one way conv opens a MySQL/MariaDB session: check scans, export reads, verify compares, migrate and
@@ -76,7 +67,6 @@ export async function connectMysql(
   database?: string,
   options: ConnectMysqlOptions = {},
 ): Promise<mysql.Connection> {
-  const codes = options.codes ?? EXPORT_CODES;
   const server = serverOf(url);
   let conn: mysql.Connection;
   try {
@@ -86,7 +76,7 @@ export async function connectMysql(
       ...EXACT_READ_OPTIONS,
     });
   } catch (err) {
-    throw connectError(err, url, database, codes, options.hint);
+    throw connectError(err, url, database, options.hint);
   }
   try {
     for (const statement of SESSION_STATEMENTS) await conn.query(statement);
@@ -94,11 +84,7 @@ export async function connectMysql(
     await conn.end().catch(() => {});
     throw new ConvError(
       `cannot prepare the MySQL session on ${server}: ${redactText((err as Error).message, [url])}`,
-      codes.connect,
-      ExitCode.connection,
-      { server },
-      undefined,
-      { cause: err },
+      { code: 'connect.failed', exit: ExitCode.connection, at: { server, engine: 'MySQL' }, cause: err },
     );
   }
   return conn;
@@ -131,31 +117,28 @@ function connectError(
   err: unknown,
   url: string,
   database: string | undefined,
-  codes: ConnectCodes,
   hint = 'check that the server is running and reachable at that host and port',
 ): ConvError {
   const e = err as { code?: string; message?: string };
   const server = serverOf(url);
   const db = database ?? databaseOf(url);
   if (e.code === 'ER_BAD_DB_ERROR') {
-    return new ConvError(
-      `unknown database ${JSON.stringify(db)} on MySQL server ${server}`,
-      codes.unknownDatabase,
-      ExitCode.connection,
-      { server },
-      'check the database name in the source URL (SHOW DATABASES lists them)',
-      { cause: err },
-    );
+    return new ConvError(`unknown database ${JSON.stringify(db)} on MySQL server ${server}`, {
+      code: 'source.unknown-database',
+      exit: ExitCode.connection,
+      at: { server, engine: 'MySQL' },
+      hint: 'check the database name in the source URL (SHOW DATABASES lists them)',
+      cause: err,
+    });
   }
   if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_DBACCESS_DENIED_ERROR') {
-    return new ConvError(
-      `MySQL server ${server} refused the login: ${redactText(e.message ?? '', [url])}`,
-      codes.connect,
-      ExitCode.connection,
-      { server },
-      'check the user and password of the source URL and its grants',
-      { cause: err },
-    );
+    return new ConvError(`MySQL server ${server} refused the login: ${redactText(e.message ?? '', [url])}`, {
+      code: 'connect.failed',
+      exit: ExitCode.connection,
+      at: { server, engine: 'MySQL' },
+      hint: 'check the user and password of the source URL and its grants',
+      cause: err,
+    });
   }
-  return connectionError('MySQL', url, err, codes.connect, { location: { server }, hint });
+  return connectionError('MySQL', url, err, { location: { server }, hint });
 }

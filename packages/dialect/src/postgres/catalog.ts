@@ -22,7 +22,6 @@ export type PgSource = pg.ClientBase | string;
 export async function introspectPg(client: PgSource, schema = 'public'): Promise<TargetCatalog> {
   return withPg(client, (c) => readCatalog(c, schema), {
     application: 'conv check',
-    code: 'pg-connect',
     hint: 'check the URL, the server and the credentials',
   });
 }
@@ -32,13 +31,11 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
   const [meta] = await q(`SELECT current_setting('server_version') AS version, current_database() AS db`);
   const [ns] = await q('SELECT 1 AS ok FROM pg_namespace WHERE nspname = $1', [schema]);
   if (!ns) {
-    throw new ConvError(
-      `PostgreSQL schema ${schema} does not exist in database ${String(meta?.['db'])}`,
-      'unknown-schema',
-      ExitCode.usage,
-      {},
-      "run the application's migrations first (conv loads into an existing schema), or name the right schema",
-    );
+    throw new ConvError(`PostgreSQL schema ${schema} does not exist in database ${String(meta?.['db'])}`, {
+      code: 'target.unknown-schema',
+      exit: ExitCode.usage,
+      hint: "run the application's migrations first (conv loads into an existing schema), or name the right schema",
+    });
   }
 
   const all = await readTables(client, schema);

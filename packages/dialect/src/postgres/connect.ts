@@ -10,8 +10,6 @@ export interface PgConnectOptions {
   connectMs?: number;
   /** `SET lock_timeout` (ms) right after connecting: waiting for another session's lock ends. */
   lockMs?: number;
-  /** Error code of a failed connect (public through `--json`). */
-  code?: string;
   /** Extra texts to keep out of the error message (the URL's password always is). */
   secrets?: string[];
   hint?: string;
@@ -57,7 +55,7 @@ export async function connectPg(url: string, options: PgConnectOptions): Promise
     await client.connect();
   } catch (err) {
     cutConnection(client, new Error('closed'));
-    throw connectionError('PostgreSQL', url, err, options.code ?? 'pg-connection', {
+    throw connectionError('PostgreSQL', url, err, {
       ...(options.secrets ? { secrets: options.secrets } : {}),
       location: { server: serverOf(url) },
       ...(options.hint ? { hint: options.hint } : {}),

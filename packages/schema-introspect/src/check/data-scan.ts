@@ -77,21 +77,21 @@ export async function scanData(
       if (isMysqlLostConnection(err)) {
         throw new ConvError(
           `check: the MySQL connection was lost while scanning table ${table.source}: ${(err as Error).message}`,
-          'connection-lost',
-          ExitCode.connection,
-          { table: table.source },
-          'the server closed the session (KILL, KILL QUERY, a restart, a crash or the network): the data is not at fault; check the server and run check again',
-          { cause: err },
+          {
+            code: 'connect.lost',
+            exit: ExitCode.connection,
+            at: { table: table.source, engine: 'MySQL' },
+            hint: 'the server closed the session (KILL, KILL QUERY, a restart, a crash or the network): the data is not at fault; check the server and run check again',
+            cause: err,
+          },
         );
       }
-      throw new ConvError(
-        `check: scanning MySQL table ${table.source} failed: ${(err as Error).message}`,
-        'check-scan-failed',
-        ExitCode.unexpected,
-        { table: table.source },
-        'the table may have changed since the catalog was read: run check again',
-        { cause: err },
-      );
+      throw new ConvError(`check: scanning MySQL table ${table.source} failed: ${(err as Error).message}`, {
+        code: 'check.scan-failed',
+        at: { table: table.source },
+        hint: 'the table may have changed since the catalog was read: run check again',
+        cause: err,
+      });
     }
   }
   return findings;
