@@ -40,9 +40,9 @@ export async function* pgRows(client: pg.ClientBase, text: string, values: unkno
   }
 }
 
-/** 60 bits of the MD5 of a text, as summed on the servers. */
+/** 60 bits of the SHA-256 of a text, as summed on the servers (the digest of table-sql.ts). */
 export function hash60(text: string): bigint {
-  return BigInt(`0x${createHash('md5').update(text, 'utf8').digest('hex').slice(0, 15)}`);
+  return BigInt(`0x${createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 15)}`);
 }
 
 export function md5Hex(text: string): string {

@@ -97,7 +97,7 @@ export async function summarizeMysql(
   const my = sql.mysql;
   const out = new Map<number, Summary>();
   const inNode = hashIn === 'node' || sql.jsonb.length > 0;
-  const hashInput = sql.jsonb.length > 0 ? [my.md5(my.rowText), ...my.jsonbExprs].join(', ') : my.rowText;
+  const hashInput = sql.jsonb.length > 0 ? [my.digest(my.rowText), ...my.jsonbExprs].join(', ') : my.rowText;
   for (const group of groups(chunks)) {
     const w = where(my, group, 'mysql');
     const bucketCol =
@@ -212,7 +212,7 @@ interface RowFields {
   raw: unknown[];
 }
 
-/** Every row of the given chunks, with its key and one MD5 per column (jsonb: of PostgreSQL's text). */
+/** Every row of the given chunks, with its key and one digest per column (jsonb: MD5 of PostgreSQL's text). */
 async function rowsOf(sides: Sides, sql: TableSql, chunks: Chunk[], which: 'mysql' | 'pg') {
   return rowsWhere(sides, sql, which, where(sql[which], chunks, which));
 }
@@ -231,11 +231,10 @@ async function rowsWhere(
   w: { clause: string; values: unknown[] },
 ) {
   const side = sql[which];
-  const md5 = which === 'mysql' ? 'MD5' : 'md5';
   const raw = rawKeyColumns(sql, which);
   const select = [
     ...side.keyCanonical,
-    ...side.fields.map((f) => `${md5}(${f})`),
+    ...side.fields.map((f) => side.digest(f)),
     ...side.jsonbExprs,
     ...raw,
   ].join(', ');

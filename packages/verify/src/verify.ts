@@ -12,6 +12,7 @@ import {
 } from '@conv/core';
 import { connectMysql, databaseOf } from '@conv/dialect/mysql';
 import { connectPg as connectDialectPg } from '@conv/dialect/postgres';
+import { CHARSETS_QUERY } from '@conv/mysql-export';
 import type pg from 'pg';
 import { type ConstraintProblem, checkConstraints } from './constraints.js';
 import { mysqlAll, pgAll } from './db.js';
@@ -189,6 +190,12 @@ async function chunksOf(w: Worker, sql: TableSql, rows: number, settings: Settin
   return { all, checked };
 }
 
+/** The table's columns stored as utf8mb4 (their text is hashed without a CONVERT). */
+async function utf8mb4Columns(w: Worker, database: string, table: PlannedTable): Promise<Set<string>> {
+  const rows = await mysqlAll(w.mysql, CHARSETS_QUERY, [database, table.source]);
+  return new Set(rows.filter((r) => String(r[1]).toLowerCase() === 'utf8mb4').map((r) => String(r[0])));
+}
+
 /** Phase 1, MySQL only: row count, chunks and their checksums. */
 async function verifySource(
   w: Worker,
@@ -196,7 +203,9 @@ async function verifySource(
   database: string,
   settings: Settings,
 ): Promise<SourceSide> {
-  const sql = buildTableSql(table, database, settings.parents.has(`${table.targetSchema}.${table.target}`));
+  const onlyParent = settings.parents.has(`${table.targetSchema}.${table.target}`);
+  const stored = settings.mode === 'counts' ? new Set<string>() : await utf8mb4Columns(w, database, table);
+  const sql = buildTableSql(table, database, onlyParent, stored);
   const rows = await countOf(w, 'mysql', sql);
   if (settings.mode === 'counts') return { sql, rows, all: [], checked: [], summaries: null };
   const { all, checked } = await chunksOf(w, sql, rows, settings);

@@ -98,6 +98,63 @@ describe('one value changed in PostgreSQL', () => {
     expect((await verify()).ok).toBe(true);
   });
 
+  // One value changed by the smallest step its type allows, in every column type the fixture has: the
+  // row hash (SHA-256 of the row text) must change whichever column it is, in SQL and in Node hashing.
+  it.each([
+    ['varchar', 'item', 'name', "name = 'plaiN'", "name = 'plain'", { id: ITEM_IDS[0] }],
+    ['boolean', 'item', 'flag', 'flag = NOT flag', 'flag = NOT flag', { id: ITEM_IDS[0] }],
+    ['numeric, one cent', 'item', 'price', 'price = 12.51', 'price = 12.50', { id: ITEM_IDS[0] }],
+    ['date, one day', 'item', 'day', "day = '2024-03-01'", "day = '2024-02-29'", { id: ITEM_IDS[0] }],
+    [
+      'timestamptz, one microsecond',
+      'item',
+      'updated',
+      "updated = updated + interval '1 microsecond'",
+      "updated = updated - interval '1 microsecond'",
+      { id: ITEM_IDS[0] },
+    ],
+    [
+      'uuid, one hex digit',
+      'item',
+      'ref',
+      `ref = '${ITEM_IDS[2]!.replace(/^a/, 'b')}'`,
+      `ref = '${ITEM_IDS[2]}'`,
+      { id: ITEM_IDS[3] },
+    ],
+    ['time, one microsecond', 'counter', 't', "t = '00:00:01.000002'", "t = '00:00:01.000001'", { id: '1' }],
+    // π and the next double up: one bit of the mantissa.
+    [
+      'double, one ulp',
+      'counter',
+      'amount',
+      'amount = 3.1415926535897936',
+      'amount = 3.141592653589793',
+      { id: '3' },
+    ],
+    ['text in a hash bucket', 'link', 'v', "v = 'value 3'", "v = 'value 2'", { a: '2', b: 'key-2-éé' }],
+  ])('%s: exactly that value is found', async (_what, table, column, change, undo, key) => {
+    const where = Object.keys(key)
+      .map((k, i) => `${k} = $${i + 1}`)
+      .join(' AND ');
+    await withPgChange(
+      `UPDATE ${table} SET ${change} WHERE ${where}`,
+      `UPDATE ${table} SET ${undo} WHERE ${where}`,
+      Object.values(key),
+      async () => {
+        for (const hashIn of ['sql', 'node'] as const) {
+          const report = await verify({ hashIn });
+          const bad = report.tables.filter((t) => t.checksumMatch !== true || !t.countMatch);
+          expect(
+            bad.map((t) => t.table),
+            hashIn,
+          ).toEqual([table]);
+          expect(bad[0]!.mismatches, hashIn).toEqual([{ key, columns: [column], kind: 'differs' }]);
+        }
+      },
+    );
+    expect((await verify()).ok).toBe(true);
+  });
+
   it('a changed jsonb value is found; reordered keys and whitespace are not differences', async () => {
     await withPgChange(
       `UPDATE item SET settings = jsonb_set(settings, '{zeta}', '2') WHERE id = $1`,
