@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
-import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
+import { bundleWorker, useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleWorker } from './workers/bundle.js';
 
 // 100,000 rows of ~200 bytes: the COPY runs long enough to be killed in the middle.
 const MYSQL = `
@@ -33,7 +33,10 @@ describe('kill -9 mid-migrate', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('leaves the target exactly as it was (rows, index), and a later migrate completes', async () => {
-    const worker = await bundleWorker('migrate-worker', out);
+    const worker = await bundleWorker(
+      fileURLToPath(new URL('./workers/migrate-worker.ts', import.meta.url)),
+      out,
+    );
     const full = planMigration(await introspectMysql(my.url), await introspectPg(pg.client));
     const plan = { ...full, tables: full.tables.filter((t) => t.source === 'big') };
     // The target holds rows: replacing them must be asked for (--replace).
