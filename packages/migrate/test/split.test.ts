@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConvError, ExitCode, type MigrationPlan } from '@conv/core';
+import { ConvError, ExitCode, type MigrationPlan, silentProgress } from '@conv/core';
 import { importDirectory } from '@conv/pg-loader';
 import { introspectMysql, introspectPg, planMigration } from '@conv/schema-introspect';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
@@ -61,6 +61,13 @@ describe('tables split into primary-key ranges', () => {
   });
 
   it('integer and char(36) UUID keys: the split load equals the unsplit one, value for value; one CSV per table', async () => {
+    // The progress counts a split table once (with its last range), its rows once per range.
+    const finished: { table: string; rows: number; tables: number }[] = [];
+    const progress = {
+      ...silentProgress,
+      finish: (table: string, rows: number, _bytes: number, tables = 1) =>
+        finished.push({ table, rows, tables }),
+    };
     const r = await migrate({
       ...base(),
       pgUrl: split.url,
@@ -68,11 +75,14 @@ describe('tables split into primary-key ranges', () => {
       app: 'split',
       jobs: 4,
       keepCsv: true,
+      progress,
     });
     expect(r.split.map((d) => [d.table, d.parts])).toEqual([
       ['big', 2],
       ['uu', 2],
     ]);
+    expect(finished.reduce((n, f) => n + f.tables, 0)).toBe(3);
+    expect(finished.filter((f) => f.table.startsWith('big [')).map((f) => f.rows)).toEqual([2000, 2000]);
     const parts = Object.fromEntries(r.loaded.map((t) => [t.table, t.parts ?? 1]));
     expect(parts).toEqual({ big: 2, uu: 2, small: 1 });
     expect(r.deferredIndexes.map((d) => d.table).sort()).toEqual(['big', 'uu']);

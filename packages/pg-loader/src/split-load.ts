@@ -103,7 +103,9 @@ export class SplitLoad {
     await this.open(session);
     const { table, ctx } = this;
     const entry = this.entry;
-    if (entry.done.includes(part.index)) {
+    let out: CopyOutcome | null = null;
+    const recorded = entry.done.includes(part.index);
+    if (recorded) {
       this.resumedParts++;
     } else {
       await session.run('BEGIN');
@@ -122,23 +124,28 @@ export class SplitLoad {
             'Remove import_state.json and run the load again from the beginning.',
           );
         } else {
-          await this.copyPart(session, part);
+          out = await this.copyPart(session, part);
           await session.run('COMMIT');
         }
       } catch (err) {
         await session.run('ROLLBACK').catch(() => {});
         throw err;
       }
+    }
+    // Counted with no await since the COMMIT: exactly one part sees itself last.
+    const last = ++this.committed === this.parts.length;
+    // The table counts as one table in the progress, with its last range.
+    if (out) ctx.progress.finish(partName(table, part), out.rows, out.bytes, last ? 1 : 0);
+    if (!recorded) {
       entry.done.push(part.index);
       await writeState(ctx.dir, ctx.state);
     }
-    this.committed++;
-    return this.committed === this.parts.length;
+    return last;
   }
 
-  private async copyPart(session: Session, part: LoadPart): Promise<void> {
+  private async copyPart(session: Session, part: LoadPart): Promise<CopyOutcome> {
     const { table, ctx } = this;
-    const name = `${table.target} [${part.index}/${part.of}]`;
+    const name = partName(table, part);
     const bytes = table.rows > 0 ? Math.floor((table.bytes * part.rows) / table.rows) : 0;
     session.artifacts.comment(
       `${copyFromStdin(table.schema, table.target, table.columns)}: rows streamed from MySQL table ${table.table}, key range ${part.index}/${part.of}`,
@@ -150,12 +157,12 @@ export class SplitLoad {
       (moved) => ctx.progress.update(name, bytes > 0 ? Math.floor((part.rows * moved) / bytes) : 0, moved),
       { freeze: false, stall: ctx.stall, part },
     );
-    ctx.progress.finish(name, out.rows, out.bytes);
     this.rows += out.rows;
     this.bytes += out.bytes;
     session.artifacts.info(
       `loaded ${table.schema}.${table.target} part ${part.index}/${part.of}: ${out.rows} rows, ${out.bytes} bytes in ${out.ms} ms`,
     );
+    return out;
   }
 
   /** After the last part: the dropped indexes rebuilt (those not already back), in one transaction. */
@@ -194,6 +201,10 @@ export class SplitLoad {
     }
     return { rebuilt, ms: Date.now() - started };
   }
+}
+
+function partName(table: LoadTable, part: LoadPart): string {
+  return `${table.target} [${part.index}/${part.of}]`;
 }
 
 async function rowsInRange(session: Session, table: LoadTable, part: LoadPart): Promise<number> {
