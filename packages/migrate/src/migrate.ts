@@ -24,7 +24,6 @@ import {
   countRows,
   createOwnDirectory,
   discardPartial,
-  exportQueryFor,
   exportStamp,
   exportTableFile,
   fileNameFor,
@@ -256,8 +255,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           ...(range
             ? {
                 range: {
-                  sql: `${exportQueryFor(planned, database)} ${range.mysqlWhere.clause}`,
-                  values: range.mysqlWhere.values,
+                  where: range.mysqlWhere,
                   // The table's file has one header (the first range's); every COPY wants its own.
                   header: range.part.index === 1,
                 },
@@ -426,8 +424,8 @@ interface StreamIntoCopy {
   /** Also write the bytes to this CSV file (through `<file>.partial`, renamed when complete). */
   file: string | null;
   signal: AbortSignal;
-  /** One key range of a split table: its query, and whether the CSV file gets the header line. */
-  range?: { sql: string; values: unknown[]; header: boolean };
+  /** One key range of a split table (`WHERE` on the `src` alias), and whether the CSV file gets the header. */
+  range?: { where: { clause: string; values: unknown[] }; header: boolean };
 }
 
 /** One table from MySQL into COPY (and the CSV file): counts checked by the caller. */
@@ -465,7 +463,7 @@ async function streamIntoCopy(
       targets,
       signal: o.signal,
       hash: o.file !== null,
-      ...(o.range ? { sql: o.range.sql, values: o.range.values, header: o.range.header } : {}),
+      ...(o.range ? { where: o.range.where, header: o.range.header } : {}),
       // MySQL's silence is named (half the stall bound) before the COPY's watch, which then sees no byte
       // either, would blame PostgreSQL.
       idleMs: Math.max(1000, Math.floor(o.stall.ms / 2)),
