@@ -258,6 +258,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
                   where: range.mysqlWhere,
                   // The table's file has one header (the first range's); every COPY wants its own.
                   header: range.part.index === 1,
+                  label: `${range.part.index}/${range.part.of}`,
                 },
               }
             : {}),
@@ -425,7 +426,7 @@ interface StreamIntoCopy {
   file: string | null;
   signal: AbortSignal;
   /** One key range of a split table (`WHERE` on the `src` alias), and whether the CSV file gets the header. */
-  range?: { where: { clause: string; values: unknown[] }; header: boolean };
+  range?: { where: { clause: string; values: unknown[] }; header: boolean; label: string };
 }
 
 /** One table from MySQL into COPY (and the CSV file): counts checked by the caller. */
@@ -443,7 +444,9 @@ async function streamIntoCopy(
     cutConnection(o.client, stalled);
     copy.destroy(stalled);
   });
-  const targets: CsvTarget[] = [{ stream: copy, error: (err) => stalled ?? rejected(err, table) }];
+  const targets: CsvTarget[] = [
+    { stream: copy, error: (err) => stalled ?? rejected(err, table, o.range?.label) },
+  ];
   // COPY … HEADER true: a range read without the header line still owes this COPY one.
   if (o.range && !o.range.header) copy.write(csvHeader(o.planned.columns.map((c) => c.target)));
   let out: WriteStream | null = null;
@@ -477,7 +480,7 @@ async function streamIntoCopy(
     try {
       await copyDone;
     } catch (err) {
-      throw stalled ?? rejected(err, table);
+      throw stalled ?? rejected(err, table, o.range?.label);
     }
     if (outDone) {
       try {
@@ -507,8 +510,8 @@ async function streamIntoCopy(
 }
 
 /** A row PostgreSQL refused: the import's error, with the row's place in the stream instead of a file line. */
-function rejected(err: unknown, table: LoadTable): ConvError {
-  const path = `rows streamed from MySQL table ${table.table}`;
+function rejected(err: unknown, table: LoadTable, range?: string): ConvError {
+  const path = `rows streamed from MySQL table ${table.table}${range ? `, key range ${range}` : ''}`;
   const e = copyError(err, { ...table, path });
   const line = e.location.line;
   const { file: _file, ...location } = e.location;

@@ -150,6 +150,10 @@ describe('tables split into primary-key ranges', () => {
     expect(err).toBeInstanceOf(ConvError);
     expect((err as ConvError).exitCode).toBe(ExitCode.loadFailed);
     expect((err as ConvError).message).toMatch(/big_v_check/);
+    // Row 666 of range 2 (ids 1335..2668) is id 2000.
+    expect((err as ConvError).message).toContain(
+      '(rows streamed from MySQL table big, key range 2/3), row 666 in the order MySQL sent them',
+    );
     const stateFile = join(out, 'resume', 'run', 'import_state.json');
     const state = JSON.parse(readFileSync(stateFile, 'utf8')) as {
       done: string[];
