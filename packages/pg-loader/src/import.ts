@@ -604,12 +604,7 @@ async function loadOne(
   for (const [i, index] of deferred.entries()) {
     ctx.progress.phase?.(table.target, `index build ${i + 1}/${deferred.length}: ${index.name}`);
     await session.run(index.definition);
-    if (ctx.indexBuilds) {
-      ctx.indexBuilds.built += 1;
-      // A table whose indexes appeared after the count still counts: the total never falls behind.
-      ctx.indexBuilds.total = Math.max(ctx.indexBuilds.total, ctx.indexBuilds.built);
-      ctx.progress.count?.('index builds', ctx.indexBuilds.built, ctx.indexBuilds.total);
-    }
+    indexBuilt(ctx);
   }
   if (deferred.length) {
     outcome.deferredIndexes.push({
@@ -631,6 +626,15 @@ async function loadOne(
     `loaded ${table.schema}.${table.target}${table.file ? ` from ${table.file}` : ''}: ${rows} rows, ${bytes} bytes in ${ms} ms (${ms > 0 ? ((bytes / 1048576) * (1000 / ms)).toFixed(1) : '-'} MB/s)${freeze ? ', COPY FREEZE' : ''}${deferred.length ? `; ${deferred.length} index(es) rebuilt after the COPY in ${Date.now() - indexStarted} ms` : ''}`,
   );
   return { table: table.target, rows, bytes, ms };
+}
+
+/** One deferred index rebuilt: the progress's `index builds n/total`. */
+function indexBuilt(ctx: RunContext): void {
+  if (!ctx.indexBuilds) return;
+  ctx.indexBuilds.built += 1;
+  // A table whose indexes appeared after the count still counts: the total never falls behind.
+  ctx.indexBuilds.total = Math.max(ctx.indexBuilds.total, ctx.indexBuilds.built);
+  ctx.progress.count?.('index builds', ctx.indexBuilds.built, ctx.indexBuilds.total);
 }
 
 /** Sequences restart in the load's transaction (see sequences.ts): a rollback leaves them untouched. */
@@ -857,12 +861,7 @@ function splitUnits(
       stall: ctx.stall,
       progress: ctx.progress,
       copy: options.copy,
-      onIndexBuilt: () => {
-        if (!ctx.indexBuilds) return;
-        ctx.indexBuilds.built += 1;
-        ctx.indexBuilds.total = Math.max(ctx.indexBuilds.total, ctx.indexBuilds.built);
-        ctx.progress.count?.('index builds', ctx.indexBuilds.built, ctx.indexBuilds.total);
-      },
+      onIndexBuilt: () => indexBuilt(ctx),
     });
     ctx.say(`${table.target}: loaded in ${parts.length} key ranges, each its own COPY and transaction`);
     for (const part of parts) units.push({ table, part, split });
