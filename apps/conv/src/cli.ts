@@ -592,7 +592,8 @@ const COMMANDS: Record<Command, Handler> = {
     });
   },
 
-  migrate: (ctx, args) => runMigrate(ctx, args as Parsed & { keepCsv?: boolean }, single),
+  migrate: (ctx, args) =>
+    runMigrate(ctx, args as Parsed & { keepCsv?: boolean; splitMinMb?: number }, single),
 
   async verify(ctx, args) {
     return single(ctx, 'verify', async (log) => {

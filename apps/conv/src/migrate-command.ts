@@ -18,6 +18,7 @@ import {
 
 interface MigrateArgs {
   keepCsv?: boolean;
+  splitMinMb?: number;
   tables?: string[];
   /** A table is loaded (committed, in per-table mode). */
   onTableLoaded?: (target: string) => void;
@@ -32,6 +33,17 @@ export function migrateCommand(handler: (args: unknown) => void, base: (y: Argv)
       base(y)
         .option('keep-csv', { type: 'boolean', describe: 'also write the export directory + manifest' })
         .option('tables', { type: 'string', array: true, describe: 'load only these tables' })
+        .option('split-min-mb', {
+          type: 'number',
+          describe:
+            'per-table mode: a table estimated above this many MB and above total/--jobs is loaded in primary-key ranges at once (default 64)',
+        })
+        .check((a) => {
+          const mb = a['split-min-mb'];
+          if (mb !== undefined && !(typeof mb === 'number' && Number.isFinite(mb) && mb >= 0))
+            throw new Error(`--split-min-mb wants a number of MB, 0 or more (got ${String(mb)})`);
+          return true;
+        })
         .example('$0 migrate', 'the whole load, atomic, from the settings in .env')
         .example(
           '$0 migrate --keep-csv --load-mode per-table --jobs 2',
@@ -39,7 +51,9 @@ export function migrateCommand(handler: (args: unknown) => void, base: (y: Argv)
         )
         .epilogue(
           '--jobs sizes the MySQL snapshot connections and, with --load-mode per-table, the PostgreSQL ones (one ' +
-            'transaction cannot span connections: single-transaction loads on one). Exit 6 when a row was rejected.',
+            'transaction cannot span connections: single-transaction loads on one). In per-table mode a table larger ' +
+            'than its share (total/--jobs, and --split-min-mb) is cut into primary-key ranges loaded side by side. ' +
+            'Exit 6 when a row was rejected.',
         ),
     handler,
   };
@@ -67,6 +81,7 @@ export async function migrateStep(
       triggers: ctx.config.triggers,
       progress,
       ...(args.keepCsv ? { keepCsv: true } : {}),
+      ...(args.splitMinMb !== undefined ? { splitMinMb: args.splitMinMb } : {}),
       ...(args.tables ? { tables: args.tables } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(args.onTableLoaded ? { onTableLoaded: args.onTableLoaded } : {}),
@@ -84,6 +99,10 @@ export function formatMigrate(result: MigrateResult): string {
     `  snapshot:  ${s.consistent ? 'consistent' : 'NOT consistent'} over ${s.connections} connection(s)${s.binlogFile ? `, binlog ${s.binlogFile}:${s.binlogPosition}` : ''}${s.gtid ? `, gtid ${s.gtid}` : ''}`,
     `  directory: ${result.dir}${result.manifest ? ' (CSV files + manifest kept)' : ''}`,
   ];
+  for (const d of result.split)
+    lines.push(
+      `  ${d.parts > 1 ? `split into ${d.parts} key ranges` : 'loaded whole'}: ${d.table} (${d.reason})`,
+    );
   for (const d of result.deferredIndexes)
     lines.push(`  indexes rebuilt after the load: ${d.table} (${d.indexes.join(', ')}) in ${d.ms} ms`);
   for (const n of result.notes) lines.push(`  note: ${n}`);

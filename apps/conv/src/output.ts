@@ -122,13 +122,13 @@ export class Output {
   ): { progress: ProgressReporter; show(): void } {
     let inner: ProgressReporter | null = null;
     const started = new Map<string, { rows?: number; bytes?: number }>();
-    const finished: [string, number, number][] = [];
+    const finished: [string, number, number, number | undefined][] = [];
     const show = () => {
       if (inner) return;
       inner = this.display(label, totals);
-      for (const [table, rows, bytes] of finished) {
+      for (const [table, rows, bytes, tables] of finished) {
         inner.start(table, {});
-        inner.finish(table, rows, bytes);
+        inner.finish(table, rows, bytes, tables);
       }
       for (const [table, expected] of started) inner.start(table, expected);
     };
@@ -146,11 +146,11 @@ export class Output {
         else started.set(table, expected);
       },
       update: (table, rows, bytes) => used()?.update(table, rows, bytes),
-      finish: (table, rows, bytes) => {
+      finish: (table, rows, bytes, tables) => {
         const to = used();
-        if (to) return to.finish(table, rows, bytes);
+        if (to) return to.finish(table, rows, bytes, tables);
         started.delete(table);
-        finished.push([table, rows, bytes]);
+        finished.push([table, rows, bytes, tables]);
       },
       log: (line) => used()?.log(line),
       phase: (table, text) => used()?.phase?.(table, text),
@@ -171,11 +171,11 @@ export class Output {
         inner.start(table, expected);
       },
       update: (table, rows, bytes) => inner.update(table, rows, bytes),
-      finish: (table, rows, bytes) => {
+      finish: (table, rows, bytes, tables) => {
         const end = now();
         this.timeline.push({ step, table, start: starts.get(table) ?? end, end, rows, bytes });
         this.onTable?.(step, table, 'finish', rows, bytes);
-        inner.finish(table, rows, bytes);
+        inner.finish(table, rows, bytes, tables);
       },
       log: (line) => inner.log(line),
       close: () => inner.close(),

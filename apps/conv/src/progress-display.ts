@@ -129,9 +129,9 @@ class Tally {
     t.bytes = bytes;
   }
 
-  finish(table: string, rows: number, bytes: number): void {
+  finish(table: string, rows: number, bytes: number, tables = 1): void {
     this.active.delete(table);
-    this.doneTables += 1;
+    this.doneTables += tables;
     this.doneRows += rows;
     this.doneBytes += bytes;
   }
@@ -174,8 +174,8 @@ function lineDisplay(stream: NodeJS.WriteStream, tally: Tally, interval: number)
       tally.update(table, rows, bytes);
       tick();
     },
-    finish(table, rows, bytes) {
-      tally.finish(table, rows, bytes);
+    finish(table, rows, bytes, tables) {
+      tally.finish(table, rows, bytes, tables);
       tick();
     },
     log(line) {
@@ -233,8 +233,8 @@ function liveDisplay(stream: NodeJS.WriteStream, tally: Tally, options: Progress
     update(table, rows, bytes) {
       tally.update(table, rows, bytes);
     },
-    finish(table, rows, bytes) {
-      tally.finish(table, rows, bytes);
+    finish(table, rows, bytes, tables) {
+      tally.finish(table, rows, bytes, tables);
     },
     log(line) {
       clear();

@@ -93,7 +93,10 @@ export const ImportResultSchema = Envelope.extend({
   strategy: z.string(),
   strategyReason: z.string(),
   mode: z.string(),
-  loaded: z.array(z.object({ table: z.string(), rows: count, bytes: count, ms: count })),
+  /** `parts`: loaded in that many primary-key ranges (migrate, per-table mode). */
+  loaded: z.array(
+    z.object({ table: z.string(), rows: count, bytes: count, ms: count, parts: count.optional() }),
+  ),
   /** Sums over `loaded`. */
   totals: z.object({ tables: count, rows: count, bytes: count }),
   skipped: z.array(SkippedReportSchema),
@@ -201,9 +204,11 @@ export const SyncResultSchema = Envelope.extend({ command: z.literal('sync') }).
 export const CutoverResultSchema = Envelope.extend({ command: z.literal('cutover') }).catchall(z.unknown());
 
 /** `migrate` (@conv/migrate): import's fields plus the run directory, snapshot, source and notes. */
-export const MigrateResultSchema = ImportResultSchema.extend({ command: z.literal('migrate') }).catchall(
-  z.unknown(),
-);
+export const MigrateResultSchema = ImportResultSchema.extend({
+  command: z.literal('migrate'),
+  /** Tables larger than their share of --jobs: in how many primary-key ranges each was loaded, and why. */
+  split: z.array(z.object({ table: z.string(), target: z.string(), parts: count, reason: z.string() })),
+}).catchall(z.unknown());
 
 /** Every document `--json` prints: one of these, exactly once per command. */
 export const ConvResultSchema = z.union([

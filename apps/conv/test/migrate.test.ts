@@ -39,6 +39,30 @@ describe('conv migrate on the generated database', () => {
     expect(migrate).toEqual(['started', 'in_progress', 'completed']);
   });
 
+  it('migrate --split-min-mb: refused when not a number of MB; per-table splits tables above total/jobs and says so', async () => {
+    const bad = await cli(['migrate', ...urls(), '--split-min-mb', '-1'], { cwd });
+    expect(bad.code).toBe(ExitCode.usage);
+    expect(bad.stderr).toContain('--split-min-mb wants a number of MB');
+    const args = ['migrate', ...urls(), '--load-mode', 'per-table', '--jobs', '4', '--split-min-mb', '0'];
+    const res = await cli([...args, '--replace'], { cwd });
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    const json = await cli([...args, '--replace', '--json'], { cwd });
+    expect(json.code, json.stderr).toBe(ExitCode.ok);
+    const result = JSON.parse(json.stdout) as {
+      split: { table: string; parts: number }[];
+      loaded: { table: string; parts?: number }[];
+    };
+    // Both tables (a char(36) UUID key and an integer key) exceed a quarter of the total: 2 ranges each.
+    expect(result.split.map((d) => [d.table, d.parts]).sort()).toEqual([
+      ['account', 2],
+      ['post', 2],
+    ]);
+    for (const t of result.loaded) expect(t.parts).toBe(2);
+    expect(res.stdout).toContain('split into 2 key ranges: post');
+    const verified = await cli(['verify', ...urls()], { cwd });
+    expect(verified.code, verified.stdout).toBe(ExitCode.ok);
+  });
+
   it('run --via migrate: check, one stream with the export directory kept, full verify; logged step by step', async () => {
     const runCwd = tempDir();
     // The first test filled the target: a re-load says --replace.

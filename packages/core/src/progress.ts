@@ -3,7 +3,11 @@ export interface ProgressReporter {
   start(table: string, expected: { rows?: number; bytes?: number }): void;
   /** Absolute counts so far for a table. */
   update(table: string, rows: number, bytes: number): void;
-  finish(table: string, rows: number, bytes: number): void;
+  /**
+   * `tables`: how many tables this completes (default 1; 0 for a key range of a split table that is not
+   * the last one in), so that the tables count stays the plan's.
+   */
+  finish(table: string, rows: number, bytes: number, tables?: number): void;
   /** A line of text that must not tear the progress display. */
   log(line: string): void;
   close(): void;

@@ -1,4 +1,6 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -14,6 +16,7 @@ import {
   type ProgressReporter,
   silentProgress,
 } from '@conv/core';
+import { csvHeader } from '@conv/csv-codec';
 import { closeMysql, databaseOf } from '@conv/dialect/mysql';
 import {
   buildManifest,
@@ -45,11 +48,13 @@ import {
   loadManifest,
   stalledError,
   stallWatch,
+  type TableCopier,
   type TriggerMode,
 } from '@conv/pg-loader';
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { cutRanges, DEFAULT_SPLIT_MIN_MB, planSplit, type SplitDecision, type TableRange } from './split.js';
 
 export interface MigrateOptions {
   /** Source server URL; its database (if any) wins over `plan.source.database`. */
@@ -73,6 +78,11 @@ export interface MigrateOptions {
   jobs?: number;
   /** Also write the usual export directory (CSV files + manifest) from the same stream. */
   keepCsv?: boolean;
+  /**
+   * per-table mode: a table whose estimated size exceeds both total/jobs and this many MB is read and
+   * loaded in primary-key ranges side by side (default 64; see planSplit).
+   */
+  splitMinMb?: number;
   /** Drop secondary indexes before each COPY and rebuild them after (default true). */
   deferIndexes?: boolean;
   /** Load even when planned target tables already hold rows (they are replaced, and reported). */
@@ -96,6 +106,8 @@ export interface MigrateResult extends ImportResult {
   /** The snapshot every row was read in: binlog/GTID position for a catch-up from it. */
   snapshot: Omit<SnapshotInfo, 'notes'>;
   source: { dialect: 'mysql' | 'mariadb'; version: string; database: string };
+  /** Tables larger than their share of the work: in how many key ranges each was loaded, and why. */
+  split: SplitDecision[];
   notes: string[];
 }
 
@@ -139,7 +151,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
 
   const read = plan.tables.filter((t) => keepCsv || loadable(t, options));
-  const wanted = Math.max(1, Math.min(options.jobs ?? 2, read.length || 1));
+  const jobs = options.jobs ?? 2;
+  const mode = options.mode ?? 'single-transaction';
+  let split = planSplit(
+    read.filter((t) => loadable(t, options)),
+    { jobs, mode, minBytes: (options.splitMinMb ?? DEFAULT_SPLIT_MIN_MB) * 1048576, database },
+  );
+  // A split table's ranges are read side by side: a connection per range, up to --jobs.
+  const extraParts = split.reduce((n, d) => n + d.parts - 1, 0);
+  const wanted = Math.max(1, Math.min(jobs, read.length + extraParts || 1));
   const conns: mysql.Connection[] = [];
   const written: string[] = [];
   const internal = new AbortController();
@@ -167,6 +187,31 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       }),
     );
 
+    // Ranges are only as consistent as the snapshot, and only useful when they can be read side by side.
+    const why = !source.snapshot.consistent
+      ? 'the snapshot is not consistent'
+      : conns.length < 2
+        ? 'the snapshot has one connection'
+        : null;
+    const ranges = new Map<string, TableRange[]>();
+    split = await Promise.all(
+      split.map(async (d): Promise<SplitDecision> => {
+        if (d.parts < 2) return d;
+        if (why) return { ...d, parts: 1, reason: `not split: ${why}` };
+        const planned = read.find((t) => t.source === d.table)!;
+        const cut = await pool.use((conn) =>
+          cutRanges(conn, planned, database, counts.get(d.table)!, d.parts),
+        );
+        if (cut.length < 2) return { ...d, parts: 1, reason: 'not split: too few rows' };
+        ranges.set(d.table, cut);
+        return { ...d, parts: cut.length };
+      }),
+    );
+    for (const d of split)
+      progress.log(`migrate: ${d.table}: ${d.parts > 1 ? `${d.parts} key ranges, ${d.reason}` : d.reason}`);
+    // Ranges whose CSV part file was written (keepCsv): joined into the table's one file after the load.
+    const partFiles = new Map<string, Map<number, number>>();
+
     const taken = new Set<string>();
     const files = new Map(read.map((t) => [t.source, keepCsv ? fileNameFor(t.source, taken) : '']));
     const csv = new Map<string, { file: string; rows: number; bytes: number; sha256: string }>();
@@ -186,16 +231,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     for (const table of read.filter((t) => !loadable(t, options))) await exportOnly(table);
 
     const byName = new Map(plan.tables.map((t) => [t.source, t]));
-    const copy = async (
-      client: pg.ClientBase,
-      table: LoadTable,
-      onBytes: (bytes: number) => void,
-      copyOptions: { freeze: boolean; stall: { ms: number; server: string } },
-    ): Promise<CopyOutcome> => {
+    const copy: TableCopier = async (client, table, onBytes, copyOptions): Promise<CopyOutcome> => {
       const planned = byName.get(table.table)!;
       const conn = await pool.acquire();
       try {
-        const file = files.get(table.table) ?? '';
+        const whole = files.get(table.table) ?? '';
+        const part = copyOptions.part;
+        const range = part ? ranges.get(table.table)?.[part.index - 1] : undefined;
+        if (part && !range) throw new Error(`no key range ${part.index} for table ${table.table}`);
+        const file = whole && part ? partFile(whole, part.index) : whole;
         if (file) written.push(join(dir, file), join(dir, `${file}.partial`));
         const out = await streamIntoCopy({
           client,
@@ -208,7 +252,31 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           stall: copyOptions.stall,
           file: file ? join(dir, file) : null,
           signal: internal.signal,
+          ...(range
+            ? {
+                range: {
+                  where: range.mysqlWhere,
+                  // The table's file has one header (the first range's); every COPY wants its own.
+                  header: range.part.index === 1,
+                  label: `${range.part.index}/${range.part.of}`,
+                },
+              }
+            : {}),
         });
+        if (range) {
+          checkCount(
+            `${table.table} (key range ${range.part.index}/${range.part.of})`,
+            out.rows,
+            range.part.rows,
+            source.snapshot.consistent,
+          );
+          if (file) {
+            const done = partFiles.get(table.table) ?? new Map<number, number>();
+            done.set(range.part.index, out.rows);
+            partFiles.set(table.table, done);
+          }
+          return { rows: out.rows, bytes: out.bytes, ms: out.ms };
+        }
         checkCount(table.table, out.rows, table.rows, source.snapshot.consistent);
         if (file) csv.set(table.table, { file, rows: out.rows, bytes: out.bytes, sha256: out.sha256! });
         return { rows: out.rows, bytes: out.bytes, ms: out.ms };
@@ -224,8 +292,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       manifest: manifestIn,
       copy,
       started,
-      mode: options.mode ?? 'single-transaction',
+      mode,
       jobs: wanted,
+      ...(ranges.size ? { parts: new Map([...ranges].map(([t, rs]) => [t, rs.map((r) => r.part)])) } : {}),
       progress,
       ...(options.schema ? { schema: options.schema } : {}),
       ...(options.fkStrategy ? { fkStrategy: options.fkStrategy } : {}),
@@ -249,8 +318,26 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const notes = [...source.snapshot.notes];
     let manifest: Manifest | null = null;
     if (keepCsv) {
+      // A split table whose every range was streamed now: its part files joined into its one file.
+      const partly = new Set<string>();
+      for (const [table, done] of partFiles) {
+        const of = ranges.get(table)!.length;
+        if (done.size < of) {
+          partly.add(table);
+          continue;
+        }
+        const file = files.get(table)!;
+        written.push(join(dir, file), join(dir, `${file}.partial`));
+        const joined = await joinParts(dir, file, of);
+        csv.set(table, { file, rows: [...done.values()].reduce((a, b) => a + b, 0), ...joined });
+      }
+      if (partly.size) {
+        notes.push(`${[...partly].join(', ')}: key ranges committed by an earlier run were not read again`);
+      }
       // A table the loader skipped (e.g. missing in the target) was not streamed: write its file now.
-      for (const table of read.filter((t) => !csv.has(t.source) && !result.resumed.includes(t.target))) {
+      for (const table of read.filter(
+        (t) => !csv.has(t.source) && !partly.has(t.source) && !result.resumed.includes(t.target),
+      )) {
         await exportOnly(table);
       }
       if (read.every((t) => csv.has(t.source))) {
@@ -277,6 +364,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       manifest,
       snapshot,
       source: { dialect: source.mariadb ? 'mariadb' : 'mysql', version: source.version, database },
+      split,
       notes,
       ms: Date.now() - started,
     };
@@ -338,6 +426,8 @@ interface StreamIntoCopy {
   /** Also write the bytes to this CSV file (through `<file>.partial`, renamed when complete). */
   file: string | null;
   signal: AbortSignal;
+  /** One key range of a split table (`WHERE` on the `src` alias), and whether the CSV file gets the header. */
+  range?: { where: { clause: string; values: unknown[] }; header: boolean; label: string };
 }
 
 /** One table from MySQL into COPY (and the CSV file): counts checked by the caller. */
@@ -355,7 +445,11 @@ async function streamIntoCopy(
     cutConnection(o.client, stalled);
     copy.destroy(stalled);
   });
-  const targets: CsvTarget[] = [{ stream: copy, error: (err) => stalled ?? rejected(err, table) }];
+  const targets: CsvTarget[] = [
+    { stream: copy, error: (err) => stalled ?? rejected(err, table, o.range?.label) },
+  ];
+  // COPY … HEADER true: a range read without the header line still owes this COPY one.
+  if (o.range && !o.range.header) copy.write(csvHeader(o.planned.columns.map((c) => c.target)));
   let out: WriteStream | null = null;
   let outDone: Promise<void> | null = null;
   if (o.file) {
@@ -373,6 +467,7 @@ async function streamIntoCopy(
       targets,
       signal: o.signal,
       hash: o.file !== null,
+      ...(o.range ? { where: o.range.where, header: o.range.header } : {}),
       // MySQL's silence is named (half the stall bound) before the COPY's watch, which then sees no byte
       // either, would blame PostgreSQL.
       idleMs: Math.max(1000, Math.floor(o.stall.ms / 2)),
@@ -386,7 +481,7 @@ async function streamIntoCopy(
     try {
       await copyDone;
     } catch (err) {
-      throw stalled ?? rejected(err, table);
+      throw stalled ?? rejected(err, table, o.range?.label);
     }
     if (outDone) {
       try {
@@ -414,8 +509,8 @@ async function streamIntoCopy(
 }
 
 /** A row PostgreSQL refused: the import's error, with the row's place in the stream instead of a file line. */
-function rejected(err: unknown, table: LoadTable): ConvError {
-  const path = `rows streamed from MySQL table ${table.table}`;
+function rejected(err: unknown, table: LoadTable, range?: string): ConvError {
+  const path = `rows streamed from MySQL table ${table.table}${range ? `, key range ${range}` : ''}`;
   const e = copyError(err, { ...table, path });
   const line = e.location.line;
   const { file: _file, ...location } = e.location;
@@ -425,4 +520,48 @@ function rejected(err: unknown, table: LoadTable): ConvError {
       .replace(`line ${line}`, `row ${(line ?? 1) - 1} in the order MySQL sent them`),
     { code: e.code, exit: e.exitCode, at: location, hint: e.hint, cause: err },
   );
+}
+
+/** A range's CSV file next to the table's (joined into it after the load). */
+function partFile(file: string, index: number): string {
+  return `${file}.part${index}`;
+}
+
+/**
+ * The ranges' files, in key order, joined into the table's one CSV file (the first range holds the header):
+ * an export directory `import` accepts. Hashed as it is written; the part files are removed.
+ */
+async function joinParts(
+  dir: string,
+  file: string,
+  parts: number,
+): Promise<{ bytes: number; sha256: string }> {
+  const target = join(dir, file);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const out = createWriteStream(`${target}.partial`, { flush: true, highWaterMark: 1024 * 1024 });
+  const done = finished(out);
+  done.catch(() => {});
+  try {
+    for (let i = 1; i <= parts; i++) {
+      for await (const chunk of createReadStream(join(dir, partFile(file, i)), {
+        highWaterMark: 1024 * 1024,
+      })) {
+        hash.update(chunk as Buffer);
+        bytes += (chunk as Buffer).length;
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    }
+    out.end();
+    await done;
+    await rename(`${target}.partial`, target);
+  } catch (err) {
+    await discardPartial(out, `${target}.partial`);
+    throw writeError(err, target);
+  }
+  await removeFiles(
+    Array.from({ length: parts }, (_, i) => join(dir, partFile(file, i + 1))),
+    undefined,
+  );
+  return { bytes, sha256: hash.digest('hex') };
 }

@@ -35,6 +35,11 @@ export interface RowStreamOptions {
   /** Default: the whole table (`exportQueryFor`); a primary-key range for split tables. */
   sql?: string;
   values?: unknown[];
+  /**
+   * A key range of the table (`WHERE …` on the `src` alias, `?` parameters): appended to the table's own
+   * query, so that large values are still read apart (a caller's `sql` reads them in the row).
+   */
+  where?: { clause: string; values: unknown[] };
   /** Without a header line (later ranges of a split table). */
   header?: boolean;
   onProgress?(rows: number, bytes: number): void;
@@ -297,12 +302,14 @@ export function streamTableCsv(options: RowStreamOptions): Promise<RowStreamResu
     const deferred: unknown[][] = [];
     const field = large ? createFieldEncoder(table.columns) : () => '';
 
-    const sql =
-      options.sql ??
-      (large ? largeAwareQuery(table, options.database, large) : exportQueryFor(table, options.database));
+    const whole = large
+      ? largeAwareQuery(table, options.database, large)
+      : exportQueryFor(table, options.database);
+    const sql = options.sql ?? (options.where ? `${whole} ${options.where.clause}` : whole);
+    const values = options.sql ? options.values : options.where?.values;
     const query = core.query({
       sql,
-      ...(options.values ? { values: options.values } : {}),
+      ...(values ? { values } : {}),
       rowsAsArray: true,
     });
     query.on('result', (row: unknown[]) => {

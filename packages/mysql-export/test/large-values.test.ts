@@ -34,7 +34,11 @@ describe('large values read in pieces', () => {
       CREATE TABLE nul (id int PRIMARY KEY, t text); CREATE TABLE nokey (t text)`);
   });
 
-  const csvOf = async (table: string, largeValues?: typeof small) => {
+  const csvOf = async (
+    table: string,
+    largeValues?: typeof small,
+    where?: { clause: string; values: unknown[] },
+  ) => {
     const plan = planMigration(await introspectMysql(my.url), await introspectPg(pg.client));
     const planned = plan.tables.find((t) => t.source === table)!;
     const conn = await connectMysql(my.url);
@@ -51,6 +55,7 @@ describe('large values read in pieces', () => {
         signal: new AbortController().signal,
         hash: true,
         ...(largeValues ? { largeValues } : {}),
+        ...(where ? { where } : {}),
       });
       return { ...r, csv: Buffer.concat(chunks), planned };
     } finally {
@@ -99,5 +104,17 @@ describe('large values read in pieces', () => {
     const r = await csvOf('nokey', small);
     expect(largeValuePlan(r.planned, small)).toBeNull();
     expect(r.csv.toString('utf8')).toBe(`t\n${'n'.repeat(100)}\n`);
+  });
+
+  it('a key range (`where`, as migrate reads a split table) still reads its large values apart', async () => {
+    const range = await csvOf('big', small, {
+      clause: 'WHERE `src`.`a` > ? AND `src`.`a` <= ?',
+      values: [0, 1],
+    });
+    expect(range.rows).toBe(1);
+    expect(range.csv.toString('utf8')).toContain(`"${'é""€,\n😀'.repeat(40)}"`);
+    const rest = await csvOf('big', small, { clause: 'WHERE `src`.`a` > ?', values: [1] });
+    expect(rest.rows).toBe(3);
+    expect(rest.csv.toString('utf8')).toContain(`"${'z'.repeat(65)}"`);
   });
 });

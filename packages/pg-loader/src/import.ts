@@ -26,12 +26,13 @@ import { chooseStrategy, fkKey, prepare, referencingTables, restoreForeignKeys }
 import { type FkStrategy, type FkStrategyOption, fksOfLoadedTables, plannedOrder } from './foreign-keys.js';
 import { countDeferrableIndexes, deferrableIndexes, dropIndex } from './indexes.js';
 import { cutConnection, DEFAULT_TIMEOUTS, type ImportTimeouts, interruptedError } from './liveness.js';
-import { buildLoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
+import { buildLoadPlan, type LoadPart, type LoadTable, type SkippedLoad } from './load-plan.js';
 import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { type Occupied, rowsToReplace } from './occupied.js';
 import { forgetForeignKeys, readSavedForeignKeys } from './saved-constraints.js';
 import { restartSequences } from './sequences.js';
 import { runOn, Session } from './session.js';
+import { SplitLoad } from './split-load.js';
 import { copyFromStdin, psqlCopyLine } from './sql.js';
 import { type ImportState, readState, STATE_FILE, writeState } from './state.js';
 import { type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
@@ -89,7 +90,8 @@ export interface ImportResult {
   /** Why this strategy (what the role can do), as reported to the user. */
   strategyReason: string;
   mode: ImportMode;
-  loaded: { table: string; rows: number; bytes: number; ms: number }[];
+  /** `parts`: a table loaded in key ranges (per-table mode, see LoadOptions.parts). */
+  loaded: { table: string; rows: number; bytes: number; ms: number; parts?: number }[];
   /** Sums over `loaded`: the one place they are added up. */
   totals: { tables: number; rows: number; bytes: number };
   /** Secondary indexes dropped before a table's COPY and rebuilt after it, per table. */
@@ -181,7 +183,8 @@ export type TableCopier = (
   client: pg.ClientBase,
   table: LoadTable,
   onBytes: (bytes: number) => void,
-  options: { freeze: boolean; stall: { ms: number; server: string } },
+  /** `part`: only this key range of the table (a split table, per-table mode). */
+  options: { freeze: boolean; stall: { ms: number; server: string }; part?: LoadPart },
 ) => Promise<CopyOutcome>;
 
 export interface LoadOptions extends Omit<ImportOptions, 'contentCheck'> {
@@ -190,6 +193,12 @@ export interface LoadOptions extends Omit<ImportOptions, 'contentCheck'> {
   copy: TableCopier;
   /** Lines for the import log before the load starts. */
   preamble?: string[];
+  /**
+   * per-table mode: tables (by manifest `table`) loaded in these key ranges, each range its own COPY and
+   * transaction on whichever connection is free. Ignored in single-transaction mode (one connection), and
+   * for a table whose triggers are switched around its COPY (the switch locks out sibling parts).
+   */
+  parts?: Map<string, LoadPart[]>;
   /** When the whole operation began (for `ms`). */
   started?: number;
 }
@@ -597,12 +606,7 @@ async function loadOne(
   for (const [i, index] of deferred.entries()) {
     ctx.progress.phase?.(table.target, `index build ${i + 1}/${deferred.length}: ${index.name}`);
     await session.run(index.definition);
-    if (ctx.indexBuilds) {
-      ctx.indexBuilds.built += 1;
-      // A table whose indexes appeared after the count still counts: the total never falls behind.
-      ctx.indexBuilds.total = Math.max(ctx.indexBuilds.total, ctx.indexBuilds.built);
-      ctx.progress.count?.('index builds', ctx.indexBuilds.built, ctx.indexBuilds.total);
-    }
+    indexBuilt(ctx);
   }
   if (deferred.length) {
     outcome.deferredIndexes.push({
@@ -624,6 +628,15 @@ async function loadOne(
     `loaded ${table.schema}.${table.target}${table.file ? ` from ${table.file}` : ''}: ${rows} rows, ${bytes} bytes in ${ms} ms (${ms > 0 ? ((bytes / 1048576) * (1000 / ms)).toFixed(1) : '-'} MB/s)${freeze ? ', COPY FREEZE' : ''}${deferred.length ? `; ${deferred.length} index(es) rebuilt after the COPY in ${Date.now() - indexStarted} ms` : ''}`,
   );
   return { table: table.target, rows, bytes, ms };
+}
+
+/** One deferred index rebuilt: the progress's `index builds n/total`. */
+function indexBuilt(ctx: RunContext): void {
+  if (!ctx.indexBuilds) return;
+  ctx.indexBuilds.built += 1;
+  // A table whose indexes appeared after the count still counts: the total never falls behind.
+  ctx.indexBuilds.total = Math.max(ctx.indexBuilds.total, ctx.indexBuilds.built);
+  ctx.progress.count?.('index builds', ctx.indexBuilds.built, ctx.indexBuilds.total);
 }
 
 /** Sequences restart in the load's transaction (see sequences.ts): a rollback leaves them untouched. */
@@ -705,16 +718,18 @@ async function runPerTable(
   }
   // Tables at once, each on its own connection and in its own transaction. `ordered` checks keys row by
   // row, so a child must wait for its parents' COMMIT: one connection there.
-  const jobs = outcome.strategy === 'ordered' ? 1 : Math.max(1, Math.min(options.jobs ?? 1, order.length));
-  const sessions = [session, ...(await ctx.more(jobs - 1))];
-  if (outcome.strategy === 'replica') {
-    for (const extra of sessions.slice(1)) await extra.run('SET session_replication_role = replica');
-  }
   const queue = order.filter((table) => {
     if (!state.done.includes(table.target)) return true;
     outcome.resumed.push(table.target);
     return false;
   });
+  const units = splitUnits(queue, options, ctx, state, outcome.strategy);
+  // Connections for the tables and the ranges of split tables alike.
+  const jobs = outcome.strategy === 'ordered' ? 1 : Math.max(1, Math.min(options.jobs ?? 1, units.length));
+  const sessions = [session, ...(await ctx.more(jobs - 1))];
+  if (outcome.strategy === 'replica') {
+    for (const extra of sessions.slice(1)) await extra.run('SET session_replication_role = replica');
+  }
   let failure: unknown = null;
   const loadTable = async (s: Session, table: LoadTable) => {
     await s.run('BEGIN');
@@ -737,15 +752,44 @@ async function runPerTable(
     await writeState(options.dir, state);
     if (loaded) ctx.say(`committed ${table.target}: ${loaded.rows} rows (per-table)`);
   };
+  const loadUnit = async (s: Session, unit: Unit) => {
+    if (!unit.part) return loadTable(s, unit.table);
+    const split = unit.split!;
+    if (!(await split.loadPart(s, unit.part))) return;
+    // Every part committed: the indexes come back, and only now is the table done.
+    const { rebuilt, ms } = await split.close(s);
+    const { table } = unit;
+    if (rebuilt.length) outcome.deferredIndexes.push({ table: table.target, indexes: rebuilt, ms });
+    const parts = split.parts.length;
+    if (split.resumedParts === parts) outcome.resumed.push(table.target);
+    else {
+      outcome.loaded.push({
+        table: table.target,
+        rows: split.rows,
+        bytes: split.bytes,
+        ms: Date.now() - split.started,
+        parts,
+      });
+    }
+    delete state.split?.[table.target];
+    state.done.push(table.target);
+    await writeState(options.dir, state);
+    options.onTableLoaded?.(table);
+    ctx.say(
+      `committed ${table.target}: ${split.rows} rows in ${parts} key ranges (per-table${split.resumedParts ? `, ${split.resumedParts} range(s) committed by an earlier run` : ''})`,
+    );
+  };
   // A failed table stops new ones from starting; tables already loading finish and commit (resumable).
   await Promise.all(
     sessions.map(async (s) => {
-      for (let table = queue.shift(); table && !failure; table = queue.shift()) {
+      for (let unit = units.shift(); unit && !failure; unit = units.shift()) {
         try {
-          await loadTable(s, table);
+          await loadUnit(s, unit);
         } catch (err) {
           failure ??= err;
-          ctx.say(`rolled back ${table.target}`);
+          ctx.say(
+            `rolled back ${unit.table.target}${unit.part ? ` part ${unit.part.index}/${unit.part.of}` : ''}`,
+          );
         }
       }
     }),
@@ -771,6 +815,62 @@ async function runPerTable(
   }
   await writeState(options.dir, { ...state, phase: 'completed', droppedForeignKeys: [] });
   return outcome;
+}
+
+/** A table, or one key range of a split table: what a per-table connection takes next. */
+interface Unit {
+  table: LoadTable;
+  part?: LoadPart;
+  split?: SplitLoad;
+}
+
+/** The per-table queue: whole tables, and the parts of split tables side by side (so they run at once). */
+function splitUnits(
+  queue: LoadTable[],
+  options: LoadOptions,
+  ctx: RunContext,
+  state: ImportState,
+  strategy: FkStrategy,
+): Unit[] {
+  const units: Unit[] = [];
+  for (const table of queue) {
+    let parts = options.parts?.get(table.table);
+    if (parts && parts.length > 1 && ctx.triggers?.get(table.target)?.before.length) {
+      ctx.say(
+        `${table.target} is loaded whole, not in ${parts.length} key ranges: its triggers are switched around the COPY`,
+      );
+      parts = undefined;
+    }
+    if (!parts || parts.length < 2) {
+      const before = state.split?.[table.target];
+      if (before && (before.done.length || before.droppedIndexes.length)) {
+        throw new ConvError(
+          `${options.dir}/import_state.json: ${table.target} was being loaded in ${before.parts} key ranges, this run loads it whole: cannot resume`,
+          {
+            code: 'import.state-mismatch',
+            exit: ExitCode.usage,
+            at: { table: table.target, file: options.dir },
+            hint: 'Resume with the same --jobs and --split-min-mb as the interrupted run, or remove import_state.json to start again.',
+          },
+        );
+      }
+      units.push({ table });
+      continue;
+    }
+    const split = new SplitLoad(table, parts, {
+      dir: options.dir,
+      state,
+      deferIndexes: options.deferIndexes !== false,
+      replica: strategy === 'replica',
+      stall: ctx.stall,
+      progress: ctx.progress,
+      copy: options.copy,
+      onIndexBuilt: () => indexBuilt(ctx),
+    });
+    ctx.say(`${table.target}: loaded in ${parts.length} key ranges, each its own COPY and transaction`);
+    for (const part of parts) units.push({ table, part, split });
+  }
+  return units;
 }
 
 /** Keys of the list that the catalog does not have (really dropped). */

@@ -11,7 +11,13 @@ export {
   type TableCopier,
 } from './import.js';
 export { cutConnection, type ImportTimeouts, stalledError, stallWatch } from './liveness.js';
-export { buildLoadPlan, type LoadPlan, type LoadTable, type SkippedLoad } from './load-plan.js';
+export {
+  buildLoadPlan,
+  type LoadPart,
+  type LoadPlan,
+  type LoadTable,
+  type SkippedLoad,
+} from './load-plan.js';
 export { type Occupied, refuseOccupiedTarget } from './occupied.js';
 export { parseCsvRecord, readCsvHeader, scanCsvFile, sha256OfFile } from './scan.js';
 export { resetTableSequences } from './sequences.js';

@@ -27,6 +27,17 @@ export interface LoadTable {
   sequences: { column: string; sequence: string }[];
 }
 
+/** One key range of a split table, as the caller (migrate) cut it in its snapshot. */
+export interface LoadPart {
+  /** 1-based. */
+  index: number;
+  of: number;
+  /** Rows of the range in the snapshot: on resume the part is committed when the target's range holds them. */
+  rows: number;
+  /** The range in the target (`WHERE …` with `$n` parameters): the per-range "already committed" check. */
+  targetWhere: { clause: string; values: unknown[] };
+}
+
 /** The plan's reasons, and the import's own: a table left out by `--tables`. */
 export type SkipReason = PlanSkipReason | 'not-requested';
 

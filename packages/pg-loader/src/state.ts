@@ -39,6 +39,21 @@ export const ImportStateSchema = z.object({
   /** Target tables committed so far. */
   done: z.array(z.string()),
   droppedForeignKeys: z.array(SavedFkSchema),
+  /**
+   * Tables loaded in key ranges (split), by target name: how many parts, the parts committed, and the
+   * secondary indexes dropped (committed) before the first part, rebuilt once every part is in. A table
+   * enters `done` only after that rebuild: a half-loaded table is never done.
+   */
+  split: z
+    .record(
+      z.string(),
+      z.object({
+        parts: z.number().int().positive(),
+        done: z.array(z.number().int().positive()),
+        droppedIndexes: z.array(z.object({ schema: z.string(), name: z.string(), definition: z.string() })),
+      }),
+    )
+    .optional(),
   startedAt: z.string(),
   updatedAt: z.string(),
 });

@@ -11,5 +11,5 @@ export {
   verifyExitCode,
 } from './report.js';
 export { buildTableSql, type TableSql } from './table-sql.js';
-export type { HashIn } from './table-verify.js';
+export { type Bound, type Chunk, type HashIn, rangeChunks, where as chunkWhere } from './table-verify.js';
 export { type VerifyOptions, verifyMigration } from './verify.js';

@@ -38,13 +38,20 @@ const add = (map: Map<number, Summary>, index: number, h: bigint) => {
   } else map.set(index, { rows: 1, sum: h });
 };
 
-/** Cuts the table into ranges of `chunkRows` keys in MySQL key order (the key is range-safe). */
-export async function rangeChunks(sides: Sides, sql: TableSql, chunkRows: number): Promise<Chunk[]> {
+/**
+ * Cuts the table into ranges of `chunkRows` keys in MySQL key order (the key is range-safe). Also how
+ * `migrate` splits a large table into parts (one home for the boundaries).
+ */
+export async function rangeChunks(
+  conn: mysql.Connection,
+  sql: TableSql,
+  chunkRows: number,
+): Promise<Chunk[]> {
   const my = sql.mysql;
   const bounds: Bound[] = [];
   let n = 0;
   for await (const row of mysqlRows(
-    sides.mysql,
+    conn,
     `SELECT ${my.keyColumn}, ${my.keyCanonical[0]} FROM ${my.from} ORDER BY ${my.keyColumn}`,
   )) {
     if (++n % chunkRows === 0) bounds.push({ mysql: row[0], pg: String(row[1]) });
@@ -64,7 +71,11 @@ export function bucketChunks(rows: number, chunkRows: number): Chunk[] {
 }
 
 /** WHERE clause and parameters of a set of chunks (ranges: one chunk; buckets: any number). */
-function where(side: SideSql, chunks: Chunk[], which: 'mysql' | 'pg'): { clause: string; values: unknown[] } {
+export function where(
+  side: SideSql,
+  chunks: Chunk[],
+  which: 'mysql' | 'pg',
+): { clause: string; values: unknown[] } {
   const first = chunks[0]!;
   if (first.kind === 'range') {
     const parts: string[] = [];

@@ -184,7 +184,7 @@ async function countOf(w: Worker, which: 'mysql' | 'pg', sql: TableSql): Promise
 async function chunksOf(w: Worker, sql: TableSql, rows: number, settings: Settings) {
   const all =
     sql.chunking === 'range'
-      ? await rangeChunks(w, sql, settings.chunkRows)
+      ? await rangeChunks(w.mysql, sql, settings.chunkRows)
       : bucketChunks(rows, settings.chunkRows);
   const checked = settings.mode === 'sample' ? sampleOf(all, settings.samplePercent, settings.random) : all;
   return { all, checked };

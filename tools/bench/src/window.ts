@@ -246,8 +246,8 @@ export async function benchWindow(ctx: BenchContext): Promise<BenchResult[]> {
           JSON.stringify({ kind: 'migrate', srcUrl, url, out: join(work, `k${++n}`), keepCsv: true }),
         ]),
     },
-    // Whether loading tables at once on several PostgreSQL connections pays on this machine (what
-    // splitting one big table into key ranges would buy at best).
+    // Whether loading tables at once on several PostgreSQL connections pays on this machine, whole tables
+    // only (splitting switched off) …
     ...[1, 2].map((jobs) => ({
       name: `migrate per-table --jobs ${jobs}`,
       load: true,
@@ -258,6 +258,24 @@ export async function benchWindow(ctx: BenchContext): Promise<BenchResult[]> {
           JSON.stringify({ kind: 'migrate', srcUrl, url, out: join(work, `p${++n}`), perTableJobs: jobs }),
         ]),
     })),
+    // … and with the largest table (documents, 60 %) cut into primary-key ranges loaded side by side.
+    {
+      name: 'migrate per-table --jobs 2, split',
+      load: true,
+      run: () =>
+        measured(ctx, process.execPath, [
+          self,
+          CHILD_FLAG,
+          JSON.stringify({
+            kind: 'migrate',
+            srcUrl,
+            url,
+            out: join(work, `s${++n}`),
+            perTableJobs: 2,
+            split: true,
+          }),
+        ]),
+    },
     {
       name: 'import (export directory)',
       load: true,
@@ -370,6 +388,8 @@ async function childMain(job: {
   keepCsv?: boolean;
   /** per-table mode with this many PostgreSQL connections (tables loaded at once). */
   perTableJobs?: number;
+  /** Large tables in key ranges (the default rule); otherwise splitting is off, whole tables only. */
+  split?: boolean;
 }): Promise<void> {
   if (job.kind === 'import') {
     await importDirectory({ pgUrl: job.url, dir: job.dir! });
@@ -385,6 +405,7 @@ async function childMain(job: {
     app: 'bench',
     ...(job.keepCsv ? { keepCsv: true } : {}),
     ...(job.perTableJobs ? { mode: 'per-table' as const, jobs: job.perTableJobs } : {}),
+    ...(job.split ? {} : { splitMinMb: Number.MAX_SAFE_INTEGER }),
   });
 }
 
