@@ -37,6 +37,18 @@ describe.skipIf(!hasTmux)('progress in a terminal (tmux)', () => {
   });
   beforeAll(() => buildConv(), 300_000);
 
+  /** `conv run --replace --via <via>` typed into a new 100×40 tmux session. */
+  const startRun = (via: string) => {
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', tempDir());
+    tmux(
+      'send-keys',
+      '-t',
+      session,
+      `${CONV_BIN} run --replace --via ${via} --mysql-url '${source.url}' --pg-url '${target.url}'`,
+      'Enter',
+    );
+  };
+
   it.each([
     ['export-import', 'import', 'Exported 2 tables, 160 rows'],
     ['migrate', 'migrate', 'Check: 0 errors'],
@@ -49,16 +61,8 @@ describe.skipIf(!hasTmux)('progress in a terminal (tmux)', () => {
       await blocker.query('BEGIN');
       // ACCESS SHARE: check's row counts still read the table; the load's TRUNCATE waits.
       await blocker.query('LOCK TABLE account IN ACCESS SHARE MODE');
-      const cwd = tempDir();
-      tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd);
       try {
-        tmux(
-          'send-keys',
-          '-t',
-          session,
-          `${CONV_BIN} run --replace --via ${via} --mysql-url '${source.url}' --pg-url '${target.url}'`,
-          'Enter',
-        );
+        startRun(via);
         const live = new RegExp(`^${step} 0/2 tables`, 'gm');
         const during = await until((t) => live.test(t));
         expect(during).toContain(earlier);
@@ -88,16 +92,8 @@ describe.skipIf(!hasTmux)('progress in a terminal (tmux)', () => {
       CREATE FUNCTION slow_lower(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS
         $$ BEGIN PERFORM pg_sleep(0.1); RETURN lower(t); END $$;
       CREATE INDEX account_slow_name ON account (slow_lower(name));`);
-      const cwd = tempDir();
-      tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', '-c', cwd);
       try {
-        tmux(
-          'send-keys',
-          '-t',
-          session,
-          `${CONV_BIN} run --replace --via ${via} --mysql-url '${source.url}' --pg-url '${target.url}'`,
-          'Enter',
-        );
+        startRun(via);
         const during = await until((t) => /index build 1\/1: account_slow_name/.test(t));
         expect(during).toMatch(new RegExp(`^${step} \\d/2 tables · .*index builds 0/1`, 'm'));
         expect(during).toMatch(/^ {2}account\s+index build 1\/1: account_slow_name · \d+s$/m);

@@ -202,3 +202,15 @@ export function orphanError(fk: LiveForeignKey, sample: pg.QueryResultRow[], why
 
 /** A foreign key's identity across catalogs: its table and its name. */
 export const fkKey = (fk: LiveForeignKey) => `${tableKey(fk.schema, fk.table)}\u0000${fk.name}`;
+
+/** Keys of the list that the catalog does not have (really dropped). */
+export function missingNow(keys: LiveForeignKey[], live: LiveTarget): LiveForeignKey[] {
+  const present = new Set(live.foreignKeys.map(fkKey));
+  return keys.filter((fk) => !present.has(fkKey(fk)));
+}
+
+/** Keys of the list that the catalog still has (to drop). */
+export function presentNow(keys: LiveForeignKey[], live: LiveTarget): LiveForeignKey[] {
+  const present = new Set(live.foreignKeys.map(fkKey));
+  return keys.filter((fk) => present.has(fkKey(fk)));
+}

@@ -6,7 +6,6 @@ import {
   isConvError,
   type Manifest,
   type ProgressReporter,
-  quotePgQualified,
   redactText,
   redactUrl,
   serverOf,
@@ -16,28 +15,23 @@ import { connectPg, lockTimeoutStatement } from '@conv/dialect/postgres';
 import type pg from 'pg';
 import { ImportArtifacts } from './artifacts.js';
 import { type CopyOutcome, copyTable } from './copy.js';
-import {
-  deferrableUniques,
-  deferredViolationError,
-  duplicateError,
-  duplicateQuery,
-} from './deferred-unique.js';
-import { chooseStrategy, fkKey, prepare, referencingTables, restoreForeignKeys } from './fk-strategy.js';
+import { deferredViolationError } from './deferred-unique.js';
+import { chooseStrategy, missingNow, referencingTables } from './fk-strategy.js';
 import { type FkStrategy, type FkStrategyOption, fksOfLoadedTables, plannedOrder } from './foreign-keys.js';
-import { countDeferrableIndexes, deferrableIndexes, dropIndex } from './indexes.js';
+import { countDeferrableIndexes } from './indexes.js';
 import { cutConnection, DEFAULT_TIMEOUTS, type ImportTimeouts, interruptedError } from './liveness.js';
+import { type RunContext, type RunOutcome, withTotals } from './load-context.js';
 import { buildLoadPlan, type LoadPart, type LoadTable, type SkippedLoad } from './load-plan.js';
 import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { type Occupied, rowsToReplace } from './occupied.js';
-import { forgetForeignKeys, readSavedForeignKeys } from './saved-constraints.js';
-import { restartSequences } from './sequences.js';
-import { runOn, Session } from './session.js';
-import { SplitLoad } from './split-load.js';
-import { copyFromStdin, psqlCopyLine } from './sql.js';
-import { type ImportState, readState, STATE_FILE, writeState } from './state.js';
-import { type LiveForeignKey, type LiveTarget, readLiveTarget, tableKey } from './target.js';
+import { type LoadInput, runPerTable } from './per-table.js';
+import { readSavedForeignKeys } from './saved-constraints.js';
+import { Session } from './session.js';
+import { runSingleTransaction } from './single-transaction.js';
+import { type ImportState, readState, STATE_FILE } from './state.js';
+import { type LiveForeignKey, readLiveTarget, tableKey } from './target.js';
 import { lockDirectory, lockTarget } from './target-lock.js';
-import { planTriggers, type TableTriggers, type TriggerAction, type TriggerMode } from './triggers.js';
+import { planTriggers, type TriggerAction, type TriggerMode } from './triggers.js';
 import { type ContentCheck, validateExportDirectory } from './validate.js';
 
 export type ImportMode = 'single-transaction' | 'per-table';
@@ -363,25 +357,6 @@ async function endClient(client: pg.Client): Promise<void> {
   cutConnection(client, new Error('closed'));
 }
 
-interface RunContext {
-  stall: { ms: number; server: string };
-  schema: string;
-  /** Further sessions on their own connections (parallel per-table loads). */
-  more(n: number): Promise<Session[]>;
-  mode: ImportMode;
-  progress: ProgressReporter;
-  target: string;
-  say(line: string): void;
-  /** Trigger switches around each table's COPY. */
-  triggers?: Map<string, TableTriggers>;
-  /** Set once the one transaction was rolled back. */
-  rolledBack: boolean;
-  /** Deferred indexes rebuilt so far and in all, for the progress display (`index builds n/total`). */
-  indexBuilds?: { built: number; total: number };
-}
-
-type RunOutcome = Omit<ImportResult, 'scriptFile' | 'logFile' | 'ms'>;
-
 async function runImport(
   session: Session,
   manifest: Manifest,
@@ -486,47 +461,12 @@ async function runImport(
   };
   const droppable =
     choice.strategy === 'drop-recreate' ? fks : mergeSaved(state?.droppedForeignKeys ?? [], saved);
-  if (ctx.mode === 'single-transaction') {
-    await session.run('BEGIN');
-    try {
-      await prepare(session, choice.strategy, fks, presentNow(droppable, live), truncated, 'local');
-      // Every table was truncated in this transaction: COPY FREEZE writes its rows already frozen.
-      for (const table of order) {
-        outcome.loaded.push(await loadOne(session, table, ctx, options, outcome, !table.partitioned));
-        options.onTableLoaded?.(table);
-      }
-      outcome.checkedForeignKeys = await restoreForeignKeys(session, choice.strategy, fks, droppable);
-      await forgetForeignKeys(client, runOn(session), ctx.schema);
-      outcome.sequences = await resetSequences(session, order);
-      await session.run('COMMIT');
-    } catch (err) {
-      await session.run('ROLLBACK').catch(() => {});
-      await undoSequences(session, ctx.say);
-      ctx.rolledBack = true;
-      ctx.say('rolled back: the target is as it was before the import');
-      throw err;
-    }
-    return withTotals(outcome);
-  }
+  const input: LoadInput = { outcome, state, order, fks, droppable, truncated, live };
   return withTotals(
-    await runPerTable(session, manifest, options, ctx, {
-      outcome,
-      state,
-      order,
-      fks,
-      droppable,
-      truncated,
-      live,
-    }),
+    ctx.mode === 'single-transaction'
+      ? await runSingleTransaction(session, options, ctx, input)
+      : await runPerTable(session, manifest, options, ctx, input),
   );
-}
-
-/** The one place the loaded rows and bytes are added up. */
-function withTotals(outcome: RunOutcome): RunOutcome {
-  const sum = (pick: (t: RunOutcome['loaded'][number]) => number) =>
-    outcome.loaded.reduce((n, t) => n + pick(t), 0);
-  outcome.totals = { tables: outcome.loaded.length, rows: sum((t) => t.rows), bytes: sum((t) => t.bytes) };
-  return outcome;
 }
 
 function noTables(skipped: SkippedLoad[], target: string): ConvError {
@@ -566,339 +506,4 @@ function mergeSaved(live: LiveForeignKey[], saved: LiveForeignKey[]): LiveForeig
   const byKey = new Map(live.map((fk) => [key(fk), fk]));
   for (const fk of saved) if (!byKey.has(key(fk))) byKey.set(key(fk), fk);
   return [...byKey.values()];
-}
-
-async function loadOne(
-  session: Session,
-  table: LoadTable,
-  ctx: RunContext,
-  options: LoadOptions,
-  outcome: RunOutcome,
-  freeze: boolean,
-): Promise<{ table: string; rows: number; bytes: number; ms: number }> {
-  const switches = ctx.triggers?.get(table.target);
-  for (const sql of switches?.before ?? []) await session.run(sql);
-  // Secondary indexes are built once over the loaded rows instead of maintained row by row; in the same
-  // transaction as the COPY, so a failure leaves them as they were. Only the table's owner may drop them.
-  const deferred =
-    options.deferIndexes !== false && table.owned !== false
-      ? await deferrableIndexes(session.client, table.schema, table.target)
-      : [];
-  for (const index of deferred) await session.run(dropIndex(index));
-  if (table.file) {
-    session.artifacts.statement(psqlCopyLine(table.schema, table.target, table.columns, table.file, freeze));
-  } else {
-    session.artifacts.comment(
-      `${copyFromStdin(table.schema, table.target, table.columns, freeze)}: rows streamed from MySQL table ${table.table}`,
-    );
-  }
-  ctx.progress.start(table.target, { rows: table.rows, bytes: table.bytes });
-  const { rows, bytes, ms } = await options.copy(
-    session.client,
-    table,
-    (moved) => {
-      const estimate = table.bytes > 0 ? Math.floor((table.rows * moved) / table.bytes) : 0;
-      ctx.progress.update(table.target, estimate, moved);
-    },
-    { freeze, stall: ctx.stall },
-  );
-  const indexStarted = Date.now();
-  for (const [i, index] of deferred.entries()) {
-    ctx.progress.phase?.(table.target, `index build ${i + 1}/${deferred.length}: ${index.name}`);
-    await session.run(index.definition);
-    indexBuilt(ctx);
-  }
-  if (deferred.length) {
-    outcome.deferredIndexes.push({
-      table: table.target,
-      indexes: deferred.map((i) => i.name),
-      ms: Date.now() - indexStarted,
-    });
-  }
-  // Under replica, deferrable unique keys are not checked at all (their triggers do not fire): check now.
-  if (outcome.strategy === 'replica') {
-    for (const u of await deferrableUniques(session.client, table.schema, table.target)) {
-      const sample = await session.run(duplicateQuery(table.schema, table.target, u));
-      if (sample.length) throw duplicateError(table.schema, table.target, u, sample);
-    }
-  }
-  ctx.progress.finish(table.target, rows, bytes);
-  for (const sql of switches?.after ?? []) await session.run(sql);
-  session.artifacts.info(
-    `loaded ${table.schema}.${table.target}${table.file ? ` from ${table.file}` : ''}: ${rows} rows, ${bytes} bytes in ${ms} ms (${ms > 0 ? ((bytes / 1048576) * (1000 / ms)).toFixed(1) : '-'} MB/s)${freeze ? ', COPY FREEZE' : ''}${deferred.length ? `; ${deferred.length} index(es) rebuilt after the COPY in ${Date.now() - indexStarted} ms` : ''}`,
-  );
-  return { table: table.target, rows, bytes, ms };
-}
-
-/** One deferred index rebuilt: the progress's `index builds n/total`. */
-function indexBuilt(ctx: RunContext): void {
-  if (!ctx.indexBuilds) return;
-  ctx.indexBuilds.built += 1;
-  // A table whose indexes appeared after the count still counts: the total never falls behind.
-  ctx.indexBuilds.total = Math.max(ctx.indexBuilds.total, ctx.indexBuilds.built);
-  ctx.progress.count?.('index builds', ctx.indexBuilds.built, ctx.indexBuilds.total);
-}
-
-/** Sequences restart in the load's transaction (see sequences.ts): a rollback leaves them untouched. */
-function resetSequences(
-  session: Session,
-  tables: LoadTable[],
-): Promise<{ sequence: string; value: string }[]> {
-  session.undo = [];
-  return restartSequences((stmt) => session.run(stmt), tables, session.undo);
-}
-
-/** After a ROLLBACK: puts back sequences that had to be moved with setval (not transactional). */
-async function undoSequences(session: Session, say: (line: string) => void): Promise<void> {
-  for (const stmt of session.undo.splice(0)) {
-    await session.run(stmt).catch((err: Error) => say(`could not restore a sequence: ${err.message}`));
-  }
-}
-
-interface PerTableInput {
-  outcome: RunOutcome;
-  state: ImportState | null;
-  order: LoadTable[];
-  fks: LiveForeignKey[];
-  droppable: LiveForeignKey[];
-  truncated: { schema: string; name: string; only?: boolean }[];
-  live: LiveTarget;
-}
-
-/**
- * `per-table`: one transaction for the setup (dropped keys + the one TRUNCATE), one per table, one for
- * the end (keys, sequences). The state file is written before the setup commits (so dropped keys are
- * never only in the target's memory) and after each table commits. A table found non-empty on resume
- * was committed by a run that died before writing the state: it counts as done when its row count
- * equals the manifest's.
- */
-async function runPerTable(
-  session: Session,
-  manifest: Manifest,
-  options: LoadOptions,
-  ctx: RunContext,
-  input: PerTableInput,
-): Promise<RunOutcome> {
-  const { outcome, order, fks, droppable, truncated, live } = input;
-  const now = new Date().toISOString();
-  const state: ImportState = input.state ?? {
-    stateVersion: 1,
-    planHash: manifest.planHash,
-    target: ctx.target,
-    strategy: outcome.strategy,
-    tables: order.map((t) => t.target),
-    phase: 'loading',
-    done: [],
-    droppedForeignKeys: droppable,
-    startedAt: now,
-    updatedAt: now,
-  };
-  if (outcome.strategy === 'replica') await session.run('SET session_replication_role = replica');
-  if (state.phase === 'preparing' || !input.state) {
-    // Recorded before the COMMIT: if the process dies right after it, the dropped keys are in the file.
-    await writeState(options.dir, { ...state, phase: 'preparing' });
-    await session.run('BEGIN');
-    try {
-      await prepare(
-        session,
-        outcome.strategy,
-        fks,
-        presentNow(droppable, live),
-        truncated,
-        'session',
-        ctx.schema,
-      );
-      await session.run('COMMIT');
-    } catch (err) {
-      await session.run('ROLLBACK').catch(() => {});
-      throw err;
-    }
-    state.phase = 'loading';
-    await writeState(options.dir, state);
-  }
-  // Tables at once, each on its own connection and in its own transaction. `ordered` checks keys row by
-  // row, so a child must wait for its parents' COMMIT: one connection there.
-  const queue = order.filter((table) => {
-    if (!state.done.includes(table.target)) return true;
-    outcome.resumed.push(table.target);
-    return false;
-  });
-  const units = splitUnits(queue, options, ctx, state, outcome.strategy);
-  // Connections for the tables and the ranges of split tables alike.
-  const jobs = outcome.strategy === 'ordered' ? 1 : Math.max(1, Math.min(options.jobs ?? 1, units.length));
-  const sessions = [session, ...(await ctx.more(jobs - 1))];
-  if (outcome.strategy === 'replica') {
-    for (const extra of sessions.slice(1)) await extra.run('SET session_replication_role = replica');
-  }
-  let failure: unknown = null;
-  const loadTable = async (s: Session, table: LoadTable) => {
-    await s.run('BEGIN');
-    let loaded: RunOutcome['loaded'][number] | undefined;
-    try {
-      if (await alreadyCommitted(s, table)) {
-        await s.run('ROLLBACK');
-        outcome.resumed.push(table.target);
-      } else {
-        loaded = await loadOne(s, table, ctx, options, outcome, false);
-        outcome.loaded.push(loaded);
-        await s.run('COMMIT');
-        options.onTableLoaded?.(table);
-      }
-    } catch (err) {
-      await s.run('ROLLBACK').catch(() => {});
-      throw err;
-    }
-    state.done.push(table.target);
-    await writeState(options.dir, state);
-    if (loaded) ctx.say(`committed ${table.target}: ${loaded.rows} rows (per-table)`);
-  };
-  const loadUnit = async (s: Session, unit: Unit) => {
-    if (!unit.part) return loadTable(s, unit.table);
-    const split = unit.split!;
-    if (!(await split.loadPart(s, unit.part))) return;
-    // Every part committed: the indexes come back, and only now is the table done.
-    const { rebuilt, ms } = await split.close(s);
-    const { table } = unit;
-    if (rebuilt.length) outcome.deferredIndexes.push({ table: table.target, indexes: rebuilt, ms });
-    const parts = split.parts.length;
-    if (split.resumedParts === parts) outcome.resumed.push(table.target);
-    else {
-      outcome.loaded.push({
-        table: table.target,
-        rows: split.rows,
-        bytes: split.bytes,
-        ms: Date.now() - split.started,
-        parts,
-      });
-    }
-    delete state.split?.[table.target];
-    state.done.push(table.target);
-    await writeState(options.dir, state);
-    options.onTableLoaded?.(table);
-    ctx.say(
-      `committed ${table.target}: ${split.rows} rows in ${parts} key ranges (per-table${split.resumedParts ? `, ${split.resumedParts} range(s) committed by an earlier run` : ''})`,
-    );
-  };
-  // A failed table stops new ones from starting; tables already loading finish and commit (resumable).
-  await Promise.all(
-    sessions.map(async (s) => {
-      for (let unit = units.shift(); unit && !failure; unit = units.shift()) {
-        try {
-          await loadUnit(s, unit);
-        } catch (err) {
-          failure ??= err;
-          ctx.say(
-            `rolled back ${unit.table.target}${unit.part ? ` part ${unit.part.index}/${unit.part.of}` : ''}`,
-          );
-        }
-      }
-    }),
-  );
-  if (failure) {
-    ctx.say(`committed so far: ${state.done.join(', ') || '(none)'}; re-run to resume after them`);
-    throw failure;
-  }
-  // Re-add what is really missing now (a resumed run may find some keys already back).
-  const toAdd = droppable.length
-    ? missingNow(droppable, await readLiveTarget(session.client, ctx.schema))
-    : [];
-  await session.run('BEGIN');
-  try {
-    outcome.checkedForeignKeys = await restoreForeignKeys(session, outcome.strategy, fks, toAdd);
-    await forgetForeignKeys(session.client, runOn(session), ctx.schema);
-    outcome.sequences = await resetSequences(session, order);
-    await session.run('COMMIT');
-  } catch (err) {
-    await session.run('ROLLBACK').catch(() => {});
-    await undoSequences(session, ctx.say);
-    throw err;
-  }
-  await writeState(options.dir, { ...state, phase: 'completed', droppedForeignKeys: [] });
-  return outcome;
-}
-
-/** A table, or one key range of a split table: what a per-table connection takes next. */
-interface Unit {
-  table: LoadTable;
-  part?: LoadPart;
-  split?: SplitLoad;
-}
-
-/** The per-table queue: whole tables, and the parts of split tables side by side (so they run at once). */
-function splitUnits(
-  queue: LoadTable[],
-  options: LoadOptions,
-  ctx: RunContext,
-  state: ImportState,
-  strategy: FkStrategy,
-): Unit[] {
-  const units: Unit[] = [];
-  for (const table of queue) {
-    let parts = options.parts?.get(table.table);
-    if (parts && parts.length > 1 && ctx.triggers?.get(table.target)?.before.length) {
-      ctx.say(
-        `${table.target} is loaded whole, not in ${parts.length} key ranges: its triggers are switched around the COPY`,
-      );
-      parts = undefined;
-    }
-    if (!parts || parts.length < 2) {
-      const before = state.split?.[table.target];
-      if (before && (before.done.length || before.droppedIndexes.length)) {
-        throw new ConvError(
-          `${options.dir}/import_state.json: ${table.target} was being loaded in ${before.parts} key ranges, this run loads it whole: cannot resume`,
-          {
-            code: 'import.state-mismatch',
-            exit: ExitCode.usage,
-            at: { table: table.target, file: options.dir },
-            hint: 'Resume with the same --jobs and --split-min-mb as the interrupted run, or remove import_state.json to start again.',
-          },
-        );
-      }
-      units.push({ table });
-      continue;
-    }
-    const split = new SplitLoad(table, parts, {
-      dir: options.dir,
-      state,
-      deferIndexes: options.deferIndexes !== false,
-      replica: strategy === 'replica',
-      stall: ctx.stall,
-      progress: ctx.progress,
-      copy: options.copy,
-      onIndexBuilt: () => indexBuilt(ctx),
-    });
-    ctx.say(`${table.target}: loaded in ${parts.length} key ranges, each its own COPY and transaction`);
-    for (const part of parts) units.push({ table, part, split });
-  }
-  return units;
-}
-
-/** Keys of the list that the catalog does not have (really dropped). */
-function missingNow(keys: LiveForeignKey[], live: LiveTarget): LiveForeignKey[] {
-  const present = new Set(live.foreignKeys.map(fkKey));
-  return keys.filter((fk) => !present.has(fkKey(fk)));
-}
-
-/** Keys of the list that the catalog still has (to drop). */
-function presentNow(keys: LiveForeignKey[], live: LiveTarget): LiveForeignKey[] {
-  const present = new Set(live.foreignKeys.map(fkKey));
-  return keys.filter((fk) => present.has(fkKey(fk)));
-}
-
-async function alreadyCommitted(session: Session, table: LoadTable): Promise<boolean> {
-  const rows = await session.run<{ n: string }>(
-    `SELECT count(*)::text AS n FROM ${quotePgQualified(table.schema, table.target)}`,
-  );
-  const n = Number(rows[0]?.n ?? 0);
-  if (n === 0) return false;
-  if (n === table.rows) return true;
-  throw new ConvError(
-    `${table.schema}.${table.target} holds ${n} rows while resuming (expected 0, or ${table.rows} if it had been committed): it changed outside the import`,
-    {
-      code: 'import.resume-conflict',
-      exit: ExitCode.loadFailed,
-      at: { table: table.target },
-      hint: 'Remove import_state.json and run the import again from the beginning.',
-    },
-  );
 }

@@ -1,0 +1,256 @@
+// `per-table` mode: resumable, a transaction per table (or per key range of a split table).
+import { ConvError, ExitCode, type Manifest, quotePgQualified } from '@conv/core';
+import { missingNow, prepare, presentNow, restoreForeignKeys } from './fk-strategy.js';
+import type { FkStrategy } from './foreign-keys.js';
+import type { LoadOptions } from './import.js';
+import {
+  indexBuilt,
+  type RunContext,
+  type RunOutcome,
+  resetSequences,
+  undoSequences,
+} from './load-context.js';
+import type { LoadPart, LoadTable } from './load-plan.js';
+import { loadOne } from './load-table.js';
+import { forgetForeignKeys } from './saved-constraints.js';
+import { runOn, type Session } from './session.js';
+import { SplitLoad } from './split-load.js';
+import { type ImportState, writeState } from './state.js';
+import { type LiveForeignKey, type LiveTarget, readLiveTarget } from './target.js';
+
+/** What the shared preparation (import.ts `runImport`) decided, for either load mode to apply. */
+export interface LoadInput {
+  outcome: RunOutcome;
+  state: ImportState | null;
+  order: LoadTable[];
+  fks: LiveForeignKey[];
+  droppable: LiveForeignKey[];
+  truncated: { schema: string; name: string; only?: boolean }[];
+  live: LiveTarget;
+}
+
+/**
+ * `per-table`: one transaction for the setup (dropped keys + the one TRUNCATE), one per table, one for
+ * the end (keys, sequences). The state file is written before the setup commits (so dropped keys are
+ * never only in the target's memory) and after each table commits. A table found non-empty on resume
+ * was committed by a run that died before writing the state: it counts as done when its row count
+ * equals the manifest's.
+ */
+export async function runPerTable(
+  session: Session,
+  manifest: Manifest,
+  options: LoadOptions,
+  ctx: RunContext,
+  input: LoadInput,
+): Promise<RunOutcome> {
+  const { outcome, order, fks, droppable, truncated, live } = input;
+  const now = new Date().toISOString();
+  const state: ImportState = input.state ?? {
+    stateVersion: 1,
+    planHash: manifest.planHash,
+    target: ctx.target,
+    strategy: outcome.strategy,
+    tables: order.map((t) => t.target),
+    phase: 'loading',
+    done: [],
+    droppedForeignKeys: droppable,
+    startedAt: now,
+    updatedAt: now,
+  };
+  if (outcome.strategy === 'replica') await session.run('SET session_replication_role = replica');
+  if (state.phase === 'preparing' || !input.state) {
+    // Recorded before the COMMIT: if the process dies right after it, the dropped keys are in the file.
+    await writeState(options.dir, { ...state, phase: 'preparing' });
+    await session.run('BEGIN');
+    try {
+      await prepare(
+        session,
+        outcome.strategy,
+        fks,
+        presentNow(droppable, live),
+        truncated,
+        'session',
+        ctx.schema,
+      );
+      await session.run('COMMIT');
+    } catch (err) {
+      await session.run('ROLLBACK').catch(() => {});
+      throw err;
+    }
+    state.phase = 'loading';
+    await writeState(options.dir, state);
+  }
+  // Tables at once, each on its own connection and in its own transaction. `ordered` checks keys row by
+  // row, so a child must wait for its parents' COMMIT: one connection there.
+  const queue = order.filter((table) => {
+    if (!state.done.includes(table.target)) return true;
+    outcome.resumed.push(table.target);
+    return false;
+  });
+  const units = splitUnits(queue, options, ctx, state, outcome.strategy);
+  // Connections for the tables and the ranges of split tables alike.
+  const jobs = outcome.strategy === 'ordered' ? 1 : Math.max(1, Math.min(options.jobs ?? 1, units.length));
+  const sessions = [session, ...(await ctx.more(jobs - 1))];
+  if (outcome.strategy === 'replica') {
+    for (const extra of sessions.slice(1)) await extra.run('SET session_replication_role = replica');
+  }
+  let failure: unknown = null;
+  const loadTable = async (s: Session, table: LoadTable) => {
+    await s.run('BEGIN');
+    let loaded: RunOutcome['loaded'][number] | undefined;
+    try {
+      if (await alreadyCommitted(s, table)) {
+        await s.run('ROLLBACK');
+        outcome.resumed.push(table.target);
+      } else {
+        loaded = await loadOne(s, table, ctx, options, outcome, false);
+        outcome.loaded.push(loaded);
+        await s.run('COMMIT');
+        options.onTableLoaded?.(table);
+      }
+    } catch (err) {
+      await s.run('ROLLBACK').catch(() => {});
+      throw err;
+    }
+    state.done.push(table.target);
+    await writeState(options.dir, state);
+    if (loaded) ctx.say(`committed ${table.target}: ${loaded.rows} rows (per-table)`);
+  };
+  const loadUnit = async (s: Session, unit: Unit) => {
+    if (!unit.part) return loadTable(s, unit.table);
+    const split = unit.split!;
+    if (!(await split.loadPart(s, unit.part))) return;
+    // Every part committed: the indexes come back, and only now is the table done.
+    const { rebuilt, ms } = await split.close(s);
+    const { table } = unit;
+    if (rebuilt.length) outcome.deferredIndexes.push({ table: table.target, indexes: rebuilt, ms });
+    const parts = split.parts.length;
+    if (split.resumedParts === parts) outcome.resumed.push(table.target);
+    else {
+      outcome.loaded.push({
+        table: table.target,
+        rows: split.rows,
+        bytes: split.bytes,
+        ms: Date.now() - split.started,
+        parts,
+      });
+    }
+    delete state.split?.[table.target];
+    state.done.push(table.target);
+    await writeState(options.dir, state);
+    options.onTableLoaded?.(table);
+    ctx.say(
+      `committed ${table.target}: ${split.rows} rows in ${parts} key ranges (per-table${split.resumedParts ? `, ${split.resumedParts} range(s) committed by an earlier run` : ''})`,
+    );
+  };
+  // A failed table stops new ones from starting; tables already loading finish and commit (resumable).
+  await Promise.all(
+    sessions.map(async (s) => {
+      for (let unit = units.shift(); unit && !failure; unit = units.shift()) {
+        try {
+          await loadUnit(s, unit);
+        } catch (err) {
+          failure ??= err;
+          ctx.say(
+            `rolled back ${unit.table.target}${unit.part ? ` part ${unit.part.index}/${unit.part.of}` : ''}`,
+          );
+        }
+      }
+    }),
+  );
+  if (failure) {
+    ctx.say(`committed so far: ${state.done.join(', ') || '(none)'}; re-run to resume after them`);
+    throw failure;
+  }
+  // Re-add what is really missing now (a resumed run may find some keys already back).
+  const toAdd = droppable.length
+    ? missingNow(droppable, await readLiveTarget(session.client, ctx.schema))
+    : [];
+  await session.run('BEGIN');
+  try {
+    outcome.checkedForeignKeys = await restoreForeignKeys(session, outcome.strategy, fks, toAdd);
+    await forgetForeignKeys(session.client, runOn(session), ctx.schema);
+    outcome.sequences = await resetSequences(session, order);
+    await session.run('COMMIT');
+  } catch (err) {
+    await session.run('ROLLBACK').catch(() => {});
+    await undoSequences(session, ctx.say);
+    throw err;
+  }
+  await writeState(options.dir, { ...state, phase: 'completed', droppedForeignKeys: [] });
+  return outcome;
+}
+
+/** A table, or one key range of a split table: what a per-table connection takes next. */
+interface Unit {
+  table: LoadTable;
+  part?: LoadPart;
+  split?: SplitLoad;
+}
+
+/** The per-table queue: whole tables, and the parts of split tables side by side (so they run at once). */
+function splitUnits(
+  queue: LoadTable[],
+  options: LoadOptions,
+  ctx: RunContext,
+  state: ImportState,
+  strategy: FkStrategy,
+): Unit[] {
+  const units: Unit[] = [];
+  for (const table of queue) {
+    let parts = options.parts?.get(table.table);
+    if (parts && parts.length > 1 && ctx.triggers?.get(table.target)?.before.length) {
+      ctx.say(
+        `${table.target} is loaded whole, not in ${parts.length} key ranges: its triggers are switched around the COPY`,
+      );
+      parts = undefined;
+    }
+    if (!parts || parts.length < 2) {
+      const before = state.split?.[table.target];
+      if (before && (before.done.length || before.droppedIndexes.length)) {
+        throw new ConvError(
+          `${options.dir}/import_state.json: ${table.target} was being loaded in ${before.parts} key ranges, this run loads it whole: cannot resume`,
+          {
+            code: 'import.state-mismatch',
+            exit: ExitCode.usage,
+            at: { table: table.target, file: options.dir },
+            hint: 'Resume with the same --jobs and --split-min-mb as the interrupted run, or remove import_state.json to start again.',
+          },
+        );
+      }
+      units.push({ table });
+      continue;
+    }
+    const split = new SplitLoad(table, parts, {
+      dir: options.dir,
+      state,
+      deferIndexes: options.deferIndexes !== false,
+      replica: strategy === 'replica',
+      stall: ctx.stall,
+      progress: ctx.progress,
+      copy: options.copy,
+      onIndexBuilt: () => indexBuilt(ctx),
+    });
+    ctx.say(`${table.target}: loaded in ${parts.length} key ranges, each its own COPY and transaction`);
+    for (const part of parts) units.push({ table, part, split });
+  }
+  return units;
+}
+
+async function alreadyCommitted(session: Session, table: LoadTable): Promise<boolean> {
+  const rows = await session.run<{ n: string }>(
+    `SELECT count(*)::text AS n FROM ${quotePgQualified(table.schema, table.target)}`,
+  );
+  const n = Number(rows[0]?.n ?? 0);
+  if (n === 0) return false;
+  if (n === table.rows) return true;
+  throw new ConvError(
+    `${table.schema}.${table.target} holds ${n} rows while resuming (expected 0, or ${table.rows} if it had been committed): it changed outside the import`,
+    {
+      code: 'import.resume-conflict',
+      exit: ExitCode.loadFailed,
+      at: { table: table.target },
+      hint: 'Remove import_state.json and run the import again from the beginning.',
+    },
+  );
+}
