@@ -88,23 +88,19 @@ export async function planStep(ctx: StepContext): Promise<Planned> {
 export async function checkStep(ctx: StepContext, planned: Planned): Promise<CheckReport> {
   const tables = planned.plan.tables.filter((t) => t.action === 'load');
   const progress = ctx.out.progress('check', { tables: tables.length });
-  // The scan names each table as it begins: the one before is then done.
-  let current: string | undefined;
   try {
     return await checkMigration({
       mysql: ctx.config.mysqlUrl,
       plan: planned.plan,
       source: planned.source,
       target: planned.target,
+      jobs: ctx.config.jobs,
       valueExpression: selectExpressionFor,
-      onTable: (table) => {
-        if (current) progress.finish(current, 0, 0);
-        current = table;
-        progress.start(table, { rows: tables.find((t) => t.source === table)?.approxRows ?? 0 });
-      },
+      onTable: (table) =>
+        progress.start(table, { rows: tables.find((t) => t.source === table)?.approxRows ?? 0 }),
+      onTableDone: (table) => progress.finish(table, 0, 0),
     });
   } finally {
-    if (current) progress.finish(current, 0, 0);
     progress.close();
   }
 }

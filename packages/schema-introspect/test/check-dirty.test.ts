@@ -255,4 +255,34 @@ describe('check on planted dirty data', () => {
     const coloured = formatCheckReport(report, { color: true });
     expect(coloured).toContain('\u001b[');
   });
+
+  it('scans tables side by side (jobs 3, from the URL) with the same findings, and reports each table done', async () => {
+    const source = await introspectMysql(my.conn);
+    const target = await introspectPg(pgdb.client);
+    const plan = planMigration(source, target);
+    const started: string[] = [];
+    const done: string[] = [];
+    let active = 0;
+    let most = 0;
+    const parallel = await checkMigration({
+      mysql: my.url,
+      plan,
+      source,
+      target,
+      sampleSize: 5,
+      jobs: 3,
+      onTable: (t) => {
+        started.push(t);
+        most = Math.max(most, ++active);
+      },
+      onTableDone: (t) => {
+        done.push(t);
+        active--;
+      },
+    });
+    expect(parallel).toEqual(report);
+    expect([...done].sort()).toEqual([...started].sort());
+    expect(new Set(started).size).toBe(started.length);
+    expect(most).toBeGreaterThan(1);
+  });
 });

@@ -7,6 +7,7 @@ import {
   type SourceCatalog,
   type TargetCatalog,
 } from '@conv/core';
+import type mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { type MysqlSource, withMysql } from '../connect.js';
 import { scanData } from './data-scan.js';
@@ -36,6 +37,13 @@ export interface CheckOptions {
   /** Skip the data scan: schema diff only. */
   schemaOnly?: boolean;
   onTable?: (table: string) => void;
+  /** A table's scan has ended (with `jobs` > 1 tables are scanned side by side). */
+  onTableDone?: (table: string) => void;
+  /**
+   * MySQL connections scanning tables side by side (default 1; only when `mysql` is a URL: a given
+   * connection is used alone).
+   */
+  jobs?: number;
   /** The export's SELECT expression of a column: transformed columns are scanned through it. */
   valueExpression?: (pair: ColumnPair, database: string) => string;
 }
@@ -51,16 +59,29 @@ export async function checkMigration(options: CheckOptions): Promise<CheckReport
   const findings = [...emptyTargetFinding(options.plan), ...schemaDiff(options.plan, options.source)];
   findings.push(...longNameFindings(options.source, options.target, options.plan));
   if (!options.schemaOnly) {
-    const data = await withMysql(options.mysql, (conn) =>
-      scanData(conn, options.plan, options.source, options.target, {
+    const jobs = typeof options.mysql === 'string' ? Math.max(1, Math.floor(options.jobs ?? 1)) : 1;
+    const data = await withConnections(options.mysql, jobs, (conns) =>
+      scanData(conns, options.plan, options.source, options.target, {
         sampleSize,
         ...(options.onTable ? { onTable: options.onTable } : {}),
+        ...(options.onTableDone ? { onTableDone: options.onTableDone } : {}),
         ...(options.valueExpression ? { valueExpression: options.valueExpression } : {}),
       }),
     );
     findings.push(...data);
   }
   return reportOf(findings);
+}
+
+/** `n` sessions of `withMysql` (each closed, and a lost one reported, as withMysql does). */
+function withConnections<T>(
+  source: MysqlSource,
+  n: number,
+  body: (conns: mysql.Connection[]) => Promise<T>,
+  opened: mysql.Connection[] = [],
+): Promise<T> {
+  if (opened.length >= n) return body(opened);
+  return withMysql(source, (conn) => withConnections(source, n, body, [...opened, conn]));
 }
 
 /** Sorted findings (errors first) with their counts. */

@@ -9,6 +9,7 @@ import type {
   TargetCatalog,
 } from '@conv/core';
 import { ConvError, ExitCode, isMysqlLostConnection, quoteMysqlIdent } from '@conv/core';
+import { EXACT_SUBQUERY_SESSION } from '@conv/dialect/mysql';
 import type mysql from 'mysql2/promise';
 import { naturalTargetFor, sourceKind } from '../conversions.js';
 import { orphanChecks, orphanRule } from './orphans.js';
@@ -21,6 +22,8 @@ export interface DataScanOptions {
   sampleSize: number;
   /** Called before each table is scanned (progress). */
   onTable?: (table: string) => void;
+  /** Called once a table's scan has ended (tables are scanned side by side on `conns`). */
+  onTableDone?: (table: string) => void;
   /**
    * The export's SELECT expression of a column (mysql-export's selectExpressionFor, table alias `src`):
    * columns with a profile transform are scanned through it, so check sees the value the export writes.
@@ -34,7 +37,7 @@ export interface DataScanOptions {
  * only for the rules that fired. Orphaned foreign-key rows: one NOT EXISTS count per FK (an anti-join).
  */
 export async function scanData(
-  conn: mysql.Connection,
+  conns: mysql.Connection[],
   plan: MigrationPlan,
   source: SourceCatalog,
   target: TargetCatalog,
@@ -43,11 +46,31 @@ export async function scanData(
   const db = plan.source.database;
   const findings: Finding[] = [];
   const orphans = orphanChecks(plan, target, db, source);
-  // Export-only tables are scanned too: their CSV must still be written (a NUL in text or a zero date in a
-  // NOT NULL column stops the export), against the natural PostgreSQL types the plan paired them with.
-  for (const table of plan.tables) {
+  // The orphan anti-joins probe per row: MariaDB's subquery cache would match keys in the column's
+  // collation. Sessions conv opens have it off already; a connection passed in gets it here.
+  for (const conn of conns) await conn.query(EXACT_SUBQUERY_SESSION);
+  // Largest first, one table per connection at a time: the biggest scan starts at once instead of last.
+  const queue = [...plan.tables].sort((a, b) => b.approxBytes - a.approxBytes);
+  let failure: unknown;
+  await Promise.all(
+    conns.map(async (conn) => {
+      for (let table = queue.shift(); table && failure === undefined; table = queue.shift()) {
+        try {
+          findings.push(...(await scanOne(conn, table)));
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+    }),
+  );
+  if (failure !== undefined) throw failure;
+  return findings;
+
+  async function scanOne(conn: mysql.Connection, table: PlannedTable): Promise<Finding[]> {
+    // Export-only tables are scanned too: their CSV must still be written (a NUL in text or a zero date in a
+    // NOT NULL column stops the export), against the natural PostgreSQL types the plan paired them with.
     const src = source.tables.find((t) => t.name === table.source);
-    if (!src) continue;
+    if (!src) return [];
     options.onTable?.(table.source);
     const qualified = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table.source)}`;
     const ctx = {
@@ -70,9 +93,10 @@ export async function scanData(
         : [];
     });
     for (const check of orphans) if (check.table === table) rules.push(orphanRule(check, db));
-    if (rules.length === 0) continue;
     try {
-      findings.push(...(await scanTable(conn, qualified, table, src, rules, options.sampleSize)));
+      return rules.length === 0
+        ? []
+        : await scanTable(conn, qualified, table, src, rules, options.sampleSize);
     } catch (err) {
       if (isMysqlLostConnection(err)) {
         throw new ConvError(
@@ -92,9 +116,10 @@ export async function scanData(
         hint: 'the table may have changed since the catalog was read: run check again',
         cause: err,
       });
+    } finally {
+      options.onTableDone?.(table.source);
     }
   }
-  return findings;
 }
 
 async function scanTable(
@@ -122,7 +147,7 @@ async function scanTable(
     if (!r.standalone) continue;
     const [row] = await rows(
       conn,
-      `SELECT COUNT(*) AS r${i} FROM ${qualified} c WHERE ${r.condition}`,
+      `SELECT COUNT(*) AS r${i} ${r.countFrom ?? `FROM ${qualified} c WHERE ${r.condition}`}`,
       r.params,
     );
     Object.assign(agg, row);

@@ -20,6 +20,12 @@ export interface OrphanCheck {
   condition: string;
   /** Child FK columns all nullable in the target: the fix can clear them instead of deleting rows. */
   nullable: boolean;
+  /**
+   * The count as an anti-join (`FROM c LEFT JOIN p … WHERE p.key IS NULL`) where the parent's key index
+   * finds the candidates: MariaDB runs the NOT EXISTS of `condition` as a dependent subquery per row
+   * (20.5 s against 8.2 s on 3.3 M rows).
+   */
+  countFrom?: string;
 }
 
 /**
@@ -60,6 +66,10 @@ export function orphanChecks(
           sourceColumn(parent.source, parentColumns[i]!)?.collation,
       );
       let missing: string;
+      let probe: string | undefined;
+      const join = childColumns
+        .map((c, i) => `p.${quoteMysqlIdent(parentColumns[i]!)} = c.${quoteMysqlIdent(c)}`)
+        .join(' AND ');
       if (textual) {
         // Character keys: compared as PostgreSQL will, and without `=` between two collations (error 1267
         // for MySQL 8's 0900_ai_ci next to general_ci). Uncorrelated, so the servers materialise the parent
@@ -73,14 +83,27 @@ export function orphanChecks(
         const parentKeys = parentColumns.map((c, i) =>
           key('p', c, sourceColumn(parent.source, c), childPairs[i]!),
         );
-        const notNull = parentColumns.map((c) => `p.${quoteMysqlIdent(c)} IS NOT NULL`).join(' AND ');
-        missing = `(${childKeys.join(', ')}) NOT IN (SELECT ${parentKeys.join(', ')} FROM ${parentTable} p WHERE ${notNull})`;
+        if (
+          indexProbe(childColumns, parentColumns, childPairs as ColumnPair[], table, parent, sourceColumn)
+        ) {
+          // Same collation on both sides, and one that is at most as strict as PostgreSQL's comparison:
+          // the parent's key index finds every candidate (`=`), the byte comparison keeps the real ones.
+          // A probe per child row instead of materialising every parent key (20 s → seconds on 2 M rows).
+          // Correct only without MariaDB's subquery cache, which every conv session turns off.
+          const exact = childKeys.map((k, i) => `${parentKeys[i]} = ${k}`).join(' AND ');
+          missing = `NOT EXISTS (SELECT 1 FROM ${parentTable} p WHERE ${join} AND ${exact})`;
+          probe = `${join} AND ${exact}`;
+        } else {
+          const notNull = parentColumns.map((c) => `p.${quoteMysqlIdent(c)} IS NOT NULL`).join(' AND ');
+          missing = `(${childKeys.join(', ')}) NOT IN (SELECT ${parentKeys.join(', ')} FROM ${parentTable} p WHERE ${notNull})`;
+        }
       } else {
-        const join = childColumns
-          .map((c, i) => `p.${quoteMysqlIdent(parentColumns[i]!)} = c.${quoteMysqlIdent(c)}`)
-          .join(' AND ');
         missing = `NOT EXISTS (SELECT 1 FROM ${parentTable} p WHERE ${join})`;
+        probe = join;
       }
+      const child = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table.source)}`;
+      // A matched parent row has its key columns set (they are compared with `=`): NULL means no match.
+      const unmatched = `p.${quoteMysqlIdent(parentColumns[0]!)} IS NULL`;
       checks.push({
         table,
         fkName: fk.name,
@@ -89,10 +112,38 @@ export function orphanChecks(
         parentColumns,
         condition: `${set.join(' AND ')} AND ${missing}`,
         nullable: childPairs.every((p) => p!.targetNullable),
+        ...(probe
+          ? {
+              countFrom: `FROM ${child} c LEFT JOIN ${parentTable} p ON ${probe} WHERE ${set.join(' AND ')} AND ${unmatched}`,
+            }
+          : {}),
       });
     }
   }
   return checks;
+}
+
+/**
+ * Whether the parent's key index may find the candidates: every key column pair in one and the same
+ * collation (no error 1267), and that collation equal wherever PostgreSQL's comparison is (bytes, or
+ * lower-cased bytes for uuid: then only a case-insensitive collation). citext keeps the materialised set.
+ */
+function indexProbe(
+  childColumns: string[],
+  parentColumns: string[],
+  pairs: ColumnPair[],
+  child: PlannedTable,
+  parent: PlannedTable,
+  sourceColumn: (table: string, column: string) => SourceColumn | undefined,
+): boolean {
+  return childColumns.every((c, i) => {
+    const a = sourceColumn(child.source, c)?.collation;
+    const b = sourceColumn(parent.source, parentColumns[i]!)?.collation;
+    if (!a && !b) return true;
+    const pair = pairs[i]!;
+    if (!a || a !== b || pair.targetBaseType === 'citext') return false;
+    return pair.conversion !== 'uuid' || /_ci$/i.test(a);
+  });
 }
 
 /**
@@ -116,6 +167,7 @@ export function orphanRule(check: OrphanCheck, db: string): ScanRule {
     code: 'orphan-rows',
     severity: 'error',
     standalone: true,
+    ...(check.countFrom ? { countFrom: check.countFrom } : {}),
     column: cols,
     condition: check.condition,
     params: [],
