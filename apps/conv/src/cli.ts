@@ -142,7 +142,7 @@ function exportOptions(y: Argv): Argv {
     })
     .option('jobs', {
       type: 'number',
-      describe: 'parallel connections: MySQL for the export, PostgreSQL for per-table loads (default 2)',
+      describe: 'parallel connections: MySQL for check and the export, PostgreSQL for per-table loads (default 2)',
     });
 }
 
@@ -214,6 +214,10 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
       'find schema gaps and dirty values that would break or damage the load; writes nothing',
       (y) =>
         planOptions(connectionOptions(y))
+          .option('jobs', {
+            type: 'number',
+            describe: 'MySQL connections scanning tables side by side (CONV_JOBS, default 2)',
+          })
           .example('$0 check', 'check with the connection from .env / the environment')
           .example('$0 check --json > check.json', 'the findings as JSON')
           .epilogue('Exit 0 when nothing blocks the load, 3 when check found blocking problems.'),
