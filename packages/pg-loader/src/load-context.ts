@@ -1,9 +1,12 @@
 // What both load modes share: the run's context, its outcome, and the steps each mode takes per table.
 import type { ProgressReporter } from '@conv/core';
+import { restoreForeignKeys } from './fk-strategy.js';
 import type { ImportMode, ImportResult } from './import.js';
 import type { LoadTable } from './load-plan.js';
+import { forgetForeignKeys } from './saved-constraints.js';
 import { restartSequences } from './sequences.js';
-import type { Session } from './session.js';
+import { runOn, type Session } from './session.js';
+import type { LiveForeignKey } from './target.js';
 import type { TableTriggers } from './triggers.js';
 
 export interface RunContext {
@@ -56,4 +59,21 @@ export async function undoSequences(session: Session, say: (line: string) => voi
   for (const stmt of session.undo.splice(0)) {
     await session.run(stmt).catch((err: Error) => say(`could not restore a sequence: ${err.message}`));
   }
+}
+
+/**
+ * The load's last step in its transaction, the same in both modes: foreign keys back (and checked), the
+ * saved copies of dropped keys forgotten, sequences moved past the loaded keys.
+ */
+export async function finishLoad(
+  session: Session,
+  ctx: RunContext,
+  outcome: RunOutcome,
+  fks: LiveForeignKey[],
+  toAdd: LiveForeignKey[],
+  tables: LoadTable[],
+): Promise<void> {
+  outcome.checkedForeignKeys = await restoreForeignKeys(session, outcome.strategy, fks, toAdd);
+  await forgetForeignKeys(session.client, runOn(session), ctx.schema);
+  outcome.sequences = await resetSequences(session, tables);
 }

@@ -1,19 +1,12 @@
 // `per-table` mode: resumable, a transaction per table (or per key range of a split table).
 import { ConvError, ExitCode, type Manifest, quotePgQualified } from '@conv/core';
-import { missingNow, prepare, presentNow, restoreForeignKeys } from './fk-strategy.js';
+import { missingNow, prepare, presentNow } from './fk-strategy.js';
 import type { FkStrategy } from './foreign-keys.js';
 import type { LoadOptions } from './import.js';
-import {
-  indexBuilt,
-  type RunContext,
-  type RunOutcome,
-  resetSequences,
-  undoSequences,
-} from './load-context.js';
+import { finishLoad, indexBuilt, type RunContext, type RunOutcome, undoSequences } from './load-context.js';
 import type { LoadPart, LoadTable } from './load-plan.js';
 import { loadOne } from './load-table.js';
-import { forgetForeignKeys } from './saved-constraints.js';
-import { runOn, type Session } from './session.js';
+import type { Session } from './session.js';
 import { SplitLoad } from './split-load.js';
 import { type ImportState, writeState } from './state.js';
 import { type LiveForeignKey, type LiveTarget, readLiveTarget } from './target.js';
@@ -168,9 +161,7 @@ export async function runPerTable(
     : [];
   await session.run('BEGIN');
   try {
-    outcome.checkedForeignKeys = await restoreForeignKeys(session, outcome.strategy, fks, toAdd);
-    await forgetForeignKeys(session.client, runOn(session), ctx.schema);
-    outcome.sequences = await resetSequences(session, order);
+    await finishLoad(session, ctx, outcome, fks, toAdd, order);
     await session.run('COMMIT');
   } catch (err) {
     await session.run('ROLLBACK').catch(() => {});

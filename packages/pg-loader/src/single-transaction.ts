@@ -1,11 +1,10 @@
 // `single-transaction` mode: all or nothing.
-import { prepare, presentNow, restoreForeignKeys } from './fk-strategy.js';
+import { prepare, presentNow } from './fk-strategy.js';
 import type { LoadOptions } from './import.js';
-import { type RunContext, type RunOutcome, resetSequences, undoSequences } from './load-context.js';
+import { finishLoad, type RunContext, type RunOutcome, undoSequences } from './load-context.js';
 import { loadOne } from './load-table.js';
 import type { LoadInput } from './per-table.js';
-import { forgetForeignKeys } from './saved-constraints.js';
-import { runOn, type Session } from './session.js';
+import type { Session } from './session.js';
 
 /**
  * `single-transaction`: keys, the one TRUNCATE, every COPY, keys back and sequences in one transaction,
@@ -26,9 +25,7 @@ export async function runSingleTransaction(
       outcome.loaded.push(await loadOne(session, table, ctx, options, outcome, !table.partitioned));
       options.onTableLoaded?.(table);
     }
-    outcome.checkedForeignKeys = await restoreForeignKeys(session, outcome.strategy, fks, droppable);
-    await forgetForeignKeys(session.client, runOn(session), ctx.schema);
-    outcome.sequences = await resetSequences(session, order);
+    await finishLoad(session, ctx, outcome, fks, droppable, order);
     await session.run('COMMIT');
   } catch (err) {
     await session.run('ROLLBACK').catch(() => {});
