@@ -142,7 +142,8 @@ function exportOptions(y: Argv): Argv {
     })
     .option('jobs', {
       type: 'number',
-      describe: 'parallel connections: MySQL for check and the export, PostgreSQL for per-table loads (default 2)',
+      describe:
+        'parallel connections: MySQL for check and the export, PostgreSQL for per-table loads (default 2)',
     });
 }
 
