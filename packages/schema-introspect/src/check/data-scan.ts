@@ -34,7 +34,8 @@ export interface DataScanOptions {
 /**
  * Scans the source rows of every loaded table for values the target would reject or change: one aggregate
  * pass per table (SUM(CASE …) for all its rules at once, on the MySQL server), then a LIMIT-ed sample query
- * only for the rules that fired. Orphaned foreign-key rows: one NOT EXISTS count per FK (an anti-join).
+ * only for the rules that fired. Orphaned foreign-key rows: one anti-join count per FK. The passes and the
+ * counts run side by side on `conns`.
  */
 export async function scanData(
   conns: mysql.Connection[],
@@ -49,16 +50,46 @@ export async function scanData(
   // The orphan anti-joins probe per row: MariaDB's subquery cache would match keys in the column's
   // collation. Sessions conv opens have it off already; a connection passed in gets it here.
   for (const conn of conns) await conn.query(EXACT_SUBQUERY_SESSION);
-  // Largest first, one table per connection at a time: the biggest scan starts at once instead of last.
-  const queue = [...plan.tables].sort((a, b) => b.approxBytes - a.approxBytes);
+  // Each table's shared pass is one unit of work, each standalone count (an orphan anti-join) another:
+  // largest first on `conns`, so a big table's pass and its anti-joins run side by side.
+  const units: { table: PlannedTable; src: SourceTable; rules: ScanRule[] }[] = [];
+  const pending = new Map<string, number>();
+  for (const table of plan.tables) {
+    const src = source.tables.find((t) => t.name === table.source);
+    if (!src) continue;
+    const rules = rulesOf(table, src);
+    const shared = rules.filter((r) => !r.standalone);
+    const parts = [...(shared.length ? [shared] : []), ...rules.filter((r) => r.standalone).map((r) => [r])];
+    if (!parts.length) {
+      options.onTable?.(table.source);
+      options.onTableDone?.(table.source);
+    }
+    pending.set(table.source, parts.length);
+    for (const part of parts) units.push({ table, src, rules: part });
+  }
+  units.sort(
+    (a, b) =>
+      b.table.approxBytes - a.table.approxBytes ||
+      Number(!!b.rules[0]?.standalone) - Number(!!a.rules[0]?.standalone),
+  );
+  const started = new Set<string>();
   let failure: unknown;
   await Promise.all(
     conns.map(async (conn) => {
-      for (let table = queue.shift(); table && failure === undefined; table = queue.shift()) {
+      for (let unit = units.shift(); unit && failure === undefined; unit = units.shift()) {
+        const name = unit.table.source;
+        if (!started.has(name)) {
+          started.add(name);
+          options.onTable?.(name);
+        }
         try {
-          findings.push(...(await scanOne(conn, table)));
+          findings.push(...(await scanUnit(conn, unit.table, unit.src, unit.rules)));
         } catch (err) {
           failure ??= err;
+        } finally {
+          const left = (pending.get(name) ?? 1) - 1;
+          pending.set(name, left);
+          if (left === 0) options.onTableDone?.(name);
         }
       }
     }),
@@ -66,12 +97,10 @@ export async function scanData(
   if (failure !== undefined) throw failure;
   return findings;
 
-  async function scanOne(conn: mysql.Connection, table: PlannedTable): Promise<Finding[]> {
+  /** The scan rules of one table: per column, plus its orphan checks. */
+  function rulesOf(table: PlannedTable, src: SourceTable): ScanRule[] {
     // Export-only tables are scanned too: their CSV must still be written (a NUL in text or a zero date in a
     // NOT NULL column stops the export), against the natural PostgreSQL types the plan paired them with.
-    const src = source.tables.find((t) => t.name === table.source);
-    if (!src) return [];
-    options.onTable?.(table.source);
     const qualified = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table.source)}`;
     const ctx = {
       table: qualified,
@@ -93,10 +122,18 @@ export async function scanData(
         : [];
     });
     for (const check of orphans) if (check.table === table) rules.push(orphanRule(check, db));
+    return rules;
+  }
+
+  async function scanUnit(
+    conn: mysql.Connection,
+    table: PlannedTable,
+    src: SourceTable,
+    rules: ScanRule[],
+  ): Promise<Finding[]> {
+    const qualified = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table.source)}`;
     try {
-      return rules.length === 0
-        ? []
-        : await scanTable(conn, qualified, table, src, rules, options.sampleSize);
+      return await scanTable(conn, qualified, table, src, rules, options.sampleSize);
     } catch (err) {
       if (isMysqlLostConnection(err)) {
         throw new ConvError(
@@ -116,8 +153,6 @@ export async function scanData(
         hint: 'the table may have changed since the catalog was read: run check again',
         cause: err,
       });
-    } finally {
-      options.onTableDone?.(table.source);
     }
   }
 }
