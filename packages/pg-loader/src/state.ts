@@ -84,12 +84,30 @@ export async function readState(dir: string): Promise<ImportState | null> {
 }
 
 /** Write-then-rename: a crash leaves the old state or the new one, never half a file. */
-export async function writeState(dir: string, state: ImportState): Promise<void> {
+/** The last write of each state file: the next one waits for it. */
+const writing = new Map<string, Promise<void>>();
+
+/**
+ * Parallel loads commit side by side and each records it: the writes of one file go one after another,
+ * and each serialises the state when its turn comes, so an older snapshot never lands after a newer one
+ * (two renames racing left a committed range out of the file).
+ */
+export function writeState(dir: string, state: ImportState): Promise<void> {
   const file = join(dir, STATE_FILE);
-  await writeFileAtomic(
-    file,
-    `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`,
-  );
+  const next = (writing.get(file) ?? Promise.resolve())
+    .catch(() => {})
+    .then(() =>
+      writeFileAtomic(
+        file,
+        `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`,
+      ),
+    );
+  writing.set(file, next);
+  const forget = () => {
+    if (writing.get(file) === next) writing.delete(file);
+  };
+  next.then(forget, forget);
+  return next;
 }
 
 export type { FkStrategy };
