@@ -9,7 +9,7 @@ export {
   removeFiles,
 } from './export.js';
 export { discardPartial, exportStamp, fileNameFor, writeError, writeFileAtomic } from './files.js';
-export { CHARSETS_QUERY, UTF8_CHARSETS } from './large-values.js';
+export { columnCharsets } from './large-values.js';
 export {
   type CsvTarget,
   type RowStreamOptions,

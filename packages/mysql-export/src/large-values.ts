@@ -1,4 +1,5 @@
 import { type ColumnPair, type PlannedTable, quoteMysqlIdent } from '@conv/core';
+import type mysql from 'mysql2/promise';
 import { SOURCE_ALIAS, selectExpressionFor } from './select.js';
 
 /**
@@ -143,6 +144,21 @@ export function piecesQuery(
   );
 }
 
-/** The stored character set of each column of a table (columns without one are left out). */
-export const CHARSETS_QUERY = `SELECT COLUMN_NAME, CHARACTER_SET_NAME FROM information_schema.COLUMNS
-  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CHARACTER_SET_NAME IS NOT NULL`;
+/** The stored character set of each column of a table, lower case (columns without one are left out). */
+export async function columnCharsets(
+  conn: mysql.Connection,
+  database: string,
+  table: string,
+): Promise<Map<string, string>> {
+  const [rows] = await conn.query({
+    sql: `SELECT COLUMN_NAME, CHARACTER_SET_NAME FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CHARACTER_SET_NAME IS NOT NULL`,
+    values: [database, table],
+  });
+  return new Map(
+    (rows as { COLUMN_NAME: string; CHARACTER_SET_NAME: string }[]).map((r) => [
+      r.COLUMN_NAME,
+      r.CHARACTER_SET_NAME.toLowerCase(),
+    ]),
+  );
+}

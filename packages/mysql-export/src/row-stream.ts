@@ -5,7 +5,7 @@ import { CsvRowWriter, createFieldEncoder, dataError } from '@conv/csv-codec';
 import { coreOf, hardClose } from '@conv/dialect/mysql';
 import type mysql from 'mysql2/promise';
 import {
-  CHARSETS_QUERY,
+  columnCharsets,
   type LargeValueOptions,
   type LargeValuePlan,
   largeAwareQuery,
@@ -350,11 +350,9 @@ export function streamTableCsv(options: RowStreamOptions): Promise<RowStreamResu
      * without its large values, then each of those in pieces, encoded straight into the CSV.
      */
     const writeLargeRows = async (plan: LargeValuePlan) => {
-      const [sets] = await conn.query({ sql: CHARSETS_QUERY, values: [options.database, table.source] });
+      const sets = await columnCharsets(conn, options.database, table.source);
       const utf8Stored = new Set(
-        (sets as { COLUMN_NAME: string; CHARACTER_SET_NAME: string }[])
-          .filter((r) => UTF8_CHARSETS.has(r.CHARACTER_SET_NAME.toLowerCase()))
-          .map((r) => r.COLUMN_NAME),
+        [...sets].filter(([, set]) => UTF8_CHARSETS.has(set)).map(([column]) => column),
       );
       const rowSql = largeRowQuery(table, options.database, plan, utf8Stored);
       const put = async (text: string) => {

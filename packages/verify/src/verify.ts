@@ -12,7 +12,7 @@ import {
 } from '@conv/core';
 import { connectMysql, databaseOf } from '@conv/dialect/mysql';
 import { connectPg as connectDialectPg } from '@conv/dialect/postgres';
-import { CHARSETS_QUERY } from '@conv/mysql-export';
+import { columnCharsets } from '@conv/mysql-export';
 import type pg from 'pg';
 import { type ConstraintProblem, checkConstraints } from './constraints.js';
 import { mysqlAll, pgAll } from './db.js';
@@ -192,8 +192,8 @@ async function chunksOf(w: Worker, sql: TableSql, rows: number, settings: Settin
 
 /** The table's columns stored as utf8mb4 (their text is hashed without a CONVERT). */
 async function utf8mb4Columns(w: Worker, database: string, table: PlannedTable): Promise<Set<string>> {
-  const rows = await mysqlAll(w.mysql, CHARSETS_QUERY, [database, table.source]);
-  return new Set(rows.filter((r) => String(r[1]).toLowerCase() === 'utf8mb4').map((r) => String(r[0])));
+  const sets = await columnCharsets(w.mysql, database, table.source);
+  return new Set([...sets].filter(([, set]) => set === 'utf8mb4').map(([column]) => column));
 }
 
 /** Phase 1, MySQL only: row count, chunks and their checksums. */
