@@ -2,7 +2,7 @@ import { ConvError, ExitCode, type MigrationPlan } from '@conv/core';
 import { databaseOf } from '@conv/dialect/mysql';
 import { checkConstraints } from './constraints.js';
 import { inheritanceParents } from './inheritance.js';
-import type { TableVerifyResult, VerifyReport } from './report.js';
+import { type TableVerifyResult, type VerifyReport, verifyReport } from './report.js';
 import { buildTableSql } from './table-sql.js';
 import { diffKeys } from './table-verify.js';
 import { openWorker, queryError } from './verify.js';
@@ -88,21 +88,11 @@ export async function verifyKeys(options: VerifyKeysOptions): Promise<VerifyRepo
   } finally {
     await w.close();
   }
-  const mismatched = results.filter((t) => !t.countMatch || !t.checksumMatch).length;
-  return {
-    ok: mismatched === 0 && constraints.length === 0,
-    constraints,
+  return verifyReport(results, constraints, {
     mode: 'keys',
     hashIn: 'sql',
     chunkRows: 0,
     samplePercent: null,
-    tables: results,
-    totals: {
-      tables: results.length,
-      sourceRows: results.reduce((s, t) => s + t.sourceRows, 0),
-      targetRows: results.reduce((s, t) => s + t.targetRows, 0),
-      mismatchedTables: mismatched,
-    },
-    ms: Date.now() - started,
-  };
+    started,
+  });
 }

@@ -50,6 +50,29 @@ export function tableOk(t: TableVerifyResult): boolean {
   return t.countMatch && t.checksumMatch !== false;
 }
 
+/** The report of the verified tables: `ok` and the totals, decided in one place for every verify mode. */
+export function verifyReport(
+  tables: TableVerifyResult[],
+  constraints: ConstraintProblem[],
+  run: Pick<VerifyReport, 'mode' | 'hashIn' | 'chunkRows' | 'samplePercent'> & { started: number },
+): VerifyReport {
+  const mismatched = tables.filter((t) => !tableOk(t)).length;
+  const { started, ...how } = run;
+  return {
+    ok: mismatched === 0 && constraints.length === 0,
+    constraints,
+    ...how,
+    tables,
+    totals: {
+      tables: tables.length,
+      sourceRows: tables.reduce((s, t) => s + t.sourceRows, 0),
+      targetRows: tables.reduce((s, t) => s + t.targetRows, 0),
+      mismatchedTables: mismatched,
+    },
+    ms: Date.now() - started,
+  };
+}
+
 /** 0 when every table matched, 4 (ExitCode.verifyMismatch) otherwise. */
 export function verifyExitCode(report: VerifyReport): 0 | 4 {
   return report.ok ? ExitCode.ok : ExitCode.verifyMismatch;

@@ -17,7 +17,7 @@ import type pg from 'pg';
 import { type ConstraintProblem, checkConstraints } from './constraints.js';
 import { mysqlAll, pgAll } from './db.js';
 import { inheritanceParents } from './inheritance.js';
-import { type TableVerifyResult, tableOk, type VerifyMode, type VerifyReport } from './report.js';
+import { type TableVerifyResult, type VerifyMode, type VerifyReport, verifyReport } from './report.js';
 import { buildTableSql, type TableSql } from './table-sql.js';
 import {
   bucketChunks,
@@ -371,22 +371,15 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   } finally {
     await Promise.all(workers.map((w) => w.close()));
   }
-  const ordered = tables.map((t) => results.get(t.source)!);
-  const mismatched = ordered.filter((t) => !tableOk(t)).length;
-  return {
-    ok: mismatched === 0 && constraints.length === 0,
+  return verifyReport(
+    tables.map((t) => results.get(t.source)!),
     constraints,
-    mode,
-    hashIn: settings.hashIn,
-    chunkRows: settings.chunkRows,
-    samplePercent: mode === 'sample' ? settings.samplePercent : null,
-    tables: ordered,
-    totals: {
-      tables: ordered.length,
-      sourceRows: ordered.reduce((s, t) => s + t.sourceRows, 0),
-      targetRows: ordered.reduce((s, t) => s + t.targetRows, 0),
-      mismatchedTables: mismatched,
+    {
+      mode,
+      hashIn: settings.hashIn,
+      chunkRows: settings.chunkRows,
+      samplePercent: mode === 'sample' ? settings.samplePercent : null,
+      started,
     },
-    ms: Date.now() - started,
-  };
+  );
 }
