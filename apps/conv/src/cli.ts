@@ -47,6 +47,7 @@ import {
   formatSkipped,
   importSkipped,
   importStep,
+  loadArtifacts,
   planStep,
   type StepContext,
   skippedTables,
@@ -588,10 +589,7 @@ const COMMANDS: Record<Command, Handler> = {
           dir,
           summary: { step: 'import', ms: Date.now() - began, ...result.totals },
           skipped: importSkipped(result),
-          artifacts: [
-            { label: 'import script', path: result.scriptFile },
-            { label: 'import log', path: result.logFile },
-          ],
+          artifacts: loadArtifacts(result),
         },
       };
     });

@@ -28,6 +28,7 @@ import {
   formatImport,
   formatSkipped,
   importStep,
+  loadArtifacts,
   planStep,
   type SkippedReport,
   type StepContext,
@@ -353,10 +354,7 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
         rows: moved.rows,
         bytes: moved.bytes,
       });
-      rec.artifacts.push(
-        { label: 'import script', path: moved.scriptFile },
-        { label: 'import log', path: moved.logFile },
-      );
+      rec.artifacts.push(...loadArtifacts(moved));
       loaded = moved;
     } else {
       step = 'export';
@@ -394,10 +392,7 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
       const { tables, rows, bytes } = imported.result.totals;
       result.imported = { tables, rows, bytes, strategy: imported.result.strategy };
       rec.steps.push({ step: 'import', ms: importMs, tables, rows, bytes });
-      rec.artifacts.push(
-        { label: 'import script', path: imported.result.scriptFile },
-        { label: 'import log', path: imported.result.logFile },
-      );
+      rec.artifacts.push(...loadArtifacts(imported.result));
       await log.event({
         status: 'in_progress',
         step,

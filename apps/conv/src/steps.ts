@@ -256,6 +256,17 @@ export function formatSkipped(skipped: SkippedReport[]): string {
   return `Skipped tables (${skipped.length}, not loaded into PostgreSQL):\n${lines.join('\n')}`;
 }
 
+/** The loader's debugging artifacts (generated SQL script, import log), as the run report lists them. */
+export function loadArtifacts(result: {
+  scriptFile: string;
+  logFile: string;
+}): { label: string; path: string }[] {
+  return [
+    { label: 'import script', path: result.scriptFile },
+    { label: 'import log', path: result.logFile },
+  ];
+}
+
 export function formatImport(result: ImportResult): string {
   const { tables, rows, bytes } = result.totals;
   const lines = [
