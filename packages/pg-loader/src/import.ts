@@ -20,11 +20,11 @@ import { chooseStrategy, missingNow, referencingTables } from './fk-strategy.js'
 import { type FkStrategy, type FkStrategyOption, fksOfLoadedTables, plannedOrder } from './foreign-keys.js';
 import { countDeferrableIndexes } from './indexes.js';
 import { cutConnection, DEFAULT_TIMEOUTS, type ImportTimeouts, interruptedError } from './liveness.js';
-import { type RunContext, type RunOutcome, withTotals } from './load-context.js';
+import { type LoadInput, type RunContext, type RunOutcome, withTotals } from './load-context.js';
 import { buildLoadPlan, type LoadPart, type LoadTable, type SkippedLoad } from './load-plan.js';
 import { isLostConnection, lostConnectionError } from './lost-connection.js';
 import { type Occupied, rowsToReplace } from './occupied.js';
-import { type LoadInput, runPerTable } from './per-table.js';
+import { runPerTable } from './per-table.js';
 import { readSavedForeignKeys } from './saved-constraints.js';
 import { Session } from './session.js';
 import { runSingleTransaction } from './single-transaction.js';

@@ -6,7 +6,8 @@ import type { LoadTable } from './load-plan.js';
 import { forgetForeignKeys } from './saved-constraints.js';
 import { restartSequences } from './sequences.js';
 import { runOn, type Session } from './session.js';
-import type { LiveForeignKey } from './target.js';
+import type { ImportState } from './state.js';
+import type { LiveForeignKey, LiveTarget } from './target.js';
 import type { TableTriggers } from './triggers.js';
 
 export interface RunContext {
@@ -27,6 +28,17 @@ export interface RunContext {
 }
 
 export type RunOutcome = Omit<ImportResult, 'scriptFile' | 'logFile' | 'ms'>;
+
+/** What the shared preparation (import.ts `runImport`) decided, for either load mode to apply. */
+export interface LoadInput {
+  outcome: RunOutcome;
+  state: ImportState | null;
+  order: LoadTable[];
+  fks: LiveForeignKey[];
+  droppable: LiveForeignKey[];
+  truncated: { schema: string; name: string; only?: boolean }[];
+  live: LiveTarget;
+}
 
 /** The one place the loaded rows and bytes are added up. */
 export function withTotals(outcome: RunOutcome): RunOutcome {

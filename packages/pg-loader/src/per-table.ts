@@ -3,24 +3,20 @@ import { ConvError, ExitCode, type Manifest, quotePgQualified } from '@conv/core
 import { missingNow, prepare, presentNow } from './fk-strategy.js';
 import type { FkStrategy } from './foreign-keys.js';
 import type { LoadOptions } from './import.js';
-import { finishLoad, indexBuilt, type RunContext, type RunOutcome, undoSequences } from './load-context.js';
+import {
+  finishLoad,
+  indexBuilt,
+  type LoadInput,
+  type RunContext,
+  type RunOutcome,
+  undoSequences,
+} from './load-context.js';
 import type { LoadPart, LoadTable } from './load-plan.js';
 import { loadOne } from './load-table.js';
 import type { Session } from './session.js';
 import { SplitLoad } from './split-load.js';
 import { type ImportState, writeState } from './state.js';
-import { type LiveForeignKey, type LiveTarget, readLiveTarget } from './target.js';
-
-/** What the shared preparation (import.ts `runImport`) decided, for either load mode to apply. */
-export interface LoadInput {
-  outcome: RunOutcome;
-  state: ImportState | null;
-  order: LoadTable[];
-  fks: LiveForeignKey[];
-  droppable: LiveForeignKey[];
-  truncated: { schema: string; name: string; only?: boolean }[];
-  live: LiveTarget;
-}
+import { readLiveTarget } from './target.js';
 
 /**
  * `per-table`: one transaction for the setup (dropped keys + the one TRUNCATE), one per table, one for

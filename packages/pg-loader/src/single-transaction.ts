@@ -1,9 +1,14 @@
 // `single-transaction` mode: all or nothing.
 import { prepare, presentNow } from './fk-strategy.js';
 import type { LoadOptions } from './import.js';
-import { finishLoad, type RunContext, type RunOutcome, undoSequences } from './load-context.js';
+import {
+  finishLoad,
+  type LoadInput,
+  type RunContext,
+  type RunOutcome,
+  undoSequences,
+} from './load-context.js';
 import { loadOne } from './load-table.js';
-import type { LoadInput } from './per-table.js';
 import type { Session } from './session.js';
 
 /**
