@@ -65,16 +65,14 @@ export function orphanChecks(
           sourceColumn(table.source, c)?.collation &&
           sourceColumn(parent.source, parentColumns[i]!)?.collation,
       );
-      let missing: string;
-      let probe: string | undefined;
-      const join = childColumns
+      // Where the parent's key index may find the candidates (`=`): the condition a matching parent row
+      // meets; null where only the materialised set of parent keys compares as PostgreSQL will.
+      let probe: string | null = childColumns
         .map((c, i) => `p.${quoteMysqlIdent(parentColumns[i]!)} = c.${quoteMysqlIdent(c)}`)
         .join(' AND ');
+      let materialised = '';
       if (textual) {
-        // Character keys: compared as PostgreSQL will, and without `=` between two collations (error 1267
-        // for MySQL 8's 0900_ai_ci next to general_ci). Uncorrelated, so the servers materialise the parent
-        // keys once; a correlated subquery would meet MariaDB's subquery cache, which matches its keys in the
-        // column's collation ('ALICE' would reuse the answer for 'alice').
+        // Character keys: compared as PostgreSQL will (their UTF-8 bytes, lower-cased for uuid and citext).
         const key = (alias: string, col: string, column: SourceColumn | undefined, pair: ColumnPair) =>
           keyExpr(`${alias}.${quoteMysqlIdent(col)}`, column, pair);
         const childKeys = childColumns.map((c, i) =>
@@ -86,21 +84,19 @@ export function orphanChecks(
         if (
           indexProbe(childColumns, parentColumns, childPairs as ColumnPair[], table, parent, sourceColumn)
         ) {
-          // Same collation on both sides, and one that is at most as strict as PostgreSQL's comparison:
-          // the parent's key index finds every candidate (`=`), the byte comparison keeps the real ones.
-          // A probe per child row instead of materialising every parent key (20 s → seconds on 2 M rows).
-          // Correct only without MariaDB's subquery cache, which every conv session turns off.
-          const exact = childKeys.map((k, i) => `${parentKeys[i]} = ${k}`).join(' AND ');
-          missing = `NOT EXISTS (SELECT 1 FROM ${parentTable} p WHERE ${join} AND ${exact})`;
-          probe = `${join} AND ${exact}`;
+          // One collation on both sides, at most as strict as PostgreSQL's comparison: `=` finds every
+          // candidate, the byte comparison keeps the real ones. Correlated, so correct only without
+          // MariaDB's subquery cache (it matches keys in the collation), which every conv session turns off.
+          probe += ` AND ${childKeys.map((k, i) => `${parentKeys[i]} = ${k}`).join(' AND ')}`;
         } else {
+          // No `=` between two collations (error 1267 for MySQL 8's 0900_ai_ci next to general_ci), and
+          // uncorrelated: the servers materialise the parent keys once.
           const notNull = parentColumns.map((c) => `p.${quoteMysqlIdent(c)} IS NOT NULL`).join(' AND ');
-          missing = `(${childKeys.join(', ')}) NOT IN (SELECT ${parentKeys.join(', ')} FROM ${parentTable} p WHERE ${notNull})`;
+          materialised = `(${childKeys.join(', ')}) NOT IN (SELECT ${parentKeys.join(', ')} FROM ${parentTable} p WHERE ${notNull})`;
+          probe = null;
         }
-      } else {
-        missing = `NOT EXISTS (SELECT 1 FROM ${parentTable} p WHERE ${join})`;
-        probe = join;
       }
+      const missing = probe ? `NOT EXISTS (SELECT 1 FROM ${parentTable} p WHERE ${probe})` : materialised;
       const child = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table.source)}`;
       // A matched parent row has its key columns set (they are compared with `=`): NULL means no match.
       const unmatched = `p.${quoteMysqlIdent(parentColumns[0]!)} IS NULL`;
