@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,15 +73,26 @@ export async function startBinlogMariadb(options: BinlogServerOptions = {}): Pro
   if (!existsSync(MARIADBD)) throw new Error(`conv testkit: ${MARIADBD} not found (CONV_TEST_MARIADBD)`);
   const dir = mkdtempSync(join(tmpdir(), 'conv-binlog-'));
   const datadir = join(dir, 'data');
+  // A private tmpdir: bootstrap's temporary tables in the shared /tmp were removed under it by
+  // another run's cleanup on CI ("Could not remove temporary table ... error: 2").
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
   const user = process.getuid?.() === 0 ? ['--user=root'] : [];
-  try {
-    await run(installDbBinary(), [
+  const install = () =>
+    run(installDbBinary(), [
       '--no-defaults',
       `--datadir=${datadir}`,
+      `--tmpdir=${tmp}`,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       ...user,
     ]);
+  try {
+    await install().catch(async () => {
+      // One retry on a clean datadir: the bootstrap is the harness's, not the code under test.
+      rmSync(datadir, { recursive: true, force: true });
+      await install();
+    });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -90,6 +101,7 @@ export async function startBinlogMariadb(options: BinlogServerOptions = {}): Pro
   const args = [
     '--no-defaults',
     `--datadir=${datadir}`,
+    `--tmpdir=${tmp}`,
     `--port=${port}`,
     '--bind-address=127.0.0.1',
     `--socket=${join(dir, 'mysqld.sock')}`,
