@@ -1,10 +1,6 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base';
 
-export default defineConfig({
-  entry: { 'mysql/index': 'src/mysql/index.ts', 'postgres/index': 'src/postgres/index.ts' },
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
+export default packageBuild({
+  'mysql/index': 'src/mysql/index.ts',
+  'postgres/index': 'src/postgres/index.ts',
 });

@@ -1,11 +1,6 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/global-setup.ts'],
-  format: ['esm'],
+export default packageBuild(['src/index.ts', 'src/global-setup.ts'], {
   dts: false,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   external: ['vitest', '@testcontainers/mysql', '@testcontainers/postgresql'],
 });

@@ -1,14 +1,9 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base';
 
-export default defineConfig({
-  // Every top-level module is its own entry: index.js loads the optional steps (import.js, verify.js) and
-  // runs export-child.js in a separate process.
-  entry: ['src/*.ts'],
-  format: ['esm'],
+// Every top-level module is its own entry: index.js loads the optional steps (import.js, verify.js) and
+// runs export-child.js in a separate process.
+export default packageBuild(['src/*.ts'], {
   dts: false,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   // binlog.js starts its MariaDB through the test harness: load it at run time, do not bundle testcontainers.
   external: ['@conv/testkit'],
 });

@@ -11,6 +11,7 @@ import {
   failureStatus,
   formatImport,
   formatSkipped,
+  loadSettings,
   planStep,
   type StepContext,
   skippedTables,
@@ -68,17 +69,11 @@ export async function migrateStep(
   const progress = ctx.out.progress('migrate', { bytes: approxBytesOf(plan), tables: plan.tables.length });
   try {
     const result = await migrate({
+      ...loadSettings(ctx.config),
       mysqlUrl: ctx.config.mysqlUrl,
-      pgUrl: ctx.config.pgUrl,
       plan,
       outDir: ctx.config.exportBaseDir,
       app: ctx.config.app,
-      schema: ctx.config.pgSchema,
-      fkStrategy: ctx.config.fkStrategy,
-      mode: ctx.config.loadMode,
-      jobs: ctx.config.jobs,
-      replace: ctx.config.replace,
-      triggers: ctx.config.triggers,
       progress,
       ...(args.keepCsv ? { keepCsv: true } : {}),
       ...(args.splitMinMb !== undefined ? { splitMinMb: args.splitMinMb } : {}),

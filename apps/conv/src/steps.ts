@@ -132,6 +132,19 @@ export async function exportStep(
   }
 }
 
+/** How the target is loaded, as the config resolved it: one list for `import` and `migrate`. */
+export function loadSettings(config: Config) {
+  return {
+    pgUrl: config.pgUrl,
+    schema: config.pgSchema,
+    fkStrategy: config.fkStrategy,
+    mode: config.loadMode,
+    jobs: config.jobs,
+    replace: config.replace,
+    triggers: config.triggers,
+  };
+}
+
 export async function importStep(
   ctx: StepContext,
   dir: string,
@@ -148,14 +161,8 @@ export async function importStep(
   );
   try {
     const result = await importDirectory({
-      pgUrl: ctx.config.pgUrl,
+      ...loadSettings(ctx.config),
       dir,
-      schema: ctx.config.pgSchema,
-      fkStrategy: ctx.config.fkStrategy,
-      mode: ctx.config.loadMode,
-      jobs: ctx.config.jobs,
-      replace: ctx.config.replace,
-      triggers: ctx.config.triggers,
       progress,
       validationProgress: checking,
       ...(ctx.signal ? { signal: ctx.signal } : {}),

@@ -18,6 +18,7 @@ import {
 } from '@conv/pg-loader';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from './context.js';
+import { resetTarget } from './reset-target.js';
 
 const MIB = 1024 * 1024;
 const CHILD_FLAG = '--conv-import-child';
@@ -120,28 +121,6 @@ function sampleBackendCpu(url: string, appName: string): { stop(): Promise<numbe
       return local && seen.size ? [...seen.values()].reduce((a, b) => a + b, 0) : null;
     },
   };
-}
-
-/**
- * Every phase starts from the same state: the tables truncated (committed) and a CHECKPOINT, so neither
- * the previous phase's dirty pages nor its WAL are billed to the next one. Measured: a TRUNCATE of full
- * tables *inside* the loading transaction keeps the old files until COMMIT and made the same COPYs ~1.7×
- * slower; on empty tables it costs nothing — and a migration target starts empty.
- */
-async function resetTarget(url: string, tables: Manifest['tables']): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('SET session_replication_role = replica');
-    await client.query(
-      `TRUNCATE TABLE ${tables.map((t) => quotePgQualified('public', t.target)).join(', ')}`,
-    );
-    await client.query('CHECKPOINT');
-  } catch {
-    // not a superuser: measured without the checkpoint
-  } finally {
-    await client.end();
-  }
 }
 
 /** Manifest tables the loader will load: `load` in the plan and present in the target. */

@@ -22,6 +22,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from './context.js';
 import { rawRead } from './raw.js';
+import { resetTarget } from './reset-target.js';
 
 const CHILD_FLAG = '--conv-window-child';
 const ROUNDS = Number(process.env['CONV_BENCH_WINDOW_ROUNDS'] ?? 2);
@@ -125,20 +126,6 @@ async function measured(ctx: BenchContext, command: string, args: string[], env:
     myCpuMs: myStart !== null && myEnd !== null ? myEnd - myStart : null,
   };
   return { sample, stdout };
-}
-
-async function resetTarget(url: string, tables: Manifest['tables']): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('SET session_replication_role = replica');
-    await client.query(
-      `TRUNCATE TABLE ${tables.map((t) => quotePgQualified('public', t.target)).join(', ')}`,
-    );
-    await client.query('CHECKPOINT');
-  } finally {
-    await client.end();
-  }
 }
 
 /** psql script of the write limit (indexes in place) or of the floor (dropped, loaded, rebuilt). */
