@@ -105,11 +105,14 @@ describe('one run id for a manual workflow', () => {
         });
         const exited = new Promise<number | null>((done) => child.on('close', done));
         const file = join(cwd, 'migration_log.json');
-        for (let i = 0; i < 600; i++) {
+        // `run` migrates by default: after its check, the load waits for the lock.
+        let checked = false;
+        for (let i = 0; i < 600 && !checked; i++) {
           const log = await readAuditLog(file).catch(() => ({ migration_runs: [] }));
-          if (steps(log.migration_runs).includes('in_progress:export')) break;
-          await new Promise((r) => setTimeout(r, 100));
+          checked = steps(log.migration_runs).includes('in_progress:check');
+          if (!checked) await new Promise((r) => setTimeout(r, 100));
         }
+        expect(checked, `the run did not get past its check: ${stderr}`).toBe(true);
         await new Promise((r) => setTimeout(r, 1000));
         child.kill('SIGINT');
         // The first SIGINT already rolls the import back (issue 13); a second one only while it still runs.
