@@ -1,5 +1,5 @@
 import { ConvError, ExitCode, type MigrationPlan, quotePgQualified, serverOf } from '@conv/core';
-import { connectPg } from '@conv/dialect/postgres';
+import { connectPg, readTables } from '@conv/dialect/postgres';
 import type pg from 'pg';
 
 /** A planned table that already holds rows, and how many (those the TRUNCATE would remove). */
@@ -52,12 +52,10 @@ export async function refuseOccupiedTarget(
 ): Promise<Occupied[]> {
   const client = await connectPg(pgUrl, { application: 'conv check' });
   try {
-    const partitioned = await client.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relkind = 'p'`,
-      [plan.target.schema],
+    // Partitioned targets are counted whole (their TRUNCATE cannot take ONLY): the one catalog reader says which.
+    const isPartitioned = new Set(
+      (await readTables(client, plan.target.schema)).filter((t) => t.partitioned).map((t) => t.name),
     );
-    const isPartitioned = new Set(partitioned.rows.map((r) => r.name));
     const tables = plan.tables
       .filter((t) => t.action === 'load')
       .map((t) => ({ schema: t.targetSchema, name: t.target, only: !isPartitioned.has(t.target) }));
