@@ -127,3 +127,28 @@ export function writeManifestFor(dir: string, specs: TableSpec[], edit?: (m: Man
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * A target table whose COPY lasts seconds: every row costs 1 ms in a CHECK (it still runs under
+ * session_replication_role = replica), so a test can act on the COPY for sure while it runs.
+ */
+export const SLOW_ITEM_TABLE = `
+  CREATE FUNCTION slow_ok(int) RETURNS boolean LANGUAGE sql AS 'SELECT pg_sleep(0.001) IS NOT NULL';
+  CREATE TABLE item (id int PRIMARY KEY CHECK (slow_ok(id)), name text NOT NULL);
+  INSERT INTO item VALUES (-1, 'kept');
+`;
+
+/** The backend pid of the database's running `conv import` COPY, polled until it shows up. */
+export async function copyBackend(db: {
+  query<T extends { pid: number }>(sql: string, params?: unknown[]): Promise<T[]>;
+}): Promise<number> {
+  for (let i = 0; i < 600; i++) {
+    const rows = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'conv import'
+          AND state = 'active' AND query LIKE 'COPY%'`,
+    );
+    if (rows[0]) return rows[0].pid;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('the import never started its COPY');
+}

@@ -7,7 +7,7 @@ import { ConvError, ExitCode } from '@conv/core';
 import { usePgDatabase } from '@conv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importDirectory } from '../src/index.js';
-import { removeDir, writeExport } from './helpers.js';
+import { copyBackend, removeDir, writeExport } from './helpers.js';
 
 const ROWS = 300_000;
 const db = usePgDatabase(async (d) => {
@@ -27,19 +27,6 @@ async function failure(p: Promise<unknown>): Promise<ConvError> {
   );
   expect(err).toBeInstanceOf(ConvError);
   return err as ConvError;
-}
-
-/** The backend pid of this database's running `conv import` COPY (polled until it shows up). */
-async function copyBackend(): Promise<number> {
-  for (let i = 0; i < 400; i++) {
-    const rows = await db.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'conv import'
-          AND state = 'active' AND query LIKE 'COPY%'`,
-    );
-    if (rows[0]) return rows[0].pid;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('the import never started its COPY');
 }
 
 const kept = async () => db.query('SELECT id, body FROM big ORDER BY id LIMIT 2');
@@ -73,7 +60,7 @@ describe('bounded waits', () => {
     const running = failure(
       importDirectory({ replace: true, pgUrl: db.url, dir, timeouts: { stallMs: 2000 } }),
     );
-    const pid = await copyBackend();
+    const pid = await copyBackend(db);
     process.kill(pid, 'SIGSTOP');
     // Whatever happens to this test, the backend runs again (the test's own connection, never the server's).
     const safety = setTimeout(() => process.kill(pid, 'SIGCONT'), 15_000);
@@ -97,7 +84,7 @@ describe('bounded waits', () => {
     const running = failure(
       importDirectory({ replace: true, pgUrl: db.url, dir, signal: controller.signal }),
     );
-    await copyBackend();
+    await copyBackend(db);
     controller.abort();
     const err = await running;
     expect(err.code).toBe('process.interrupted');
