@@ -8,7 +8,7 @@ export {
   type RunStatus,
   readAuditLog,
 } from '@conv/audit-log';
-export { type MigrateResult, migrate } from '@conv/migrate';
+export { DEFAULT_SPLIT_MIN_MB, type MigrateResult, migrate } from '@conv/migrate';
 export { exportDatabase, selectExpressionFor } from '@conv/mysql-export';
 export {
   type ImportResult,

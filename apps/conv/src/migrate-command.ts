@@ -3,7 +3,7 @@
 import type { ConvError } from '@conv/core';
 import { ExitCode, type MigrationPlan } from '@conv/core';
 import type { Argv, CommandModule } from 'yargs';
-import { type MigrateResult, migrate } from './deps.js';
+import { DEFAULT_SPLIT_MIN_MB, type MigrateResult, migrate } from './deps.js';
 import { toConvError } from './errors.js';
 import type { RunLog } from './runbook.js';
 import {
@@ -37,7 +37,8 @@ export function migrateCommand(handler: (args: unknown) => void, base: (y: Argv)
         .option('split-min-mb', {
           type: 'number',
           describe:
-            'per-table mode: a table estimated above this many MB and above total/--jobs is loaded in primary-key ranges at once (default 64)',
+            'per-table mode: a table estimated above this many MB and above total/--jobs is loaded in primary-key ranges at once',
+          default: DEFAULT_SPLIT_MIN_MB,
         })
         .check((a) => {
           const mb = a['split-min-mb'];

@@ -114,6 +114,8 @@ export const ImportResultSchema = Envelope.extend({
     .optional(),
   checkedForeignKeys: count,
   resumed: z.array(z.string()),
+  /** Tables given key ranges that loaded in one transaction all the same, and why (migrate, per-table). */
+  loadedWhole: z.array(z.object({ table: z.string(), reason: z.string() })).optional(),
   scriptFile: z.string(),
   logFile: z.string(),
   ms: count,

@@ -313,7 +313,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         ...source.snapshot.notes,
       ],
     });
-    for (const conn of conns) await conn.query('COMMIT').catch(() => {});
+    // The loader has the last word on splitting (a table whose load needs one transaction stays whole).
+    const whole = new Map(result.loadedWhole.map((w) => [w.table, w.reason]));
+    split = split.map((d) => {
+      const why = whole.get(read.find((t) => t.source === d.table)?.target ?? '');
+      return why ? { ...d, parts: 1, reason: `not split: ${why}` } : d;
+    });
 
     const notes = [...source.snapshot.notes];
     let manifest: Manifest | null = null;
@@ -357,6 +362,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         notes.push('no manifest written: tables loaded by an earlier run were not read again');
       }
     }
+    // Only now: the tables written for keepCsv after the load are read in the snapshot too.
+    for (const conn of conns) await conn.query('COMMIT').catch(() => {});
     const { notes: _n, ...snapshot } = source.snapshot;
     return {
       ...result,

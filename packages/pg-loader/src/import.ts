@@ -86,6 +86,8 @@ export interface ImportResult {
   mode: ImportMode;
   /** `parts`: a table loaded in key ranges (per-table mode, see LoadOptions.parts). */
   loaded: { table: string; rows: number; bytes: number; ms: number; parts?: number }[];
+  /** Tables given key ranges (LoadOptions.parts) that were loaded in one transaction all the same, and why. */
+  loadedWhole: { table: string; reason: string }[];
   /** Sums over `loaded`: the one place they are added up. */
   totals: { tables: number; rows: number; bytes: number };
   /** Secondary indexes dropped before a table's COPY and rebuilt after it, per table. */
@@ -458,6 +460,7 @@ async function runImport(
     triggers,
     checkedForeignKeys: 0,
     resumed: [],
+    loadedWhole: [],
   };
   const droppable =
     choice.strategy === 'drop-recreate' ? fks : mergeSaved(state?.droppedForeignKeys ?? [], saved);

@@ -1,5 +1,6 @@
 // `per-table` mode: resumable, a transaction per table (or per key range of a split table).
 import { ConvError, ExitCode, type Manifest, quotePgQualified } from '@conv/core';
+import { deferrableUniques } from './deferred-unique.js';
 import { missingNow, prepare, presentNow } from './fk-strategy.js';
 import type { FkStrategy } from './foreign-keys.js';
 import type { LoadOptions } from './import.js';
@@ -76,7 +77,7 @@ export async function runPerTable(
     outcome.resumed.push(table.target);
     return false;
   });
-  const units = splitUnits(queue, options, ctx, state, outcome.strategy);
+  const units = await splitUnits(session, queue, options, ctx, state, outcome);
   // Connections for the tables and the ranges of split tables alike.
   const jobs = outcome.strategy === 'ordered' ? 1 : Math.max(1, Math.min(options.jobs ?? 1, units.length));
   const sessions = [session, ...(await ctx.more(jobs - 1))];
@@ -109,10 +110,8 @@ export async function runPerTable(
     if (!unit.part) return loadTable(s, unit.table);
     const split = unit.split!;
     if (!(await split.loadPart(s, unit.part))) return;
-    // Every part committed: the indexes come back, and only now is the table done.
-    const { rebuilt, ms } = await split.close(s);
+    // Every part committed: only now is the table done.
     const { table } = unit;
-    if (rebuilt.length) outcome.deferredIndexes.push({ table: table.target, indexes: rebuilt, ms });
     const parts = split.parts.length;
     if (split.resumedParts === parts) outcome.resumed.push(table.target);
     else {
@@ -176,25 +175,26 @@ interface Unit {
 }
 
 /** The per-table queue: whole tables, and the parts of split tables side by side (so they run at once). */
-function splitUnits(
+async function splitUnits(
+  session: Session,
   queue: LoadTable[],
   options: LoadOptions,
   ctx: RunContext,
   state: ImportState,
-  strategy: FkStrategy,
-): Unit[] {
+  outcome: RunOutcome,
+): Promise<Unit[]> {
   const units: Unit[] = [];
   for (const table of queue) {
     let parts = options.parts?.get(table.table);
-    if (parts && parts.length > 1 && ctx.triggers?.get(table.target)?.before.length) {
-      ctx.say(
-        `${table.target} is loaded whole, not in ${parts.length} key ranges: its triggers are switched around the COPY`,
-      );
+    const whole = parts && parts.length > 1 ? await loadedWhole(session, table, ctx, outcome.strategy) : null;
+    if (parts && whole) {
+      ctx.say(`${table.target} is loaded whole, not in ${parts.length} key ranges: ${whole}`);
+      outcome.loadedWhole.push({ table: table.target, reason: whole });
       parts = undefined;
     }
     if (!parts || parts.length < 2) {
       const before = state.split?.[table.target];
-      if (before && (before.done.length || before.droppedIndexes.length)) {
+      if (before?.done.length) {
         throw new ConvError(
           `${options.dir}/import_state.json: ${table.target} was being loaded in ${before.parts} key ranges, this run loads it whole: cannot resume`,
           {
@@ -211,17 +211,34 @@ function splitUnits(
     const split = new SplitLoad(table, parts, {
       dir: options.dir,
       state,
-      deferIndexes: options.deferIndexes !== false,
-      replica: strategy === 'replica',
       stall: ctx.stall,
       progress: ctx.progress,
       copy: options.copy,
-      onIndexBuilt: () => indexBuilt(ctx),
     });
     ctx.say(`${table.target}: loaded in ${parts.length} key ranges, each its own COPY and transaction`);
     for (const part of parts) units.push({ table, part, split });
   }
   return units;
+}
+
+/**
+ * Why a table cut into key ranges must still load in one transaction: what its load does around the COPY
+ * needs the whole table in that transaction. Null when the ranges can go ahead.
+ */
+async function loadedWhole(
+  session: Session,
+  table: LoadTable,
+  ctx: RunContext,
+  strategy: FkStrategy,
+): Promise<string | null> {
+  if (ctx.triggers?.get(table.target)?.before.length) return 'its triggers are switched around the COPY';
+  if (
+    strategy === 'replica' &&
+    (await deferrableUniques(session.client, table.schema, table.target)).length
+  ) {
+    return 'its deferrable unique keys are checked in the transaction that loads it (replica skips their triggers)';
+  }
+  return null;
 }
 
 async function alreadyCommitted(session: Session, table: LoadTable): Promise<boolean> {

@@ -3,8 +3,6 @@
 import { ConvError, ExitCode, type ProgressReporter, quotePgQualified } from '@conv/core';
 import type pg from 'pg';
 import type { CopyOutcome } from './copy.js';
-import { deferrableUniques, duplicateError, duplicateQuery } from './deferred-unique.js';
-import { deferrableIndexes, dropIndex } from './indexes.js';
 import type { LoadPart, LoadTable } from './load-plan.js';
 import type { Session } from './session.js';
 import { copyFromStdin } from './sql.js';
@@ -14,9 +12,6 @@ import { type ImportState, writeState } from './state.js';
 export interface SplitContext {
   dir: string;
   state: ImportState;
-  deferIndexes: boolean;
-  /** Under replica, deferrable unique keys are checked after the last part (their triggers do not fire). */
-  replica: boolean;
   stall: { ms: number; server: string };
   progress: ProgressReporter;
   copy(
@@ -25,15 +20,15 @@ export interface SplitContext {
     onBytes: (bytes: number) => void,
     options: { freeze: boolean; stall: { ms: number; server: string }; part?: LoadPart },
   ): Promise<CopyOutcome>;
-  onIndexBuilt(): void;
 }
 
 type SplitEntry = NonNullable<ImportState['split']>[string];
 
 /**
- * One split table's run. Secondary indexes are dropped once and committed before any part starts (a DROP
- * INDEX in a part's transaction would hold ACCESS EXCLUSIVE and stop its siblings); their definitions are
- * in the state file first, so a crash cannot lose them. They are rebuilt once, after every part committed.
+ * One split table's run. Its indexes stay in place: every part commits on its own, so an index dropped
+ * for the load would be gone from the target between the parts, and after a failed run, until the next
+ * run of that same directory (measured: splitting is slower than whole tables on 2 cores anyway). A
+ * duplicate in a unique index fails the part's own COPY, which rolls back alone.
  */
 export class SplitLoad {
   rows = 0;
@@ -42,7 +37,6 @@ export class SplitLoad {
   /** Parts found committed by an earlier run. */
   resumedParts = 0;
   private committed = 0;
-  private opened?: Promise<void>;
 
   constructor(
     readonly table: LoadTable,
@@ -52,19 +46,23 @@ export class SplitLoad {
     const { state } = ctx;
     state.split ??= {};
     const before = state.split[table.target];
-    if (before && before.parts !== parts.length && (before.done.length || before.droppedIndexes.length)) {
-      throw new ConvError(
-        `${ctx.dir}/import_state.json: ${table.target} was being loaded in ${before.parts} parts, this run cuts it into ${parts.length}: cannot resume`,
-        {
-          code: 'import.state-mismatch',
-          exit: ExitCode.usage,
-          at: { table: table.target, file: ctx.dir },
-          hint: 'Resume with the same --jobs and --split-min-mb as the interrupted run, or remove import_state.json to start again.',
-        },
-      );
+    // The ranges are cut again from each run's snapshot: a committed part is only the same part when
+    // its bounds are, or rows that moved across a bound would be skipped or loaded twice.
+    const bounds = JSON.stringify(parts.map((p) => p.targetWhere.values));
+    if (before?.done.length && before.bounds !== bounds) {
+      const why =
+        before.parts !== parts.length
+          ? `was being loaded in ${before.parts} parts, this run cuts it into ${parts.length}`
+          : 'was being loaded in key ranges that this run cuts at other keys (the source changed since)';
+      throw new ConvError(`${ctx.dir}/import_state.json: ${table.target} ${why}: cannot resume`, {
+        code: 'import.state-mismatch',
+        exit: ExitCode.usage,
+        at: { table: table.target, file: ctx.dir },
+        hint: 'Resume with the same --jobs and --split-min-mb from an unchanged source, or remove import_state.json to start again.',
+      });
     }
-    if (!before || before.parts !== parts.length) {
-      state.split[table.target] = { parts: parts.length, done: [], droppedIndexes: [] };
+    if (!before || before.bounds !== bounds) {
+      state.split[table.target] = { parts: parts.length, bounds, done: [] };
     }
   }
 
@@ -72,37 +70,9 @@ export class SplitLoad {
     return this.ctx.state.split![this.table.target]!;
   }
 
-  /** Drops the secondary indexes once, for every part (the first part to arrive does it). */
-  open(session: Session): Promise<void> {
-    this.opened ??= this.dropIndexes(session);
-    return this.opened;
-  }
-
-  private async dropIndexes(session: Session): Promise<void> {
-    this.started = Date.now();
-    const { table, ctx } = this;
-    if (!ctx.deferIndexes || table.owned === false) return;
-    const existing = await deferrableIndexes(session.client, table.schema, table.target);
-    if (!existing.length) return;
-    const entry = this.entry;
-    for (const index of existing) {
-      if (!entry.droppedIndexes.some((d) => d.name === index.name)) entry.droppedIndexes.push(index);
-    }
-    // Recorded before the COMMIT: a crash right after it leaves the definitions in the file.
-    await writeState(ctx.dir, ctx.state);
-    await session.run('BEGIN');
-    try {
-      for (const index of existing) await session.run(dropIndex(index));
-      await session.run('COMMIT');
-    } catch (err) {
-      await session.run('ROLLBACK').catch(() => {});
-      throw err;
-    }
-  }
-
   /** Loads one part in its own transaction; true when it was the last part to commit. */
   async loadPart(session: Session, part: LoadPart): Promise<boolean> {
-    await this.open(session);
+    this.started ||= Date.now();
     const { table, ctx } = this;
     const entry = this.entry;
     let out: CopyOutcome | null = null;
@@ -167,43 +137,6 @@ export class SplitLoad {
       `loaded ${table.schema}.${table.target} part ${part.index}/${part.of}: ${out.rows} rows, ${out.bytes} bytes in ${out.ms} ms`,
     );
     return out;
-  }
-
-  /** After the last part: the dropped indexes rebuilt (those not already back), in one transaction. */
-  async close(session: Session): Promise<{ rebuilt: string[]; ms: number }> {
-    const { table, ctx } = this;
-    const entry = this.entry;
-    const started = Date.now();
-    const rebuilt: string[] = [];
-    await session.run('BEGIN');
-    try {
-      for (const [i, index] of entry.droppedIndexes.entries()) {
-        // Checks, not steps of the load: not in the import script.
-        const present = await session.client.query<{ ok: boolean }>(
-          'SELECT to_regclass($1) IS NOT NULL AS ok',
-          [quotePgQualified(index.schema, index.name)],
-        );
-        if (present.rows[0]?.ok) continue;
-        ctx.progress.phase?.(
-          table.target,
-          `index build ${i + 1}/${entry.droppedIndexes.length}: ${index.name}`,
-        );
-        await session.run(index.definition);
-        rebuilt.push(index.name);
-        ctx.onIndexBuilt();
-      }
-      if (ctx.replica) {
-        for (const u of await deferrableUniques(session.client, table.schema, table.target)) {
-          const sample = await session.run(duplicateQuery(table.schema, table.target, u));
-          if (sample.length) throw duplicateError(table.schema, table.target, u, sample);
-        }
-      }
-      await session.run('COMMIT');
-    } catch (err) {
-      await session.run('ROLLBACK').catch(() => {});
-      throw err;
-    }
-    return { rebuilt, ms: Date.now() - started };
   }
 }
 

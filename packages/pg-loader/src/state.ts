@@ -40,17 +40,17 @@ export const ImportStateSchema = z.object({
   done: z.array(z.string()),
   droppedForeignKeys: z.array(SavedFkSchema),
   /**
-   * Tables loaded in key ranges (split), by target name: how many parts, the parts committed, and the
-   * secondary indexes dropped (committed) before the first part, rebuilt once every part is in. A table
-   * enters `done` only after that rebuild: a half-loaded table is never done.
+   * Tables loaded in key ranges (split), by target name: how many parts, their bounds (the target-side
+   * values, as JSON: a resume needs the very same ranges) and the parts committed. A table enters `done`
+   * only once every part is in: a half-loaded table is never done.
    */
   split: z
     .record(
       z.string(),
       z.object({
         parts: z.number().int().positive(),
+        bounds: z.string(),
         done: z.array(z.number().int().positive()),
-        droppedIndexes: z.array(z.object({ schema: z.string(), name: z.string(), definition: z.string() })),
       }),
     )
     .optional(),
@@ -83,14 +83,14 @@ export async function readState(dir: string): Promise<ImportState | null> {
   return parsed.data;
 }
 
-/** Write-then-rename: a crash leaves the old state or the new one, never half a file. */
 /** The last write of each state file: the next one waits for it. */
 const writing = new Map<string, Promise<void>>();
 
 /**
  * Parallel loads commit side by side and each records it: the writes of one file go one after another,
  * and each serialises the state when its turn comes, so an older snapshot never lands after a newer one
- * (two renames racing left a committed range out of the file).
+ * (two renames racing left a committed range out of the file). Write-then-rename: a crash leaves the old
+ * state or the new one, never half a file.
  */
 export function writeState(dir: string, state: ImportState): Promise<void> {
   const file = join(dir, STATE_FILE);

@@ -21,7 +21,7 @@ describe('writeState', () => {
       phase: 'loading',
       done: [],
       droppedForeignKeys: [],
-      split: { big: { parts: 40, done: [], droppedIndexes: [] } },
+      split: { big: { parts: 40, bounds: '[]', done: [] } },
       startedAt: now,
       updatedAt: now,
     };
