@@ -1,9 +1,11 @@
 // Orphans over character keys, counted as PostgreSQL will compare the loaded values: uuid ignores case,
-// text does not, and neither pads spaces. Where the key's collation allows it, check probes the parent's
-// index per child row (NOT EXISTS); otherwise it materialises the parent keys (NOT IN): both must count
-// exactly what the target's foreign key will reject.
+// text does not, and neither pads spaces. Where the key's collation allows it, check finds the candidates
+// through the parent's index (an anti-join); otherwise it materialises the parent keys (NOT IN): both must
+// count exactly what the target's foreign key will reject, and the printed fix, run in the user's own
+// client (MariaDB's subquery cache on), must touch those rows and no other.
 import type { Finding } from '@conv/core';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
+import mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkMigration, introspectMysql, introspectPg, planMigration } from '../src/index.js';
 
@@ -57,18 +59,40 @@ describe('orphans over character keys', () => {
   it('uuid keys in a case-insensitive collation: the index probe, case ignored as uuid does', () => {
     expect(of('child_u')?.count).toBe(1);
     expect(of('child_u')?.samples.map((s) => s.key['id'])).toEqual(['3']);
-    expect(of('child_u')?.fix).toContain('NOT EXISTS');
+    expect(of('child_u')?.fix).toContain('LEFT JOIN');
   });
 
   it('text keys: the index probe, but case and trailing spaces count as PostgreSQL compares them', () => {
     expect(of('child_t')?.count).toBe(3);
     expect(of('child_t')?.samples.map((s) => s.key['id'])).toEqual(['2', '3', '4']);
-    expect(of('child_t')?.fix).toContain('NOT EXISTS');
+    expect(of('child_t')?.fix).toContain('LEFT JOIN');
   });
 
   it('uuid keys in a binary collation: the materialised key set (the index would miss the other case)', () => {
     expect(of('child_b')?.count).toBe(1);
     expect(of('child_b')?.samples.map((s) => s.key['id'])).toEqual(['2']);
     expect(of('child_b')?.fix).toContain('NOT IN');
+  });
+
+  it("each printed fix, run in a plain client session (subquery cache on), clears exactly the orphans' keys", async () => {
+    // A session as the user's own client opens it: none of conv's session settings.
+    const user = await mysql.createConnection({ uri: my.url });
+    try {
+      const [[sw]] = (await user.query('SELECT @@optimizer_switch AS s')) as unknown as [[{ s: string }]];
+      expect(sw.s).toContain('subquery_cache=on');
+      for (const table of ['child_u', 'child_t', 'child_b']) {
+        const finding = of(table)!;
+        await user.query(finding.fix!);
+        const [rows] = (await user.query(
+          `SELECT id FROM ${table} WHERE pid IS NULL ORDER BY id`,
+        )) as unknown as [{ id: number }[]];
+        // Cleared: the orphans, and the rows that had no reference already (NULL; '' stays '').
+        const before = { child_u: [5], child_t: [5], child_b: [] as number[] }[table]!;
+        const orphans = finding.samples.map((s) => Number(s.key['id']));
+        expect(rows.map((r) => r.id)).toEqual([...before, ...orphans].sort((a, b) => a - b));
+      }
+    } finally {
+      await user.end();
+    }
   });
 });

@@ -47,8 +47,8 @@ export async function scanData(
   const db = plan.source.database;
   const findings: Finding[] = [];
   const orphans = orphanChecks(plan, target, db, source);
-  // The orphan anti-joins probe per row: MariaDB's subquery cache would match keys in the column's
-  // collation. Sessions conv opens have it off already; a connection passed in gets it here.
+  // A profile's lookup transform is a correlated subquery: MariaDB's subquery cache would match keys in
+  // the column's collation. Sessions conv opens have it off already; a connection passed in gets it here.
   for (const conn of conns) await conn.query(EXACT_SUBQUERY_SESSION);
   // Each table's shared pass is one unit of work, each standalone count (an orphan anti-join) another:
   // largest first on `conns`, so a big table's pass and its anti-joins run side by side.
@@ -121,7 +121,7 @@ export async function scanData(
         ? transformedRules(pair, column, targetColumn, ctx, options.valueExpression(pair, db))
         : [];
     });
-    for (const check of orphans) if (check.table === table) rules.push(orphanRule(check, db));
+    for (const check of orphans) if (check.table === table) rules.push(orphanRule(check));
     return rules;
   }
 
@@ -182,7 +182,7 @@ async function scanTable(
     if (!r.standalone) continue;
     const [row] = await rows(
       conn,
-      `SELECT COUNT(*) AS r${i} ${r.countFrom ?? `FROM ${qualified} c WHERE ${r.condition}`}`,
+      `SELECT COUNT(*) AS r${i} ${r.from ?? `FROM ${qualified} c WHERE ${r.condition}`}`,
       r.params,
     );
     Object.assign(agg, row);
@@ -193,17 +193,19 @@ async function scanTable(
     const count = Number(agg[`r${i}`] ?? 0);
     if (!count) continue;
     const measure = r.measure ? (agg[`m${i}`] == null ? null : String(agg[`m${i}`])) : null;
+    // Qualified: a rule's `from` may join other tables (an orphan's parent) with the same column names.
+    const key = (k: string) => `c.${quoteMysqlIdent(k)}`;
     const keys = keyCols.map(
       (k, j) =>
         `${keyExpr(
-          quoteMysqlIdent(k),
+          key(k),
           src.columns.find((c) => c.name === k),
         )} AS k${j}`,
     );
-    const order = keyCols.length > 0 ? ` ORDER BY ${keyCols.map(quoteMysqlIdent).join(', ')}` : '';
+    const order = keyCols.length > 0 ? ` ORDER BY ${keyCols.map(key).join(', ')}` : '';
     const sampleRows = await rows(
       conn,
-      `SELECT ${[...keys, `${r.value} AS v`].join(', ')} FROM ${qualified} c WHERE ${r.condition}${order} LIMIT ${sampleSize}`,
+      `SELECT ${[...keys, `${r.value} AS v`].join(', ')} ${r.from ?? `FROM ${qualified} c WHERE ${r.condition}`}${order} LIMIT ${sampleSize}`,
       r.params,
     );
     findings.push({

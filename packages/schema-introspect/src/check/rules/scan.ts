@@ -6,18 +6,18 @@ export interface ScanRule {
   code: string;
   severity: Finding['severity'];
   column: string;
-  /** MySQL boolean expression over the row; `?` placeholders filled from `params`. */
+  /** MySQL boolean expression over the row; `?` placeholders filled from `params` (unused with `from`). */
   condition: string;
   params: string[];
   /** Expression of the offending value shown in samples. */
   value: string;
   /**
-   * Counted by its own `SELECT COUNT(*) … WHERE condition` instead of a SUM(CASE) in the shared pass: MariaDB
-   * turns a standalone NOT EXISTS into an anti-join, but runs it row by row inside SUM(CASE) (measured 3x slower).
+   * Counted by its own `SELECT COUNT(*)` instead of a SUM(CASE) in the shared pass: a join or subquery
+   * runs row by row inside SUM(CASE) (measured 3x slower), and each such count can run on its own connection.
    */
   standalone?: boolean;
-  /** With `standalone`: the `FROM … WHERE …` of its count when a join counts the same rows faster. */
-  countFrom?: string;
+  /** With `standalone`: the `FROM … WHERE …` (the table's rows as `c`) its count and samples read. */
+  from?: string;
   /** Extra aggregate reported with the count (e.g. the longest length). */
   measure?: string;
   message(count: number, measure: string | null): string;
