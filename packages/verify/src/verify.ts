@@ -73,9 +73,15 @@ async function connectPg(url: string): Promise<pg.Client> {
     application: 'conv verify',
     hint: 'check the URL, the server and the credentials',
   });
-  // Shortest round-trip digits for doubles (the PostgreSQL 12+ default, unless a setting lowered it).
-  await client.query('SET extra_float_digits = 1');
-  const [[encoding]] = (await pgAll(client, 'SHOW server_encoding')) as [[string]];
+  let encoding: string;
+  try {
+    // Shortest round-trip digits for doubles (the PostgreSQL 12+ default, unless a setting lowered it).
+    await client.query('SET extra_float_digits = 1');
+    [[encoding]] = (await pgAll(client, 'SHOW server_encoding')) as [[string]];
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw err;
+  }
   if (encoding !== 'UTF8') {
     await client.end();
     throw new ConvError(
@@ -120,7 +126,14 @@ export function queryError(err: unknown, table: PlannedTable): ConvError {
   if (err instanceof ConvError) return err;
   const e = err as { code?: string; message?: string };
   const what = `verifying ${table.source} → ${table.targetSchema}.${table.target} failed`;
-  const engine = isMysqlLostConnection(err) ? 'MySQL' : isLostConnection(err) ? 'PostgreSQL' : undefined;
+  // Socket errors carry the same codes from both drivers: mysql2 marks its own fatal, node-postgres does not.
+  const fatal = (err as { fatal?: unknown }).fatal === true;
+  const engine =
+    isMysqlLostConnection(err) && (fatal || !isLostConnection(err))
+      ? 'MySQL'
+      : isLostConnection(err)
+        ? 'PostgreSQL'
+        : undefined;
   if (engine) {
     // The data is not at fault: exit 5 like every other lost connection, not "unexpected".
     return new ConvError(
