@@ -36,7 +36,7 @@ import { type CliIo, Output } from './output.js';
 import { processIo } from './process-io.js';
 import { resolveCliProfile } from './profile-file.js';
 import { noteSection, type RunSection, serversOf, timelineOf } from './run-sections.js';
-import { RunLog, runbook } from './runbook.js';
+import { asInterrupted, RunLog, runbook } from './runbook.js';
 import { formatShow, showPayload } from './show.js';
 import {
   checkStep,
@@ -698,7 +698,7 @@ const COMMANDS: Record<Command, Handler> = {
     ctx.out.report(
       [
         '',
-        `Run ${result.runId}: ${result.ok ? 'completed' : 'stopped'} (exit ${result.exitCode})`,
+        `Run ${result.runId}: ${result.ok ? (ctx.runId ? 'steps done, run still open (close it with log completed)' : 'completed') : 'stopped'} (exit ${result.exitCode})`,
         `  export:    ${result.exportDir ?? '(none: stopped before export)'}`,
         `  audit log: ${result.auditLog}`,
         ...(result.report ? [`  report:    ${result.report.html} (and .md)`] : []),
@@ -761,11 +761,10 @@ async function single(
     });
     return code;
   } catch (err) {
-    const convErr = toConvError(err, ctx.config);
+    // A step the operator stopped often fails with its own error first (an export's stream destroyed).
+    const convErr = asInterrupted(ctx, step, toConvError(err, ctx.config), step);
     const status = failureStatus(err);
-    if (!(convErr as { logged?: boolean }).logged) {
-      await log.event({ status, step, message: convErr.message, durationMs: Date.now() - began });
-    }
+    await log.event({ status, step, message: convErr.message, durationMs: Date.now() - began });
     await section(status, convErr.exitCode, {
       error: { message: ctx.out.redact(convErr.message), hint: convErr.hint ?? null },
     });

@@ -5,12 +5,14 @@ import { ExitCode, type MigrationPlan } from '@conv/core';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_SPLIT_MIN_MB, type MigrateResult, migrate } from './deps.js';
 import { toConvError } from './errors.js';
+import type { RunSection } from './run-sections.js';
 import type { RunLog } from './runbook.js';
 import {
   approxBytesOf,
   failureStatus,
   formatImport,
   formatSkipped,
+  loadArtifacts,
   loadSettings,
   planStep,
   type StepContext,
@@ -112,7 +114,7 @@ export async function runMigrate(
   single: (
     ctx: StepContext,
     step: string,
-    body: (log: RunLog) => Promise<{ code: number; message: string }>,
+    body: (log: RunLog) => Promise<{ code: number; message: string; section?: Partial<RunSection> }>,
   ) => Promise<number>,
 ): Promise<number> {
   return single(ctx, 'migrate', async (log) => {
@@ -126,12 +128,20 @@ export async function runMigrate(
       durationMs: Date.now() - began,
       message: `migrate into PostgreSQL: FK strategy ${result.strategy}; run directory ${result.dir}`,
     });
+    const skipped = skippedTables(plan);
     ctx.out.report(formatMigrate(result));
-    ctx.out.report(formatSkipped(skippedTables(plan)));
-    ctx.out.result({ ok: true, exitCode: 0, ...result });
+    ctx.out.report(formatSkipped(skipped));
+    ctx.out.result({ ok: true, runId: log.runId, exitCode: 0, ...result });
+    // In a run started earlier (--run-id), the run's report gets this step like export's and import's.
     return {
       code: ExitCode.ok,
       message: `migrated ${result.totals.tables} tables, ${result.totals.rows} rows`,
+      section: {
+        dir: result.dir,
+        summary: { step: 'migrate', ms: Date.now() - began, ...result.totals },
+        skipped,
+        artifacts: loadArtifacts(result),
+      },
     };
   });
 }

@@ -20,6 +20,7 @@ import {
 import { toConvError } from './errors.js';
 import { migrateInRun } from './migrate-command.js';
 import { type ReportFiles, type StepSummary, writeRunReport } from './report.js';
+import { recordSection, serversOf, timelineOf } from './run-sections.js';
 import {
   checkStep,
   exportStep,
@@ -104,13 +105,14 @@ export class RunLog {
 
   /**
    * A second Ctrl-C: every run still open gets its closing event before the process exits — `rolled_back`
-   * during a one-transaction import (PostgreSQL drops the open transaction), `failed` otherwise.
+   * during a one-transaction load, import or migrate (PostgreSQL drops the open transaction), `failed` otherwise.
    */
   static async abandonAll(signal: string): Promise<void> {
     await Promise.all(
       [...RunLog.active].map(async (run) => {
         if (run.closed) return;
-        const rolledBack = run.step === 'import' && run.loadMode === 'single-transaction';
+        const loading = run.step === 'import' || run.step === 'migrate';
+        const rolledBack = loading && run.loadMode === 'single-transaction';
         await run
           .event({
             status: rolledBack ? 'rolled_back' : 'failed',
@@ -161,6 +163,21 @@ function stopIfInterrupted(ctx: StepContext, next: string): void {
   );
 }
 
+/**
+ * An error that ends a step the operator interrupted, as the interruption it is (exit 130); other errors,
+ * and one that already says so, stay as they are. A step stopped by the signal often fails with its own
+ * error first (an export's stream destroyed: `export.aborted`).
+ */
+export function asInterrupted(ctx: StepContext, step: string, err: ConvError, command = 'run'): ConvError {
+  if (!ctx.signal?.aborted || err.code === 'process.interrupted') return err;
+  return new ConvError(`interrupted by the operator during ${step}: ${err.message}`, {
+    code: 'process.interrupted',
+    exit: ExitCode.interrupted,
+    at: err.location,
+    hint: `run \`${ctx.config.app} ${command}\` again when ready`,
+  });
+}
+
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const began = Date.now();
   const value = await fn();
@@ -181,6 +198,11 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
   const result = await runSteps(ctx, rec);
   const { config, out } = ctx;
   try {
+    if (ctx.runId) {
+      // A run started earlier: its steps join the run's sections, and the report is the whole run's.
+      result.report = await recordRunSections(ctx, rec, result);
+      return result;
+    }
     result.report = await writeRunReport(result.exportDir ?? dirname(config.auditLogFile), {
       runId: result.runId,
       app: config.app,
@@ -218,6 +240,37 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
     out.info(`warning: the run report could not be written: ${(err as Error).message}`);
   }
   return result;
+}
+
+/** `run`'s steps as sections of a run started earlier: check first, the load, verify last. */
+async function recordRunSections(ctx: StepContext, rec: RunRecord, result: RunResult): Promise<ReportFiles> {
+  const { config, out } = ctx;
+  const steps: (StepSummary | undefined)[] = rec.steps.length ? rec.steps : [undefined];
+  let files: ReportFiles | null = null;
+  for (const [i, summary] of steps.entries()) {
+    const lastOne = i === steps.length - 1;
+    files = await recordSection(config, result.runId, {
+      step: summary?.step ?? 'run',
+      status: lastOne && !result.ok ? 'failed' : 'in_progress',
+      exitCode: lastOne ? result.exitCode : ExitCode.ok,
+      startedAt: rec.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      ...serversOf(config),
+      ...(summary ? { summary } : {}),
+      ...(i === 0 ? { findings: rec.findings, checkCounts: result.check, skipped: result.skipped } : {}),
+      ...(lastOne
+        ? {
+            timeline: timelineOf(out),
+            verify: result.verify,
+            artifacts: rec.artifacts,
+            ...(result.exportDir ? { dir: result.exportDir } : {}),
+            ...(result.error ? { error: { message: result.error.message, hint: result.error.hint } } : {}),
+          }
+        : {}),
+    });
+  }
+  out.info(`report of run ${result.runId}: ${files!.html} (and .md)`);
+  return files!;
 }
 
 async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
@@ -309,8 +362,9 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
       message: `check: ${report.counts.errors} errors, ${report.counts.warnings} warnings, ${report.counts.infos} notes`,
     });
 
-    // Rows already in the target are refused before the export, not after it (issue 16).
-    await refuseOccupiedTarget(config.pgUrl, planned.plan, config.replace);
+    // Rows already in the target are refused before the export, not after it (issue 16); with --replace
+    // the loader counts (and reports) them itself.
+    if (!config.replace) await refuseOccupiedTarget(config.pgUrl, planned.plan, false);
 
     let loaded: { dir: string; tables: number; rows: number; bytes: number };
     // Verification overlaps the load: each table's MySQL side is summarised while tables load, its
@@ -337,7 +391,7 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
       );
       if ('error' in moved) {
         await loadFailed(moved.error);
-        return await stop(moved.status, moved.error);
+        return await stop(moved.status, asInterrupted(ctx, step, moved.error));
       }
       gate.openAll();
       result.exportDir = moved.dir;
@@ -387,7 +441,7 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
         gate.openAll();
       } catch (err) {
         await loadFailed(err);
-        return await stop(failureStatus(err), toConvError(err, config));
+        return await stop(failureStatus(err), asInterrupted(ctx, step, toConvError(err, config)));
       }
       const { tables, rows, bytes } = imported.result.totals;
       result.imported = { tables, rows, bytes, strategy: imported.result.strategy };
@@ -407,8 +461,8 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
     }
 
     step = 'verify';
-
     log.step = step;
+    if (ctx.signal?.aborted) await loadFailed(ctx.signal.reason); // the overlapping verify stops first
     stopIfInterrupted(ctx, step);
     // What is left of verify once the load is done (its MySQL side mostly ran during the load).
     const [verified, verifyMs] = await timed(() => verifying ?? verifyStep(ctx, planned.plan));
@@ -445,32 +499,29 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
       message: `verify (${verified.mode}): ${verified.tables.length} tables equal`,
     });
 
+    // Part of a run started earlier (--run-id): its steps are done, the run is closed by `log completed`.
     await log.event({
-      status: 'completed',
+      status: log.joined ? 'in_progress' : 'completed',
+      ...(log.joined ? { step: 'run' } : {}),
       tables: loaded.tables,
       rows: loaded.rows,
       bytes: loaded.bytes,
       durationMs: Date.now() - began,
-      message: `completed: ${loaded.tables} tables, ${loaded.rows} rows verified; export ${loaded.dir}`,
+      message: `${log.joined ? 'run' : 'completed'}: ${loaded.tables} tables, ${loaded.rows} rows verified; export ${loaded.dir}`,
     });
     result.ok = true;
     result.exitCode = ExitCode.ok;
-    out.info(`run ${log.runId} completed in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    const took = `${((Date.now() - began) / 1000).toFixed(1)} s`;
+    out.info(
+      log.joined
+        ? `run ${log.runId}: every step done in ${took}; close the run with \`${config.app} log completed --run-id ${log.runId}\``
+        : `run ${log.runId} completed in ${took}`,
+    );
     return result;
   } catch (err) {
     const convErr = toConvError(err, config);
-    if (convErr.code === 'process.interrupted') return await stop('failed', convErr);
-    if (ctx.signal?.aborted) {
-      return await stop(
-        'failed',
-        new ConvError(`interrupted by the operator during ${step}: ${convErr.message}`, {
-          code: 'process.interrupted',
-          exit: ExitCode.interrupted,
-          at: convErr.location,
-          hint: `run \`${config.app} run\` again when ready`,
-        }),
-      );
-    }
+    const interrupted = asInterrupted(ctx, step, convErr);
+    if (interrupted.code === 'process.interrupted') return await stop('failed', interrupted);
     return await stop(
       'failed',
       new ConvError(`${step}: ${convErr.message}`, {

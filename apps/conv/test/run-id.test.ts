@@ -1,6 +1,7 @@
 // One run, one story: a manual workflow under one run id, verify in the audit log, foreign or unknown
 // run ids refused, and a second Ctrl-C that still closes the run.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAuditLog } from '@conv/audit-log';
 import { ExitCode } from '@conv/core';
@@ -53,6 +54,54 @@ describe('one run id for a manual workflow', () => {
       'in_progress:verify',
       'completed',
     ]);
+  });
+
+  it('migrate joins a run like export and import: its runId in --json, its step and files in the report', async () => {
+    const cwd = tempDir();
+    const started = await cli(['log', 'started', '--json'], { cwd });
+    const { runId } = JSON.parse(started.stdout) as { runId: string };
+    const migrated = await cli(
+      ['migrate', ...urls(), '--keep-csv', '--replace', '--json', '--run-id', runId],
+      {
+        cwd,
+      },
+    );
+    expect(migrated.code, migrated.stderr).toBe(ExitCode.ok);
+    const result = JSON.parse(migrated.stdout) as { runId: string; dir: string; scriptFile: string };
+    expect(result.runId).toBe(runId);
+    const html = new RegExp(`report of run ${runId}: (\\S+)\\.html`).exec(migrated.stderr)?.[1];
+    expect(html, migrated.stderr).toBeDefined();
+    const report = readFileSync(`${html}.md`, 'utf8');
+    expect(report).toMatch(/\|\s*migrate\s*\|/);
+    expect(report).toContain(result.dir);
+    expect(report).toContain(result.scriptFile);
+    const log = await readAuditLog(join(cwd, 'migration_log.json'));
+    expect(steps(log.migration_runs)).toEqual([
+      'started',
+      'in_progress:migrate',
+      'in_progress:migrate',
+      'in_progress:migrate',
+    ]);
+  });
+
+  it('run joins a run started earlier: it leaves the run open for log completed, its steps in the run report', async () => {
+    const cwd = tempDir();
+    const started = await cli(['log', 'started', '--json'], { cwd });
+    const { runId } = JSON.parse(started.stdout) as { runId: string };
+    const ran = await cli(['run', ...urls(), '--replace', '--run-id', runId], { cwd });
+    expect(ran.code, ran.stderr).toBe(ExitCode.ok);
+    expect(ran.stdout).toContain('run still open');
+    expect((await cli(['log', 'completed', 'live', '--run-id', runId], { cwd })).code).toBe(ExitCode.ok);
+    const log = await readAuditLog(join(cwd, 'migration_log.json'));
+    // One closing event, the operator's.
+    expect(log.migration_runs.filter((e) => e.status === 'completed')).toHaveLength(1);
+    expect(steps(log.migration_runs).at(-2)).toBe('in_progress:run');
+    const html = new RegExp(`report of run ${runId}: (\\S+)\\.html`).exec(ran.stderr)?.[1];
+    expect(html, ran.stderr).toBeDefined();
+    const report = readFileSync(`${html}.md`, 'utf8');
+    for (const step of ['check', 'migrate', 'verify'])
+      expect(report).toMatch(new RegExp(`\\|\\s*${step}\\s*\\|`));
+    expect(report).toContain('completed');
   });
 
   it('a verify of its own is logged too, and a difference is logged as failed', async () => {
