@@ -309,11 +309,26 @@ export function renderMarkdown(d: ReportData): string {
 }
 
 /** Writes `run_report_<runId>.html` and `.md` into `dir` (the export directory when there is one). */
+/**
+ * An error message without the row values it may quote: PostgreSQL's DETAIL of a rejected row
+ * (`(Failing row contains (…))`, `(Key (id)=(5) already exists.)`, as copyError appends it before the
+ * SQLSTATE) and a check sample's key (`(key {…})`). The terminal and the audit log keep them.
+ */
+export function withoutRowValues(message: string): string {
+  return message
+    .replace(
+      / \((?:Failing row contains|Key \().*\) \[SQLSTATE/s,
+      ' (row values left out of this report) [SQLSTATE',
+    )
+    .replace(/ \(key \{.*?\}\)/g, ' (key left out of this report)');
+}
+
 export async function writeRunReport(dir: string, data: ReportData): Promise<ReportFiles> {
   const base = join(dir, `run_report_${data.runId}`);
   const files = { html: `${base}.html`, markdown: `${base}.md` };
   const withSelf: ReportData = {
     ...data,
+    error: data.error ? { ...data.error, message: withoutRowValues(data.error.message) } : null,
     artifacts: [
       ...data.artifacts,
       { label: 'this report', path: files.html },

@@ -59,6 +59,15 @@ describe('docs/troubleshooting.md against the code', () => {
     expect(section('Loading failed, rolled back (exit 6)')).toContain(
       '`row rejected at table <schema>.<table> (rows streamed from MySQL table <table>), row N in the order MySQL sent them, column "<column>": <PostgreSQL message> (<detail>) [SQLSTATE …]`',
     );
+    // The terminal shows PostgreSQL's detail (the row's values); the run report leaves them out.
+    expect(res.stderr).toContain('Failing row contains (2, 1, 50)');
+    const report = /report:\s+(\S+)\.html/.exec(res.stdout)?.[1];
+    const md = readFileSync(`${report}.md`, 'utf8');
+    expect(md).toMatch(
+      /row rejected at table public\.node .*\(row values left out of this report\) \[SQLSTATE 23514\]/,
+    );
+    expect(md).not.toContain('Failing row contains');
+    expect(readFileSync(`${report}.html`, 'utf8')).not.toContain('Failing row contains');
   });
 
   it('nothing-to-load: exit 7 with the real flag in its hint, and documented', async () => {
