@@ -304,7 +304,7 @@ function buildParser(name: string, argv: string[], choose: (cmd: Command, args: 
     )
     .command(
       'run',
-      'the runbook: log started → check → export → import → verify → log completed (or failed/rolled_back)',
+      'the runbook: log started → check → migrate (or export → import with --via export-import), verify alongside → log completed (or failed/rolled_back)',
       (y) =>
         all(y)
           .example('$0 run', 'the whole migration with the settings from .env')

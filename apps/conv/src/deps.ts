@@ -11,6 +11,7 @@ export {
 export { DEFAULT_SPLIT_MIN_MB, type MigrateResult, migrate } from '@conv/migrate';
 export { exportDatabase, selectExpressionFor } from '@conv/mysql-export';
 export {
+  failedLoadArtifacts,
   type ImportResult,
   importDirectory,
   readManifest,

@@ -3,7 +3,7 @@
 import type { ConvError } from '@conv/core';
 import { ExitCode, type MigrationPlan } from '@conv/core';
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_SPLIT_MIN_MB, type MigrateResult, migrate } from './deps.js';
+import { DEFAULT_SPLIT_MIN_MB, failedLoadArtifacts, type MigrateResult, migrate } from './deps.js';
 import { toConvError } from './errors.js';
 import type { RunSection } from './run-sections.js';
 import type { RunLog } from './runbook.js';
@@ -166,7 +166,7 @@ export async function migrateInRun(
       scriptFile: string;
       logFile: string;
     }
-  | { error: ConvError; status: 'rolled_back' | 'failed' }
+  | { error: ConvError; status: 'rolled_back' | 'failed'; left: ReturnType<typeof failedLoadArtifacts> }
 > {
   const began = Date.now();
   let result: MigrateResult;
@@ -177,7 +177,11 @@ export async function migrateInRun(
       plan,
     ));
   } catch (err) {
-    return { error: toConvError(err, ctx.config), status: failureStatus(err) };
+    return {
+      error: toConvError(err, ctx.config),
+      status: failureStatus(err),
+      left: failedLoadArtifacts(err),
+    };
   }
   const { tables, rows, bytes } = result.totals;
   await log.event({

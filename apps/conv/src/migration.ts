@@ -1,5 +1,6 @@
-// The runbook as a library call: what `conv run` does (log started → plan → check → export → import →
-// verify → log completed, or failed/rolled_back with the reason, then the report), for a platform team's
+// The runbook as a library call: what `conv run` does (log started → plan → check → migrate, or export →
+// import with `via: 'export-import'`, verify alongside → log completed, or failed/rolled_back with the
+// reason, then the report), for a platform team's
 // own TypeScript. The same function runs behind the CLI's `run`; nothing is printed, events go to onEvent.
 import { ExitCode, type ProfileInput } from '@conv/core';
 import { loadConfig } from './config.js';

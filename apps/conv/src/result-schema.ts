@@ -191,7 +191,14 @@ export const RunResultSchema = Envelope.extend({
   check: CheckReportSchema.shape.counts.nullable(),
   imported: z.object({ tables: count, rows: count, bytes: count, strategy: z.string() }).nullable(),
   verify: VerifyReportSchema.extend({ ok: z.boolean() }).nullable(),
-  error: z.object({ code: ErrorCodeSchema, message: z.string(), hint: z.string().nullable() }).nullable(),
+  error: z
+    .object({
+      code: ErrorCodeSchema,
+      message: z.string(),
+      hint: z.string().nullable(),
+      location: z.record(z.string(), z.unknown()),
+    })
+    .nullable(),
   config: z.record(z.string(), z.unknown()),
 });
 

@@ -7,6 +7,7 @@ import {
   type AuditLog,
   type CheckReport,
   checkExitCode,
+  failedLoadArtifacts,
   formatCheckReport,
   formatVerifyReport,
   newRunId,
@@ -50,7 +51,8 @@ export interface RunResult {
   check: CheckReport['counts'] | null;
   imported: { tables: number; rows: number; bytes: number; strategy: string } | null;
   verify: VerifyReport | null;
-  error: { code: string; message: string; hint: string | null } | null;
+  /** As every command's `--json` error: the code, message, hint and where (table, column, file, server …). */
+  error: { code: string; message: string; hint: string | null; location: Record<string, unknown> } | null;
 }
 
 /** An audit log bound to one run: every event carries the run id and the app. */
@@ -190,6 +192,8 @@ interface RunRecord {
   steps: StepSummary[];
   findings: Finding[];
   artifacts: { label: string; path: string }[];
+  /** How the audit log closed a run that stopped: the report says the same. */
+  closedAs?: 'failed' | 'rolled_back';
 }
 
 /** `run`, then its report (written whatever the outcome; a failure to write it is only a warning). */
@@ -210,7 +214,7 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
         ? 'completed'
         : result.error?.code === 'process.interrupted'
           ? 'interrupted'
-          : 'failed',
+          : (rec.closedAs ?? 'failed'),
       exitCode: result.exitCode,
       startedAt: rec.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -251,7 +255,7 @@ async function recordRunSections(ctx: StepContext, rec: RunRecord, result: RunRe
     const lastOne = i === steps.length - 1;
     files = await recordSection(config, result.runId, {
       step: summary?.step ?? 'run',
-      status: lastOne && !result.ok ? 'failed' : 'in_progress',
+      status: lastOne && !result.ok ? (rec.closedAs ?? 'failed') : 'in_progress',
       exitCode: lastOne ? result.exitCode : ExitCode.ok,
       startedAt: rec.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -293,8 +297,14 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
   const stop = async (status: 'failed' | 'rolled_back', err: ConvError): Promise<RunResult> => {
     const message = `${err.message}${err.hint ? ` — fix: ${err.hint}` : ''}`;
     await log.event({ status, message, durationMs: Date.now() - began });
+    rec.closedAs = status;
     result.exitCode = err.exitCode;
-    result.error = { code: err.code, message: out.redact(err.message), hint: err.hint ?? null };
+    result.error = {
+      code: err.code,
+      message: out.redact(err.message),
+      hint: err.hint ?? null,
+      location: { ...err.location },
+    };
     out.info(`run ${log.runId}: ${status}, reason logged in ${config.auditLogFile}`);
     return result;
   };
@@ -377,9 +387,14 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
       verifying = verifyStep(ctx, planned.plan, gate);
       verifying.catch(() => {}); // awaited below; a load failure rejects it on purpose
     };
-    const loadFailed = async (error: unknown) => {
+    const loadFailed = async (error: unknown, left = failedLoadArtifacts(error)) => {
       gate.fail(error);
       await verifying?.catch(() => {}); // its connections are closed before the run stops
+      // The failed load's directory, script and log stay for debugging: the report lists them.
+      if (left) {
+        result.exportDir ??= left.dir;
+        rec.artifacts.push(...loadArtifacts(left));
+      }
     };
     if (config.runVia === 'migrate') {
       step = 'migrate';
@@ -390,7 +405,7 @@ async function runSteps(ctx: StepContext, rec: RunRecord): Promise<RunResult> {
         migrateInRun(ctx, log, planned.plan, perTable ? (t) => gate.open(t) : undefined),
       );
       if ('error' in moved) {
-        await loadFailed(moved.error);
+        await loadFailed(moved.error, moved.left);
         return await stop(moved.status, asInterrupted(ctx, step, moved.error));
       }
       gate.openAll();

@@ -295,7 +295,10 @@ describe('loading (exit 3, 6, 7) and the audit log, as documented', () => {
       ),
     );
     const json = await cli(['run', ...urls(), '--json'], { cwd });
-    expect((JSON.parse(json.stdout) as { error: { code: string } }).error.code).toBe('target.not-empty');
+    const { error } = JSON.parse(json.stdout) as { error: { code: string; location: { table?: string } } };
+    expect(error.code).toBe('target.not-empty');
+    // Where, as every command's --json error says it.
+    expect(error.location.table).toEqual(expect.any(String));
   });
 
   it('orphans found after the load (exit 6); a table outside the export, a missing column (exit 3)', async () => {

@@ -67,6 +67,11 @@ describe('docs/troubleshooting.md against the code', () => {
       /row rejected at table public\.node .*\(row values left out of this report\) \[SQLSTATE 23514\]/,
     );
     expect(md).not.toContain('Failing row contains');
+    // The report says what the audit log says, and where the failed load's script and log are.
+    expect(md).toContain('rolled_back (exit 6)');
+    expect(md).toMatch(/import script[^\n]*import_script_/);
+    expect(md).toMatch(/import log[^\n]*import_log_/);
+    expect(res.stdout).not.toContain('stopped before export');
     expect(readFileSync(`${report}.html`, 'utf8')).not.toContain('Failing row contains');
   });
 

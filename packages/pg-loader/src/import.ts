@@ -122,6 +122,19 @@ export function rolledBack(err: unknown): boolean {
   return typeof err === 'object' && err !== null && rolledBackErrors.has(err);
 }
 
+/** The script and log a failed load wrote (they stay, for debugging), by its error. */
+const failedArtifacts = new WeakMap<object, { dir: string; scriptFile: string; logFile: string }>();
+
+/**
+ * Where a failed import or migrate left its import script and log (in its directory): so that a report
+ * of the failure can list them. Null when it failed before writing them.
+ */
+export function failedLoadArtifacts(
+  err: unknown,
+): { dir: string; scriptFile: string; logFile: string } | null {
+  return (typeof err === 'object' && err !== null && failedArtifacts.get(err)) || null;
+}
+
 /**
  * The password to mask in every line. One equal to the user, host or database name (`postgres`) is left to
  * the URL and `password=` masking, so that role and database names stay readable.
@@ -283,7 +296,14 @@ export async function loadManifest(options: LoadOptions): Promise<ImportResult> 
   };
   // Every error leaving the load says whether its transaction was rolled back (see rolledBack()).
   const marked = (err: unknown) => {
-    if (ctx.rolledBack && typeof err === 'object' && err !== null) rolledBackErrors.add(err);
+    if (typeof err === 'object' && err !== null) {
+      if (ctx.rolledBack) rolledBackErrors.add(err);
+      failedArtifacts.set(err, {
+        dir: options.dir,
+        scriptFile: artifacts.scriptFile,
+        logFile: artifacts.logFile,
+      });
+    }
     return err;
   };
   try {

@@ -1,6 +1,7 @@
 export { type CopyOutcome, copyError } from './copy.js';
 export { type FkStrategy, type FkStrategyOption, type OrderResult, plannedOrder } from './foreign-keys.js';
 export {
+  failedLoadArtifacts,
   type ImportMode,
   type ImportOptions,
   type ImportResult,
