@@ -3,7 +3,7 @@
 // password (servers are host:port) nor row values (check findings without their samples).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Finding, formatDuration, MB } from '@conv/core';
+import { type Finding, formatDuration, formatRate, MB } from '@conv/core';
 import type { SkippedReport } from './steps.js';
 
 /** One table in one step, as the progress reporter saw it (ms since the run started). */
@@ -84,7 +84,7 @@ function mb(bytes: number | undefined): string {
 }
 
 function rate(bytes: number | undefined, ms: number): string {
-  return bytes && ms > 0 ? `${(bytes / MB / (ms / 1000)).toFixed(1)} MB/s` : '';
+  return bytes && ms > 0 ? formatRate(bytes, ms) : '';
 }
 
 function verdict(t: { countMatch: boolean; checksumMatch: boolean | null }): string {
