@@ -37,9 +37,10 @@ describe('check: partitions and inheritance children in the target', () => {
     expect(table('payment_2007_01')?.inherits).toBe('payment');
     expect(table('payment')?.inherits).toBeNull();
     expect(catalog.partitions).toEqual([
-      { name: 'measure_high', parent: 'measure' },
-      { name: 'measure_low', parent: 'measure' },
+      { name: 'measure_high', parent: 'measure', bound: 'FOR VALUES FROM (10) TO (100)', partitioned: false },
+      { name: 'measure_low', parent: 'measure', bound: 'FOR VALUES FROM (0) TO (10)', partitioned: false },
     ]);
+    expect(table('measure')?.partitionKey).toBe('RANGE (id)');
     // Every table the loader can load is either a table of check's catalog or one of its partitions.
     const known = [...catalog.tables.map((t) => t.name), ...catalog.partitions.map((p) => p.name)].sort();
     expect(known).toEqual([...live.tables.keys()].sort());

@@ -69,6 +69,8 @@ export const TargetTableSchema = z.object({
   approxRows: z.number().int(),
   /** Declaratively partitioned: rows are routed to its partitions, and the load empties them all. */
   partitioned: z.boolean().default(false),
+  /** A partitioned table's key, as PostgreSQL prints it: `RANGE (id)`, `LIST (region)`, `HASH (id)`. */
+  partitionKey: z.string().nullable().default(null),
   /** The table it inherits from (INHERITS): emptying ONLY that parent keeps this table's rows. */
   inherits: z.string().nullable().default(null),
 });
@@ -80,6 +82,17 @@ export const TargetCatalogSchema = z.object({
   schema: z.string(),
   tables: z.array(TargetTableSchema),
   /** Partitions, kept out of `tables`: their rows are their parent's, which is what a source table matches. */
-  partitions: z.array(z.object({ name: z.string(), parent: z.string() })).default([]),
+  partitions: z
+    .array(
+      z.object({
+        name: z.string(),
+        parent: z.string(),
+        /** Its bound as PostgreSQL prints it: `FOR VALUES FROM (0) TO (100)`, `FOR VALUES IN (1, 2)`, `DEFAULT`. */
+        bound: z.string().nullable().default(null),
+        /** Itself partitioned (rows are routed further down). */
+        partitioned: z.boolean().default(false),
+      }),
+    )
+    .default([]),
 });
 export type TargetCatalog = z.infer<typeof TargetCatalogSchema>;

@@ -20,6 +20,10 @@ export interface CatalogTableRow {
   /** The table it is a partition or inheritance child of (schema-qualified when in another schema). */
   parent: string | null;
   reltuples: number;
+  /** A partitioned table's key as pg_get_partkeydef prints it (`RANGE (id)`, `LIST (region)`, `HASH (id)`). */
+  partition_key: string | null;
+  /** A partition's bound as PostgreSQL prints it (`FOR VALUES FROM (0) TO (100)`, `DEFAULT`, …). */
+  partition_bound: string | null;
 }
 
 export async function readTables(client: pg.ClientBase, schema: string): Promise<CatalogTableRow[]> {
@@ -27,6 +31,8 @@ export async function readTables(client: pg.ClientBase, schema: string): Promise
     `SELECT c.oid::int AS oid, c.relname AS name, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
             pg_catalog.pg_has_role(c.relowner, 'USAGE') AS owned, c.relkind = 'p' AS partitioned,
             c.relispartition AS partition, c.reltuples::float8 AS reltuples,
+            CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_key,
+            CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
             (SELECT CASE WHEN pn.oid = n.oid THEN p.relname ELSE pn.nspname || '.' || p.relname END
                FROM pg_catalog.pg_inherits i
                JOIN pg_catalog.pg_class p ON p.oid = i.inhparent

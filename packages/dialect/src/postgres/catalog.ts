@@ -105,6 +105,7 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
       owner: t.owner,
       approxRows: Math.max(0, Math.round(Number(t.reltuples))),
       partitioned: t.partitioned,
+      partitionKey: t.partition_key,
       inherits: t.parent,
     });
   }
@@ -141,7 +142,11 @@ async function readCatalog(client: pg.ClientBase, schema: string): Promise<Targe
     database: String(meta?.['db'] ?? ''),
     schema,
     tables: [...byOid.values()],
-    partitions: all.flatMap((t) => (t.partition && t.parent ? [{ name: t.name, parent: t.parent }] : [])),
+    partitions: all.flatMap((t) =>
+      t.partition && t.parent
+        ? [{ name: t.name, parent: t.parent, bound: t.partition_bound, partitioned: t.partitioned }]
+        : [],
+    ),
   });
 }
 

@@ -13,6 +13,7 @@ import { EXACT_SUBQUERY_SESSION } from '@conv/dialect/mysql';
 import type mysql from 'mysql2/promise';
 import { naturalTargetFor, sourceKind } from '../conversions.js';
 import { orphanChecks, orphanRule } from './orphans.js';
+import { partitionCoverage } from './partitions.js';
 import { rulesFor, type ScanRule, transformedRules } from './rules.js';
 import { keyText, printable } from './values.js';
 
@@ -122,6 +123,22 @@ export async function scanData(
         : [];
     });
     for (const check of orphans) if (check.table === table) rules.push(orphanRule(check));
+    if (table.action === 'load' && tgt?.partitioned) {
+      const coverage = partitionCoverage(table, tgt, target, src.columns);
+      if (coverage.kind === 'counted') rules.push(coverage.rule);
+      if (coverage.kind === 'unknown') {
+        findings.push({
+          severity: 'warning',
+          code: 'partition-coverage-unknown',
+          table: table.source,
+          column: null,
+          message: `check cannot tell whether every row of ${table.source} has a partition of ${table.target}: ${coverage.why}; a row without one fails the load`,
+          count: null,
+          samples: [],
+          fix: `give ${table.target} a DEFAULT partition, or make sure the partitions cover every key`,
+        });
+      }
+    }
     return rules;
   }
 
