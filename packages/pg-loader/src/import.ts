@@ -455,7 +455,10 @@ async function runImport(
   }
   ctx.triggers = await planTriggers(client, live, order, options.triggers ?? 'auto', choice.strategy);
   if (options.deferIndexes !== false) {
-    const owned = order.filter((t) => t.owned !== false && !state?.done.includes(t.target));
+    // A table loaded in key ranges keeps its indexes (split-load.ts): nothing of it is rebuilt.
+    const split = (t: LoadTable) =>
+      ctx.mode === 'per-table' && (options.parts?.get(t.table)?.length ?? 0) > 1;
+    const owned = order.filter((t) => t.owned !== false && !state?.done.includes(t.target) && !split(t));
     const total = await countDeferrableIndexes(
       client,
       ctx.schema,

@@ -9,6 +9,12 @@ export interface DeferredIndex {
   definition: string;
 }
 
+/** Index `i` of table `c` (schema `n`) can be dropped and re-created by this role, and backs no constraint. */
+const DEFERRABLE = `c.relkind = 'r'
+        -- dropping needs ownership of the table, re-creating also CREATE on the schema
+        AND pg_catalog.pg_has_role(c.relowner, 'USAGE') AND pg_catalog.has_schema_privilege(n.oid, 'CREATE')
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid)`;
+
 /**
  * The indexes of one table that can be rebuilt after the load: every index that backs no constraint
  * (primary keys, unique and exclusion constraints keep theirs, and so does a unique index a foreign key
@@ -26,10 +32,7 @@ pg_catalog.pg_get_indexdef(i.indexrelid) AS definition
        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'r'
-        -- dropping needs ownership of the table, re-creating also CREATE on the schema
-        AND pg_catalog.pg_has_role(c.relowner, 'USAGE') AND pg_catalog.has_schema_privilege(n.oid, 'CREATE')
-        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid)
+      WHERE n.nspname = $1 AND c.relname = $2 AND ${DEFERRABLE}
       ORDER BY ic.relname`,
     [schema, table],
   );
@@ -48,9 +51,7 @@ export async function countDeferrableIndexes(
        FROM pg_catalog.pg_index i
        JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND c.relkind = 'r'
-        AND pg_catalog.pg_has_role(c.relowner, 'USAGE') AND pg_catalog.has_schema_privilege(n.oid, 'CREATE')
-        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid)`,
+      WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND ${DEFERRABLE}`,
     [schema, tables],
   );
   return Number(res.rows[0]?.n ?? 0);

@@ -1,12 +1,11 @@
 // `per-table` mode: resumable, a transaction per table (or per key range of a split table).
-import { ConvError, ExitCode, type Manifest, quotePgQualified } from '@conv/core';
+import { ConvError, ExitCode, type Manifest } from '@conv/core';
 import { deferrableUniques } from './deferred-unique.js';
 import { missingNow, prepare, presentNow } from './fk-strategy.js';
 import type { FkStrategy } from './foreign-keys.js';
 import type { LoadOptions } from './import.js';
 import {
   finishLoad,
-  indexBuilt,
   type LoadInput,
   type RunContext,
   type RunOutcome,
@@ -14,6 +13,7 @@ import {
 } from './load-context.js';
 import type { LoadPart, LoadTable } from './load-plan.js';
 import { loadOne } from './load-table.js';
+import { committedBefore } from './resume.js';
 import type { Session } from './session.js';
 import { SplitLoad } from './split-load.js';
 import { type ImportState, writeState } from './state.js';
@@ -89,7 +89,7 @@ export async function runPerTable(
     await s.run('BEGIN');
     let loaded: RunOutcome['loaded'][number] | undefined;
     try {
-      if (await alreadyCommitted(s, table)) {
+      if (await committedBefore(s, table)) {
         await s.run('ROLLBACK');
         outcome.resumed.push(table.target);
       } else {
@@ -239,22 +239,4 @@ async function loadedWhole(
     return 'its deferrable unique keys are checked in the transaction that loads it (replica skips their triggers)';
   }
   return null;
-}
-
-async function alreadyCommitted(session: Session, table: LoadTable): Promise<boolean> {
-  const rows = await session.run<{ n: string }>(
-    `SELECT count(*)::text AS n FROM ${quotePgQualified(table.schema, table.target)}`,
-  );
-  const n = Number(rows[0]?.n ?? 0);
-  if (n === 0) return false;
-  if (n === table.rows) return true;
-  throw new ConvError(
-    `${table.schema}.${table.target} holds ${n} rows while resuming (expected 0, or ${table.rows} if it had been committed): it changed outside the import`,
-    {
-      code: 'import.resume-conflict',
-      exit: ExitCode.loadFailed,
-      at: { table: table.target },
-      hint: 'Remove import_state.json and run the import again from the beginning.',
-    },
-  );
 }

@@ -1,9 +1,10 @@
 // A table loaded in key ranges (per-table mode): each part is its own COPY in its own transaction, on
 // whichever connection takes it, so parts of one table load side by side.
-import { ConvError, ExitCode, type ProgressReporter, quotePgQualified } from '@conv/core';
+import { ConvError, ExitCode, type ProgressReporter } from '@conv/core';
 import type pg from 'pg';
 import type { CopyOutcome } from './copy.js';
 import type { LoadPart, LoadTable } from './load-plan.js';
+import { committedBefore } from './resume.js';
 import type { Session } from './session.js';
 import { copyFromStdin } from './sql.js';
 import { type ImportState, writeState } from './state.js';
@@ -82,21 +83,10 @@ export class SplitLoad {
     } else {
       await session.run('BEGIN');
       try {
-        const n = await rowsInRange(session, table, part);
-        if (n > 0 && n === part.rows) {
+        if (await committedBefore(session, table, part)) {
           // Committed by a run that died before recording it.
           await session.run('ROLLBACK');
           this.resumedParts++;
-        } else if (n !== 0) {
-          throw new ConvError(
-            `${table.schema}.${table.target} part ${part.index}/${part.of} holds ${n} rows while resuming (expected 0, or ${part.rows} if it had been committed): it changed outside the import`,
-            {
-              code: 'import.resume-conflict',
-              exit: ExitCode.loadFailed,
-              at: { table: table.target },
-              hint: 'Remove import_state.json and run the load again from the beginning.',
-            },
-          );
         } else {
           out = await this.copyPart(session, part);
           await session.run('COMMIT');
@@ -142,12 +132,4 @@ export class SplitLoad {
 
 function partName(table: LoadTable, part: LoadPart): string {
   return `${table.target} [${part.index}/${part.of}]`;
-}
-
-async function rowsInRange(session: Session, table: LoadTable, part: LoadPart): Promise<number> {
-  const res = await session.client.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM ${quotePgQualified(table.schema, table.target)} ${part.targetWhere.clause}`,
-    part.targetWhere.values,
-  );
-  return Number(res.rows[0]?.n ?? 0);
 }
