@@ -1,5 +1,5 @@
 // `per-table` mode: resumable, a transaction per table (or per key range of a split table).
-import { ConvError, ExitCode, type Manifest } from '@conv/core';
+import type { Manifest } from '@conv/core';
 import { deferrableUniques } from './deferred-unique.js';
 import { missingNow, prepare, presentNow } from './fk-strategy.js';
 import type { FkStrategy } from './foreign-keys.js';
@@ -15,7 +15,7 @@ import type { LoadPart, LoadTable } from './load-plan.js';
 import { loadOne } from './load-table.js';
 import { committedBefore } from './resume.js';
 import type { Session } from './session.js';
-import { SplitLoad } from './split-load.js';
+import { SplitLoad, splitStateMismatch } from './split-load.js';
 import { type ImportState, writeState } from './state.js';
 import { readLiveTarget } from './target.js';
 
@@ -195,14 +195,10 @@ async function splitUnits(
     if (!parts || parts.length < 2) {
       const before = state.split?.[table.target];
       if (before?.done.length) {
-        throw new ConvError(
-          `${options.dir}/import_state.json: ${table.target} was being loaded in ${before.parts} key ranges, this run loads it whole: cannot resume`,
-          {
-            code: 'import.state-mismatch',
-            exit: ExitCode.usage,
-            at: { table: table.target, file: options.dir },
-            hint: 'Resume with the same --jobs and --split-min-mb as the interrupted run, or remove import_state.json to start again.',
-          },
+        throw splitStateMismatch(
+          options.dir,
+          table.target,
+          `was being loaded in ${before.parts} key ranges, this run loads it whole`,
         );
       }
       units.push({ table });

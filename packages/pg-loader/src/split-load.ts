@@ -55,12 +55,7 @@ export class SplitLoad {
         before.parts !== parts.length
           ? `was being loaded in ${before.parts} parts, this run cuts it into ${parts.length}`
           : 'was being loaded in key ranges that this run cuts at other keys (the source changed since)';
-      throw new ConvError(`${ctx.dir}/import_state.json: ${table.target} ${why}: cannot resume`, {
-        code: 'import.state-mismatch',
-        exit: ExitCode.usage,
-        at: { table: table.target, file: ctx.dir },
-        hint: 'Resume with the same --jobs and --split-min-mb from an unchanged source, or remove import_state.json to start again.',
-      });
+      throw splitStateMismatch(ctx.dir, table.target, why);
     }
     if (!before || before.bounds !== bounds) {
       state.split[table.target] = { parts: parts.length, bounds, done: [] };
@@ -132,4 +127,14 @@ export class SplitLoad {
 
 function partName(table: LoadTable, part: LoadPart): string {
   return `${table.target} [${part.index}/${part.of}]`;
+}
+
+/** A resume that would not load a half-loaded split table in the very ranges it was started in. */
+export function splitStateMismatch(dir: string, target: string, why: string): ConvError {
+  return new ConvError(`${dir}/import_state.json: ${target} ${why}: cannot resume`, {
+    code: 'import.state-mismatch',
+    exit: ExitCode.usage,
+    at: { table: target, file: dir },
+    hint: 'Resume with the same --jobs and --split-min-mb from an unchanged source, or remove import_state.json to start again.',
+  });
 }
