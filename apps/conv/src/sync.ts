@@ -13,8 +13,8 @@ import { formatVerifyReport } from '@conv/verify';
 import type { Argv } from 'yargs';
 import { toConvError } from './errors.js';
 import { envelope } from './result-schema.js';
-import { RunLog } from './runbook.js';
-import type { StepContext } from './steps.js';
+import { asInterrupted, RunLog } from './runbook.js';
+import { failureStatus, type StepContext } from './steps.js';
 
 export interface SyncArgs {
   dir?: string;
@@ -115,15 +115,28 @@ function throttled(ctx: StepContext, everyMs = 2000): (p: SyncProgress) => void 
   };
 }
 
+/**
+ * sync and cutover in the audit log: a run of their own, or steps of a run started earlier (`--run-id`),
+ * as every command is. Their last event is theirs to write (a cut-over completes the run).
+ */
 async function logged<T>(ctx: StepContext, step: string, body: (log: RunLog) => Promise<T>): Promise<T> {
   const log = await RunLog.open(ctx);
   const began = Date.now();
-  await log.event({ status: 'started', step, message: `${ctx.config.app} ${step}` });
+  await log.event({
+    status: log.joined ? 'in_progress' : 'started',
+    step,
+    message: `${ctx.config.app} ${step}`,
+  });
   try {
     return await body(log);
   } catch (err) {
-    const convErr = toConvError(err, ctx.config);
-    await log.event({ status: 'failed', step, message: convErr.message, durationMs: Date.now() - began });
+    const convErr = asInterrupted(ctx, step, toConvError(err, ctx.config), step);
+    await log.event({
+      status: failureStatus(err),
+      step,
+      message: convErr.message,
+      durationMs: Date.now() - began,
+    });
     throw convErr;
   } finally {
     await log.close();
@@ -153,7 +166,8 @@ export async function syncCommand(ctx: StepContext, args: SyncArgs): Promise<num
       ? `\n  background verify ${r.verify.point.status}: ${r.verify.point.summary ?? ''}`
       : '';
     await log.event({
-      status: 'completed',
+      // A sync is a step of the migration: in a run started earlier, `cutover` or `log` closes it.
+      status: log.joined ? 'in_progress' : 'completed',
       step: 'sync',
       rows: r.appliedEvents,
       durationMs: r.durationMs,

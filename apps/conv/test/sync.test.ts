@@ -52,8 +52,19 @@ describe('conv sync / cutover', () => {
     await source.conn.query(
       "INSERT INTO post (accountId, body, score) SELECT id, 'new\\nline', 1.5 FROM account LIMIT 3",
     );
-    const synced = await cli(['sync', dir, '--until-caught-up', ...urls()], { cwd });
+    // The first sync joins a run started by hand: its events are steps of that run, which stays open.
+    const opened = await cli(['log', 'started', '--json'], { cwd });
+    const { runId } = JSON.parse(opened.stdout) as { runId: string };
+    const synced = await cli(['sync', dir, '--until-caught-up', '--run-id', runId, ...urls()], { cwd });
     expect(synced.code, synced.stderr).toBe(ExitCode.ok);
+    const joined = (await readAuditLog(join(cwd, 'migration_log.json'))).migration_runs.filter(
+      (e) => e.runId === runId,
+    );
+    expect(joined.map((e) => `${e.status}${e.step ? `:${e.step}` : ''}`)).toEqual([
+      'started',
+      'in_progress:sync',
+      'in_progress:sync',
+    ]);
     expect(synced.stdout).toMatch(/Sync caught up: applied \d+ change/);
     expect(synced.stderr).toMatch(/sync: starting at binlog/);
     expect(synced.stderr).toMatch(/lag \d+ change\(s\), \d+\.\d s/);
