@@ -14,8 +14,8 @@ const source = useMysqlDatabase(async (db) => {
   await db.query(`
     CREATE TABLE digits (i int PRIMARY KEY);
     INSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);
-    CREATE TABLE wide (id int PRIMARY KEY, v varchar(400));
-    INSERT INTO wide SELECT a.i + 10 * b.i + 100 * c.i + 1000 * d.i + 10000 * e.i + 1, REPEAT('w', 400)
+    CREATE TABLE wide (id int PRIMARY KEY, v varchar(1200));
+    INSERT INTO wide SELECT a.i + 10 * b.i + 100 * c.i + 1000 * d.i + 10000 * e.i + 1, REPEAT('w', 1200)
       FROM digits a, digits b, digits c, digits d, digits e;
     CREATE TABLE small (id int PRIMARY KEY);
     INSERT INTO small VALUES (1), (2);
@@ -23,18 +23,20 @@ const source = useMysqlDatabase(async (db) => {
 });
 const target = usePgDatabase(async (db) => {
   await db.query(
-    'CREATE TABLE wide (id int PRIMARY KEY, v varchar(400)); CREATE TABLE small (id int PRIMARY KEY)',
+    'CREATE TABLE wide (id int PRIMARY KEY, v varchar(1200)); CREATE TABLE small (id int PRIMARY KEY)',
   );
 });
 
 /**
  * Kills every connection of the source database that is reading `wide` for the export, as soon as one
- * shows up (not verify's reads, which `run --via migrate` overlaps with the load: they sort or aggregate).
+ * shows up (not verify's reads, which `run --via migrate` overlaps with the load: they sort or aggregate;
+ * nor catalog queries naming the table). The table is 120 MB so that the read lasts seconds: a KILL that
+ * lands after the last row leaves nothing to fail (CI saw that once with 40 MB).
  */
 async function killWhenStreaming(stop: { done: boolean }): Promise<number> {
   for (let i = 0; i < 2000 && !stop.done; i++) {
     const rows = await source.query<{ ID: number }[]>(
-      `SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE '%FROM%wide%' AND INFO NOT LIKE '%COUNT(%' AND INFO NOT LIKE '%SUM(%' AND INFO NOT LIKE '%LIMIT%' AND INFO NOT LIKE '%ORDER BY%' AND ID <> CONNECTION_ID()`,
+      `SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE '%FROM %.\`wide\`%' AND INFO NOT LIKE '%COUNT(%' AND INFO NOT LIKE '%SUM(%' AND INFO NOT LIKE '%LIMIT%' AND INFO NOT LIKE '%ORDER BY%' AND INFO NOT LIKE '%information_schema%' AND ID <> CONNECTION_ID()`,
       [source.name],
     );
     if (rows.length) {
