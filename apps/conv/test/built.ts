@@ -1,5 +1,5 @@
 // The built executables, for tests that need a real process (shebang, signals, pipes, a terminal).
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,4 +68,22 @@ function builtFresh(): boolean {
     const dist = newest(join(dir, 'dist'));
     return dist > 0 && dist >= newest(join(dir, 'src'));
   });
+}
+
+/** The built `conv` as a process of its own (PATH only), its stderr collected: for tests that signal it. */
+export function spawnConv(
+  args: string[],
+  cwd: string,
+): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(CONV_BIN, args, {
+    cwd,
+    env: { PATH: process.env['PATH'] },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  const exited = new Promise<number | null>((done) => child.on('close', done));
+  return { child, stderr: () => stderr, exited };
 }

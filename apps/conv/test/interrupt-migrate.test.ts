@@ -2,7 +2,6 @@
 // "interrupted by the operator", as `run --via export-import` does — not exit 1 with the export's own
 // "stopped" error. And a
 // second Ctrl-C during a one-transaction migrate closes the run as `rolled_back`, as during an import.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunLog } from '../src/runbook.js';
 import type { StepContext } from '../src/steps.js';
-import { buildConv, CONV_BIN } from './built.js';
+import { buildConv, spawnConv } from './built.js';
 import { tempDir } from './helpers.js';
 
 describe('run (migrate) interrupted by the operator', () => {
@@ -41,20 +40,10 @@ describe('run (migrate) interrupted by the operator', () => {
     '%s: SIGINT while a table is read → exit 130, failed "interrupted by the operator during %s"',
     async (command, step) => {
       const cwd = tempDir();
-      const child = spawn(
-        CONV_BIN,
+      const { child, stderr, exited } = spawnConv(
         [...command.split(' '), '--mysql-url', source.url, '--pg-url', target.url],
-        {
-          cwd,
-          env: { PATH: process.env['PATH'] },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
+        cwd,
       );
-      let stderr = '';
-      child.stderr.on('data', (d) => {
-        stderr += String(d);
-      });
-      const exited = new Promise<number | null>((done) => child.on('close', done));
       // As soon as the export's read of `extra` runs (not a count or verify's aggregate).
       let reading = false;
       for (let i = 0; i < 3000 && !reading && child.exitCode === null; i++) {
@@ -66,10 +55,10 @@ describe('run (migrate) interrupted by the operator', () => {
         reading = rows.length > 0;
         if (!reading) await new Promise((r) => setTimeout(r, 5));
       }
-      expect(reading, stderr).toBe(true);
+      expect(reading, stderr()).toBe(true);
       child.kill('SIGINT');
-      expect(await exited, stderr).toBe(ExitCode.interrupted);
-      expect(stderr).toContain(`interrupted by the operator during ${step}`);
+      expect(await exited, stderr()).toBe(ExitCode.interrupted);
+      expect(stderr()).toContain(`interrupted by the operator during ${step}`);
       const last = (await readAuditLog(join(cwd, 'migration_log.json'))).migration_runs.at(-1);
       // migrate in one transaction: rolled back (nothing of the load kept); the export wrote nothing.
       expect(last).toMatchObject({

@@ -1,6 +1,5 @@
 // One run, one story: a manual workflow under one run id, verify in the audit log, foreign or unknown
 // run ids refused, and a second Ctrl-C that still closes the run.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAuditLog } from '@conv/audit-log';
@@ -9,7 +8,7 @@ import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fillGenerated, GENERATED_MYSQL, GENERATED_PG } from '../src/demo.js';
-import { buildConv, CONV_BIN } from './built.js';
+import { buildConv, spawnConv } from './built.js';
 import { cli, tempDir } from './helpers.js';
 
 const steps = (events: { status: string; step?: string | undefined }[]) =>
@@ -143,16 +142,7 @@ describe('one run id for a manual workflow', () => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE account IN ACCESS SHARE MODE');
       try {
-        const child = spawn(CONV_BIN, ['run', ...urls(), '--replace'], {
-          cwd,
-          env: { PATH: process.env['PATH'] },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr.on('data', (d) => {
-          stderr += String(d);
-        });
-        const exited = new Promise<number | null>((done) => child.on('close', done));
+        const { child, stderr, exited } = spawnConv(['run', ...urls(), '--replace'], cwd);
         const file = join(cwd, 'migration_log.json');
         // `run` migrates by default: after its check, the load waits for the lock.
         let checked = false;
@@ -161,7 +151,7 @@ describe('one run id for a manual workflow', () => {
           checked = steps(log.migration_runs).includes('in_progress:check');
           if (!checked) await new Promise((r) => setTimeout(r, 100));
         }
-        expect(checked, `the run did not get past its check: ${stderr}`).toBe(true);
+        expect(checked, `the run did not get past its check: ${stderr()}`).toBe(true);
         await new Promise((r) => setTimeout(r, 1000));
         child.kill('SIGINT');
         // The first SIGINT already rolls the import back (issue 13); a second one only while it still runs.
@@ -173,7 +163,7 @@ describe('one run id for a manual workflow', () => {
         const code = early === 'running' ? await exited : early;
         // A second SIGINT that lands while the process is already exiting ends it by the signal (code null);
         // the run was closed before, which the audit log below shows.
-        expect(code === ExitCode.interrupted || (code === null && early === 'running'), stderr).toBe(true);
+        expect(code === ExitCode.interrupted || (code === null && early === 'running'), stderr()).toBe(true);
         const log = await readAuditLog(file);
         const last = log.migration_runs.at(-1);
         expect(last).toMatchObject({ status: 'rolled_back' });
