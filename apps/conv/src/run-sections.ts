@@ -39,7 +39,7 @@ export interface RunSection {
   error?: ReportData['error'];
 }
 
-interface SectionsFile {
+export interface SectionsFile {
   runId: string;
   app: string;
   sections: RunSection[];
@@ -98,8 +98,11 @@ function last<T>(sections: RunSection[], pick: (s: RunSection) => T | undefined)
   return undefined;
 }
 
-/** The run's report from its sections: steps in order, the latest check, verify and servers. */
-export function composeReport(data: SectionsFile, auditLogFile: string): ReportData {
+/**
+ * The run's report from its sections: steps in order, the latest check, verify and servers. `kept`: the
+ * sections are stored (`run_report_<runId>.json`, listed among the artifacts); a plain `run` keeps none.
+ */
+export function composeReport(data: SectionsFile, auditLogFile: string, kept = true): ReportData {
   const s = data.sections;
   const began = Date.parse(s[0]!.startedAt);
   const closing = last(s, (x) => (x.step === 'log' && TERMINAL.has(x.status) ? x : undefined));
@@ -133,10 +136,14 @@ export function composeReport(data: SectionsFile, auditLogFile: string): ReportD
         : []),
       ...s.flatMap((x) => x.artifacts ?? []),
       { label: 'audit log', path: auditLogFile },
-      {
-        label: 'report data (each step’s section)',
-        path: join(dirname(auditLogFile), `run_report_${data.runId}.json`),
-      },
+      ...(kept
+        ? [
+            {
+              label: 'report data (each step’s section)',
+              path: join(dirname(auditLogFile), `run_report_${data.runId}.json`),
+            },
+          ]
+        : []),
     ],
     error: status === 'completed' ? null : (last(s, (x) => x.error) ?? null),
   };

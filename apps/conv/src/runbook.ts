@@ -1,7 +1,7 @@
 // `run`: the maintenance-window runbook. Every step leaves its event in the audit log, and a failure
 // leaves the reason: check problems stop the run before anything is written.
-import { dirname, join } from 'node:path';
-import { CONV_VERSION, ConvError, ExitCode, type Finding, MANIFEST_FILE, serverOf } from '@conv/core';
+import { dirname } from 'node:path';
+import { ConvError, ExitCode, type Finding, serverOf } from '@conv/core';
 import {
   type AuditEventInput,
   type AuditLog,
@@ -21,7 +21,7 @@ import {
 import { toConvError } from './errors.js';
 import { migrateInRun } from './migrate-command.js';
 import { type ReportFiles, type StepSummary, writeRunReport } from './report.js';
-import { recordSection, serversOf, timelineOf } from './run-sections.js';
+import { composeReport, type RunSection, recordSection, serversOf, timelineOf } from './run-sections.js';
 import {
   checkStep,
   exportStep,
@@ -207,37 +207,15 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
       result.report = await recordRunSections(ctx, rec, result);
       return result;
     }
+    // A run of its own: the same report, composed from the same sections, kept nowhere but in the report.
+    const sections = { runId: result.runId, app: config.app, sections: runSections(ctx, rec, result) };
     result.report = await writeRunReport(result.exportDir ?? dirname(config.auditLogFile), {
-      runId: result.runId,
-      app: config.app,
+      ...composeReport(sections, config.auditLogFile, false),
       status: result.ok
         ? 'completed'
         : result.error?.code === 'process.interrupted'
           ? 'interrupted'
           : (rec.closedAs ?? 'failed'),
-      exitCode: result.exitCode,
-      startedAt: rec.startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      convVersion: CONV_VERSION,
-      mysql: { server: serverOf(config.mysqlUrl), database: config.mysqlDatabase },
-      pg: { server: serverOf(config.pgUrl), database: config.pgDatabase, schema: config.pgSchema },
-      steps: rec.steps,
-      findings: rec.findings,
-      checkCounts: result.check,
-      skipped: result.skipped,
-      timeline: out.timeline,
-      verify: result.verify,
-      artifacts: [
-        ...(result.exportDir
-          ? [
-              { label: 'export directory', path: result.exportDir },
-              { label: 'manifest', path: join(result.exportDir, MANIFEST_FILE) },
-            ]
-          : []),
-        ...rec.artifacts,
-        { label: 'audit log', path: config.auditLogFile },
-      ],
-      error: result.error ? { message: result.error.message, hint: result.error.hint } : null,
     });
     out.info(`report: ${result.report.html} (and .md)`);
   } catch (err) {
@@ -246,14 +224,13 @@ export async function runbook(ctx: StepContext): Promise<RunResult> {
   return result;
 }
 
-/** `run`'s steps as sections of a run started earlier: check first, the load, verify last. */
-async function recordRunSections(ctx: StepContext, rec: RunRecord, result: RunResult): Promise<ReportFiles> {
+/** `run`'s steps as report sections: check first (its findings), the load, verify last (and the files). */
+function runSections(ctx: StepContext, rec: RunRecord, result: RunResult): RunSection[] {
   const { config, out } = ctx;
   const steps: (StepSummary | undefined)[] = rec.steps.length ? rec.steps : [undefined];
-  let files: ReportFiles | null = null;
-  for (const [i, summary] of steps.entries()) {
+  return steps.map((summary, i) => {
     const lastOne = i === steps.length - 1;
-    files = await recordSection(config, result.runId, {
+    return {
       step: summary?.step ?? 'run',
       status: lastOne && !result.ok ? (rec.closedAs ?? 'failed') : 'in_progress',
       exitCode: lastOne ? result.exitCode : ExitCode.ok,
@@ -271,9 +248,17 @@ async function recordRunSections(ctx: StepContext, rec: RunRecord, result: RunRe
             ...(result.error ? { error: { message: result.error.message, hint: result.error.hint } } : {}),
           }
         : {}),
-    });
+    };
+  });
+}
+
+/** A run started earlier (`--run-id`): `run`'s steps join its sections, and its report is the whole run's. */
+async function recordRunSections(ctx: StepContext, rec: RunRecord, result: RunResult): Promise<ReportFiles> {
+  let files: ReportFiles | null = null;
+  for (const section of runSections(ctx, rec, result)) {
+    files = await recordSection(ctx.config, result.runId, section);
   }
-  out.info(`report of run ${result.runId}: ${files!.html} (and .md)`);
+  ctx.out.info(`report of run ${result.runId}: ${files!.html} (and .md)`);
   return files!;
 }
 
