@@ -27,7 +27,15 @@ describe('check: rows without a partition', () => {
       CREATE TABLE fallback (id int PRIMARY KEY);
       INSERT INTO fallback VALUES (1), (999);
       CREATE TABLE doubled (id int PRIMARY KEY);
-      INSERT INTO doubled VALUES (1);`);
+      INSERT INTO doubled VALUES (1);
+      CREATE TABLE forever (id int PRIMARY KEY, at date NOT NULL);
+      INSERT INTO forever VALUES (1, '2019-05-05'), (2, '2024-06-01');
+      CREATE TABLE fixed (id int PRIMARY KEY, code char(3) NOT NULL);
+      INSERT INTO fixed VALUES (1, 'a'), (2, 'b');
+      CREATE TABLE nested (id int PRIMARY KEY);
+      INSERT INTO nested VALUES (5), (50);
+      CREATE TABLE rounded (id int PRIMARY KEY, at datetime(3) NOT NULL);
+      INSERT INTO rounded VALUES (1, '2024-01-31 23:59:59.700');`);
   });
   const pg = usePgDatabase(async (db) => {
     await db.query(`
@@ -47,7 +55,18 @@ describe('check: rows without a partition', () => {
       CREATE TABLE fallback_low PARTITION OF fallback FOR VALUES FROM (0) TO (10);
       CREATE TABLE fallback_rest PARTITION OF fallback DEFAULT;
       CREATE TABLE doubled (id int) PARTITION BY RANGE ((id * 2));
-      CREATE TABLE doubled_all PARTITION OF doubled FOR VALUES FROM (0) TO (10);`);
+      CREATE TABLE doubled_all PARTITION OF doubled FOR VALUES FROM (0) TO (10);
+      CREATE TABLE forever (id int, at date NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE forever_all PARTITION OF forever FOR VALUES FROM ('-infinity') TO ('infinity');
+      CREATE TABLE fixed (id int, code char(3) NOT NULL) PARTITION BY LIST (code);
+      CREATE TABLE fixed_a PARTITION OF fixed FOR VALUES IN ('a');
+      CREATE TABLE nested (id int) PARTITION BY RANGE (id);
+      CREATE TABLE nested_low PARTITION OF nested FOR VALUES FROM (0) TO (10);
+      CREATE TABLE nested_rest PARTITION OF nested DEFAULT PARTITION BY RANGE (id);
+      CREATE TABLE rounded (id int, at timestamp(0) NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE rounded_jan PARTITION OF rounded FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');`);
+    // Bounds print their dates in the session's DateStyle: a day-first one must not fool check.
+    await db.query(`ALTER DATABASE "${db.name}" SET DateStyle = 'SQL, DMY'`);
   });
   let report: CheckReport;
   beforeAll(async () => {
@@ -79,6 +98,20 @@ describe('check: rows without a partition', () => {
     const event = of('event').filter((f) => f.code !== 'zero-date');
     expect(event.map((f) => f.count)).toEqual([2]);
     expect(event[0]?.samples.map((s) => s.key['id'])).toEqual(['3', '4']);
+  });
+
+  it('infinite bounds are open ends; char(n) lists ignore the padding PostgreSQL prints', () => {
+    expect(of('forever')).toEqual([]);
+    expect(of('fixed').map((f) => [f.count, f.samples.map((s) => s.key['id'])])).toEqual([[1, ['2']]]);
+  });
+
+  it('where the key is rounded or routed further down, check says it cannot tell (not "covered")', () => {
+    expect(of('nested').map((f) => f.code)).toEqual(['partition-coverage-unknown']);
+    expect(
+      of('rounded')
+        .filter((f) => f.code !== 'fraction-rounded')
+        .map((f) => f.code),
+    ).toEqual(['partition-coverage-unknown']);
   });
 
   it('a DEFAULT partition or every hash remainder covers all rows; an expression key is a warning', () => {

@@ -27,6 +27,18 @@ export interface CatalogTableRow {
 }
 
 export async function readTables(client: pg.ClientBase, schema: string): Promise<CatalogTableRow[]> {
+  // Partition bounds print their dates in the session's DateStyle: ISO, whatever the database says, so
+  // that the source side can compare them (restored after: the client may be the caller's).
+  const style = await client.query<{ s: string }>("SELECT current_setting('DateStyle') AS s");
+  await client.query("SELECT set_config('DateStyle', 'ISO, YMD', false)");
+  try {
+    return await tableRows(client, schema);
+  } finally {
+    await client.query("SELECT set_config('DateStyle', $1, false)", [style.rows[0]?.s ?? 'ISO, MDY']);
+  }
+}
+
+async function tableRows(client: pg.ClientBase, schema: string): Promise<CatalogTableRow[]> {
   const res = await client.query<CatalogTableRow>(
     `SELECT c.oid::int AS oid, c.relname AS name, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
             pg_catalog.pg_has_role(c.relowner, 'USAGE') AS owned, c.relkind = 'p' AS partitioned,

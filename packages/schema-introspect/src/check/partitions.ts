@@ -25,9 +25,12 @@ function literals(list: string): Literal[] | null {
     if (u === 'MINVALUE') return { kind: 'min' };
     if (u === 'MAXVALUE') return { kind: 'max' };
     if (u === 'NULL') return { kind: 'null' };
-    return t.startsWith("'")
-      ? { kind: 'value', text: t.slice(1, -1).replaceAll("''", "'"), quoted: true }
-      : { kind: 'value', text: t, quoted: false };
+    if (!t.startsWith("'")) return { kind: 'value', text: t, quoted: false };
+    const text = t.slice(1, -1).replaceAll("''", "'");
+    // Dates and timestamps: no MySQL value is infinite, so these bounds are open ends.
+    if (text === 'infinity') return { kind: 'max' };
+    if (text === '-infinity') return { kind: 'min' };
+    return { kind: 'value', text, quoted: true };
   });
 }
 
@@ -42,17 +45,28 @@ function keyColumn(def: string): { strategy: string; column: string } | null {
 }
 
 /** How a key value compares on both sides: exactly for integers, dates and (equality only) bytes of text. */
-function comparable(pair: ColumnPair, strategy: string): 'number' | 'temporal' | 'bytes' | null {
+function comparable(
+  pair: ColumnPair,
+  strategy: string,
+  source: SourceColumn,
+  target: TargetTable,
+): 'number' | 'temporal' | 'bytes' | 'padded' | null {
   if (pair.transform) return null;
   if (pair.conversion === 'integer') return 'number';
-  // A zero date is NULL in PostgreSQL: handled as NULL below. timestamptz bounds carry a zone: not here.
-  if (
-    (pair.conversion === 'date' || pair.conversion === 'timestamp') &&
-    pair.targetBaseType !== 'timestamptz'
-  )
+  if (pair.conversion === 'date' || pair.conversion === 'timestamp') {
+    // A zero date is NULL in PostgreSQL: handled as NULL below. timestamptz bounds carry a zone, and a
+    // target keeping fewer fractional digits rounds the key before routing it: neither compares alike.
+    const kept = target.columns.find((c) => c.name === pair.target)?.datetimePrecision ?? 6;
+    if (pair.targetBaseType === 'timestamptz') return null;
+    if (pair.conversion === 'timestamp' && kept < (source.datetimePrecision ?? 0)) return null;
     return 'temporal';
-  // Text orders by collation on both sides (differently): only LIST's equality, on the UTF-8 bytes.
-  if (pair.conversion === 'text' && strategy === 'LIST') return 'bytes';
+  }
+  // Text orders by collation on both sides (differently): only LIST's equality, on the UTF-8 bytes; char(n)
+  // ignores trailing spaces (PostgreSQL prints its bounds padded); citext ignores case: not compared.
+  if (pair.conversion === 'text' && strategy === 'LIST') {
+    if (pair.targetBaseType === 'bpchar') return 'padded';
+    return pair.targetBaseType === 'text' || pair.targetBaseType === 'varchar' ? 'bytes' : null;
+  }
   return null;
 }
 
@@ -68,11 +82,12 @@ export function partitionCoverage(
   source: SourceColumn[],
 ): PartitionCoverage {
   const parts = target.partitions.filter((p) => p.parent === tgt.name);
-  if (parts.some((p) => p.bound === 'DEFAULT')) return { kind: 'covered', why: 'it has a DEFAULT partition' };
-  if (!parts.length) return { kind: 'counted', rule: noPartition(table, tgt, '1 = 1', []) };
+  // First: a partitioned DEFAULT partition routes its rows further down, where none may take them.
   if (parts.some((p) => p.partitioned)) {
     return { kind: 'unknown', why: 'its partitions are partitioned again (check reads one level)' };
   }
+  if (parts.some((p) => p.bound === 'DEFAULT')) return { kind: 'covered', why: 'it has a DEFAULT partition' };
+  if (!parts.length) return { kind: 'counted', rule: noPartition(table, tgt, '1 = 1', []) };
   const key = tgt.partitionKey ? keyColumn(tgt.partitionKey) : null;
   if (!key) return { kind: 'unknown', why: `its key ${tgt.partitionKey ?? '?'} is not one plain column` };
   if (key.strategy === 'HASH') {
@@ -88,14 +103,23 @@ export function partitionCoverage(
   }
   const pair = table.columns.find((c) => c.target === key.column);
   const column = pair && source.find((c) => c.name === pair.source);
-  const how = pair && comparable(pair, key.strategy);
+  const how = pair && column && comparable(pair, key.strategy, column, tgt);
   if (!pair || !column || !how) {
     return { kind: 'unknown', why: `its key column ${key.column} is not compared alike on both sides` };
   }
   const col = `c.${quoteMysqlIdent(pair.source)}`;
-  const value = how === 'bytes' ? mysqlUtf8Bytes(col) : col;
+  const unpadded = (e: string) => `TRIM(TRAILING ' ' FROM ${e})`;
+  const value =
+    how === 'bytes' ? mysqlUtf8Bytes(col) : how === 'padded' ? mysqlUtf8Bytes(unpadded(col)) : col;
   // A number compared with a string is compared as a double in MySQL: the bound is cast to an exact decimal.
-  const param = how === 'bytes' ? mysqlUtf8Bytes('?') : how === 'number' ? 'CAST(? AS DECIMAL(65,30))' : '?';
+  const param =
+    how === 'bytes'
+      ? mysqlUtf8Bytes('?')
+      : how === 'padded'
+        ? mysqlUtf8Bytes(unpadded('?'))
+        : how === 'number'
+          ? 'CAST(? AS DECIMAL(65,30))'
+          : '?';
   // NULL in PostgreSQL: a NULL, and a zero date (the load writes NULL for it).
   const isNull =
     how === 'temporal'
