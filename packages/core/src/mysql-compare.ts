@@ -12,3 +12,23 @@
 export function mysqlUtf8Bytes(expr: string): string {
   return `CAST(CONVERT(${expr} USING utf8mb4) AS BINARY)`;
 }
+
+/**
+ * `indexed = other` as PostgreSQL will compare the two texts (`exact`: their UTF-8 bytes by default),
+ * written so that an index on `indexed` still finds the candidates: first `=` in the indexed column's own
+ * collation (`other` converted into it, since two collations side by side are error 1267), then `exact`
+ * decides. Any collation's `=` holds for byte-equal texts, so the first test loses no match. Without a
+ * collation (not a character column): plain `=`, as numbers compare.
+ */
+export function mysqlIndexedEquals(
+  indexed: string,
+  collation: string | null | undefined,
+  other: string,
+  exact = `${mysqlUtf8Bytes(indexed)} = ${mysqlUtf8Bytes(other)}`,
+): string {
+  if (!collation) return `${indexed} = ${other}`;
+  // A collation name is its charset, then the rules: only such names are written into the SQL.
+  if (!/^[a-z0-9]+_[A-Za-z0-9_]+$/.test(collation)) return exact;
+  const charset = collation.slice(0, collation.indexOf('_'));
+  return `${indexed} = CONVERT(${other} USING ${charset}) COLLATE ${collation} AND ${exact}`;
+}

@@ -1,5 +1,5 @@
 import type { ColumnPair, PlannedTable } from '@conv/core';
-import { mysqlUtf8Bytes, quoteMysqlIdent } from '@conv/core';
+import { mysqlIndexedEquals, quoteMysqlIdent } from '@conv/core';
 import { isSpatialType, mysqlBitInteger, mysqlDouble, mysqlSpatialWkb } from './source-values.js';
 
 /** Alias of the exported table in the SELECT, so that lookup subqueries can refer to it unambiguously. */
@@ -19,18 +19,9 @@ export function selectExpressionFor(pair: ColumnPair, database?: string): string
     const match = `${lk}.${quoteMysqlIdent(t.matchColumn)}`;
     const value = `${lk}.${quoteMysqlIdent(t.valueColumn)}`;
     // Values that already are a valueColumn (or match nothing) are kept as they are. Compared as UTF-8
-    // bytes, as PostgreSQL compares text; a `=` between two collations (MySQL 8's 0900_ai_ci next to
-    // general_ci) is error 1267, so the first test converts the value into the lookup column's own
-    // collation, which keeps its index usable. A lookup column without a collation is not a character
-    // column (the plan records one for every character column): plain `=`, as numbers compare.
-    const colBytes = mysqlUtf8Bytes(col);
-    const equals = (lkCol: string, collation: string | undefined) => {
-      if (!collation) return `${lkCol} = ${col}`;
-      const exact = `${mysqlUtf8Bytes(lkCol)} = ${colBytes}`;
-      if (!/^[a-z0-9]+_[A-Za-z0-9_]+$/.test(collation)) return exact;
-      const charset = collation.slice(0, collation.indexOf('_'));
-      return `${lkCol} = CONVERT(${col} USING ${charset}) COLLATE ${collation} AND ${exact}`;
-    };
+    // bytes, as PostgreSQL compares text, through the lookup column's own index (mysqlIndexedEquals).
+    const equals = (lkCol: string, collation: string | undefined) =>
+      mysqlIndexedEquals(lkCol, collation, col);
     return (
       `CASE WHEN ${col} IS NULL OR EXISTS (SELECT 1 FROM ${table} ${lk} WHERE ${equals(value, t.valueCollation)}) THEN ${col} ` +
       `ELSE COALESCE((SELECT ${value} FROM ${table} ${lk} WHERE ${equals(match, t.matchCollation)} LIMIT 1), ${col}) END`

@@ -6,7 +6,7 @@ import type {
   SourceColumn,
   TargetCatalog,
 } from '@conv/core';
-import { mysqlUtf8Bytes, quoteMysqlIdent } from '@conv/core';
+import { mysqlIndexedEquals, mysqlUtf8Bytes, quoteMysqlIdent } from '@conv/core';
 import type { ScanRule } from './rules.js';
 
 export interface OrphanCheck {
@@ -63,40 +63,35 @@ export function orphanChecks(
         return p!.conversion === 'uuid' ? `${col} IS NOT NULL AND ${col} <> ''` : `${col} IS NOT NULL`;
       });
       const parentTable = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(parent.source)}`;
-      const textual = childColumns.some(
-        (c, i) =>
-          sourceColumn(table.source, c)?.collation &&
-          sourceColumn(parent.source, parentColumns[i]!)?.collation,
+      // Character keys compare as PostgreSQL will: their UTF-8 bytes, lower-cased for uuid and citext.
+      const key = (alias: string, col: string, column: SourceColumn | undefined, pair: ColumnPair) =>
+        keyExpr(`${alias}.${quoteMysqlIdent(col)}`, column, pair);
+      const childKeys = childColumns.map((c, i) =>
+        key('c', c, sourceColumn(table.source, c), childPairs[i]!),
       );
-      // Where the parent's key index may find the candidates (`=`): the condition a matching parent row
-      // meets; null where only the materialised set of parent keys compares as PostgreSQL will.
-      let probe: string | null = childColumns
-        .map((c, i) => `p.${quoteMysqlIdent(parentColumns[i]!)} = c.${quoteMysqlIdent(c)}`)
-        .join(' AND ');
+      const parentKeys = parentColumns.map((c, i) =>
+        key('p', c, sourceColumn(parent.source, c), childPairs[i]!),
+      );
+      // Where the parent's key index may find the candidates (`=` in the parent column's collation, then
+      // the bytes decide): the condition a matching parent row meets. Null where only the materialised set
+      // of parent keys compares as PostgreSQL will (see indexProbe).
+      let probe: string | null = null;
       let materialised = '';
-      if (textual) {
-        // Character keys: compared as PostgreSQL will (their UTF-8 bytes, lower-cased for uuid and citext).
-        const key = (alias: string, col: string, column: SourceColumn | undefined, pair: ColumnPair) =>
-          keyExpr(`${alias}.${quoteMysqlIdent(col)}`, column, pair);
-        const childKeys = childColumns.map((c, i) =>
-          key('c', c, sourceColumn(table.source, c), childPairs[i]!),
-        );
-        const parentKeys = parentColumns.map((c, i) =>
-          key('p', c, sourceColumn(parent.source, c), childPairs[i]!),
-        );
-        if (
-          indexProbe(childColumns, parentColumns, childPairs as ColumnPair[], table, parent, sourceColumn)
-        ) {
-          // One collation on both sides, at most as strict as PostgreSQL's comparison: `=` finds every
-          // candidate, the byte comparison keeps the real ones.
-          probe += ` AND ${childKeys.map((k, i) => `${parentKeys[i]} = ${k}`).join(' AND ')}`;
-        } else {
-          // No `=` between two collations (error 1267 for MySQL 8's 0900_ai_ci next to general_ci), and
-          // uncorrelated: the servers materialise the parent keys once.
-          const notNull = parentColumns.map((c) => `p.${quoteMysqlIdent(c)} IS NOT NULL`).join(' AND ');
-          materialised = `(${childKeys.join(', ')}) NOT IN (SELECT ${parentKeys.join(', ')} FROM ${parentTable} p WHERE ${notNull})`;
-          probe = null;
-        }
+      if (indexProbe(childColumns, parentColumns, childPairs as ColumnPair[], table, parent, sourceColumn)) {
+        probe = childColumns
+          .map((c, i) =>
+            mysqlIndexedEquals(
+              `p.${quoteMysqlIdent(parentColumns[i]!)}`,
+              sourceColumn(parent.source, parentColumns[i]!)?.collation,
+              `c.${quoteMysqlIdent(c)}`,
+              `${parentKeys[i]} = ${childKeys[i]}`,
+            ),
+          )
+          .join(' AND ');
+      } else {
+        // Uncorrelated: the servers materialise the parent keys once.
+        const notNull = parentColumns.map((c) => `p.${quoteMysqlIdent(c)} IS NOT NULL`).join(' AND ');
+        materialised = `(${childKeys.join(', ')}) NOT IN (SELECT ${parentKeys.join(', ')} FROM ${parentTable} p WHERE ${notNull})`;
       }
       const child = `${quoteMysqlIdent(db)}.${quoteMysqlIdent(table.source)}`;
       // A matched parent row has its key columns set (they are compared with `=`): NULL means no match.
@@ -121,9 +116,10 @@ export function orphanChecks(
 }
 
 /**
- * Whether the parent's key index may find the candidates: every key column pair in one and the same
- * collation (no error 1267), and that collation equal wherever PostgreSQL's comparison is (bytes, or
- * lower-cased bytes for uuid: then only a case-insensitive collation). citext keeps the materialised set.
+ * Whether the parent's key index may find the candidates, per key column: no collation on either side (not
+ * character columns: `=` is exact), or a parent collation whose `=` holds wherever PostgreSQL's comparison
+ * does — any collation for bytes, a case-insensitive one for uuid (which ignores case). citext keeps the
+ * materialised set; so does a character column next to a non-character one.
  */
 function indexProbe(
   childColumns: string[],
@@ -138,8 +134,8 @@ function indexProbe(
     const b = sourceColumn(parent.source, parentColumns[i]!)?.collation;
     if (!a && !b) return true;
     const pair = pairs[i]!;
-    if (!a || a !== b || pair.targetBaseType === 'citext') return false;
-    return pair.conversion !== 'uuid' || /_ci$/i.test(a);
+    if (!a || !b || pair.targetBaseType === 'citext') return false;
+    return pair.conversion !== 'uuid' || /_ci$/i.test(b);
   });
 }
 
