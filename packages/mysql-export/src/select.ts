@@ -21,7 +21,7 @@ export function selectExpressionFor(pair: ColumnPair, database?: string): string
     // Values that already are a valueColumn (or match nothing) are kept as they are. Compared as UTF-8
     // bytes, as PostgreSQL compares text, through the lookup column's own index (mysqlIndexedEquals).
     const equals = (lkCol: string, collation: string | undefined) =>
-      mysqlIndexedEquals(lkCol, collation, col);
+      mysqlIndexedEquals(lkCol, col, { collation });
     return (
       `CASE WHEN ${col} IS NULL OR EXISTS (SELECT 1 FROM ${table} ${lk} WHERE ${equals(value, t.valueCollation)}) THEN ${col} ` +
       `ELSE COALESCE((SELECT ${value} FROM ${table} ${lk} WHERE ${equals(match, t.matchCollation)} LIMIT 1), ${col}) END`

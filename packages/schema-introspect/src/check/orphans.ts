@@ -80,12 +80,11 @@ export function orphanChecks(
       if (indexProbe(childColumns, parentColumns, childPairs as ColumnPair[], table, parent, sourceColumn)) {
         probe = childColumns
           .map((c, i) =>
-            mysqlIndexedEquals(
-              `p.${quoteMysqlIdent(parentColumns[i]!)}`,
-              sourceColumn(parent.source, parentColumns[i]!)?.collation,
-              `c.${quoteMysqlIdent(c)}`,
-              `${parentKeys[i]} = ${childKeys[i]}`,
-            ),
+            mysqlIndexedEquals(`p.${quoteMysqlIdent(parentColumns[i]!)}`, `c.${quoteMysqlIdent(c)}`, {
+              collation: sourceColumn(parent.source, parentColumns[i]!)?.collation,
+              otherCollation: sourceColumn(table.source, c)?.collation ?? null,
+              exact: `${parentKeys[i]} = ${childKeys[i]}`,
+            }),
           )
           .join(' AND ');
       } else {
