@@ -16,12 +16,13 @@ import { tempDir } from './helpers.js';
 
 describe('run (migrate) interrupted by the operator', () => {
   const source = useMysqlDatabase(async (db) => {
-    // `extra` has no target table: migrate writes its CSV (kept for the hand-off) before the load.
+    // `extra` has no target table: migrate writes its CSV (kept for the hand-off) before the load. 120 MB,
+    // so that its read lasts long enough for the SIGINT to land in it on a busy machine.
     await db.query(`
       CREATE TABLE digits (i int PRIMARY KEY);
       INSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);
-      CREATE TABLE extra (id int PRIMARY KEY, v varchar(400));
-      INSERT INTO extra SELECT a.i + 10 * b.i + 100 * c.i + 1000 * d.i + 10000 * e.i + 1, REPEAT('x', 400)
+      CREATE TABLE extra (id int PRIMARY KEY, v varchar(1200));
+      INSERT INTO extra SELECT a.i + 10 * b.i + 100 * c.i + 1000 * d.i + 10000 * e.i + 1, REPEAT('x', 1200)
         FROM digits a, digits b, digits c, digits d, digits e;
       CREATE TABLE small (id int PRIMARY KEY);
       INSERT INTO small VALUES (1), (2);
@@ -48,8 +49,9 @@ describe('run (migrate) interrupted by the operator', () => {
       let reading = false;
       for (let i = 0; i < 3000 && !reading && child.exitCode === null; i++) {
         const rows = await source.query<{ ID: number }[]>(
-          `SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE '%FROM%extra%'
-            AND INFO NOT LIKE '%COUNT(%' AND INFO NOT LIKE '%SUM(%' AND INFO NOT LIKE '%ORDER BY%'`,
+          `SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE '%FROM %.\`extra\`%'
+            AND INFO NOT LIKE '%COUNT(%' AND INFO NOT LIKE '%SUM(%' AND INFO NOT LIKE '%ORDER BY%'
+            AND INFO NOT LIKE '%information_schema%'`,
           [source.name],
         );
         reading = rows.length > 0;
