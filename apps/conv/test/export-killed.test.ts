@@ -8,18 +8,10 @@ import { readAuditLog } from '@conv/audit-log';
 import { ExitCode } from '@conv/core';
 import { useMysqlDatabase, usePgDatabase } from '@conv/testkit';
 import { describe, expect, it } from 'vitest';
-import { cli, tempDir } from './helpers.js';
+import { cli, largeTableSql, tempDir } from './helpers.js';
 
 const source = useMysqlDatabase(async (db) => {
-  await db.query(`
-    CREATE TABLE digits (i int PRIMARY KEY);
-    INSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);
-    CREATE TABLE wide (id int PRIMARY KEY, v varchar(1200));
-    INSERT INTO wide SELECT a.i + 10 * b.i + 100 * c.i + 1000 * d.i + 10000 * e.i + 1, REPEAT('w', 1200)
-      FROM digits a, digits b, digits c, digits d, digits e;
-    CREATE TABLE small (id int PRIMARY KEY);
-    INSERT INTO small VALUES (1), (2);
-    DROP TABLE digits;`);
+  await db.query(largeTableSql('wide'));
 });
 const target = usePgDatabase(async (db) => {
   await db.query(

@@ -12,21 +12,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RunLog } from '../src/runbook.js';
 import type { StepContext } from '../src/steps.js';
 import { buildConv, spawnConv } from './built.js';
-import { tempDir } from './helpers.js';
+import { largeTableSql, tempDir } from './helpers.js';
 
 describe('run (migrate) interrupted by the operator', () => {
   const source = useMysqlDatabase(async (db) => {
     // `extra` has no target table: migrate writes its CSV (kept for the hand-off) before the load. 120 MB,
     // so that its read lasts long enough for the SIGINT to land in it on a busy machine.
-    await db.query(`
-      CREATE TABLE digits (i int PRIMARY KEY);
-      INSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);
-      CREATE TABLE extra (id int PRIMARY KEY, v varchar(1200));
-      INSERT INTO extra SELECT a.i + 10 * b.i + 100 * c.i + 1000 * d.i + 10000 * e.i + 1, REPEAT('x', 1200)
-        FROM digits a, digits b, digits c, digits d, digits e;
-      CREATE TABLE small (id int PRIMARY KEY);
-      INSERT INTO small VALUES (1), (2);
-      DROP TABLE digits;`);
+    await db.query(largeTableSql('extra'));
   });
   const target = usePgDatabase(async (db) => {
     await db.query('CREATE TABLE small (id int PRIMARY KEY)');

@@ -14,6 +14,19 @@ import { cli, tempDir } from './helpers.js';
 const steps = (events: { status: string; step?: string | undefined }[]) =>
   events.map((e) => `${e.status}${e.step ? `:${e.step}` : ''}`);
 
+/** `log started` in `cwd`: the new run's id. */
+async function startRun(cwd: string): Promise<string> {
+  const started = await cli(['log', 'started', '--json'], { cwd });
+  return (JSON.parse(started.stdout) as { runId: string }).runId;
+}
+
+/** The Markdown of the run report a command said it wrote (`report of run <id>: <path>.html`). */
+function reportOf(stderr: string, runId: string): string {
+  const html = new RegExp(`report of run ${runId}: (\\S+)\\.html`).exec(stderr)?.[1];
+  expect(html, stderr).toBeDefined();
+  return readFileSync(`${html}.md`, 'utf8');
+}
+
 describe('one run id for a manual workflow', () => {
   const source = useMysqlDatabase(async (db) => {
     await db.conn.query(GENERATED_MYSQL);
@@ -57,8 +70,7 @@ describe('one run id for a manual workflow', () => {
 
   it('migrate joins a run like export and import: its runId in --json, its step and files in the report', async () => {
     const cwd = tempDir();
-    const started = await cli(['log', 'started', '--json'], { cwd });
-    const { runId } = JSON.parse(started.stdout) as { runId: string };
+    const runId = await startRun(cwd);
     const migrated = await cli(
       ['migrate', ...urls(), '--keep-csv', '--replace', '--json', '--run-id', runId],
       {
@@ -68,9 +80,7 @@ describe('one run id for a manual workflow', () => {
     expect(migrated.code, migrated.stderr).toBe(ExitCode.ok);
     const result = JSON.parse(migrated.stdout) as { runId: string; dir: string; scriptFile: string };
     expect(result.runId).toBe(runId);
-    const html = new RegExp(`report of run ${runId}: (\\S+)\\.html`).exec(migrated.stderr)?.[1];
-    expect(html, migrated.stderr).toBeDefined();
-    const report = readFileSync(`${html}.md`, 'utf8');
+    const report = reportOf(migrated.stderr, runId);
     expect(report).toMatch(/\|\s*migrate\s*\|/);
     expect(report).toContain(result.dir);
     expect(report).toContain(result.scriptFile);
@@ -85,8 +95,7 @@ describe('one run id for a manual workflow', () => {
 
   it('run joins a run started earlier: it leaves the run open for log completed, its steps in the run report', async () => {
     const cwd = tempDir();
-    const started = await cli(['log', 'started', '--json'], { cwd });
-    const { runId } = JSON.parse(started.stdout) as { runId: string };
+    const runId = await startRun(cwd);
     const ran = await cli(['run', ...urls(), '--replace', '--run-id', runId], { cwd });
     expect(ran.code, ran.stderr).toBe(ExitCode.ok);
     expect(ran.stdout).toContain('run still open');
@@ -95,9 +104,7 @@ describe('one run id for a manual workflow', () => {
     // One closing event, the operator's.
     expect(log.migration_runs.filter((e) => e.status === 'completed')).toHaveLength(1);
     expect(steps(log.migration_runs).at(-2)).toBe('in_progress:run');
-    const html = new RegExp(`report of run ${runId}: (\\S+)\\.html`).exec(ran.stderr)?.[1];
-    expect(html, ran.stderr).toBeDefined();
-    const report = readFileSync(`${html}.md`, 'utf8');
+    const report = reportOf(ran.stderr, runId);
     for (const step of ['check', 'migrate', 'verify'])
       expect(report).toMatch(new RegExp(`\\|\\s*${step}\\s*\\|`));
     expect(report).toContain('completed');
