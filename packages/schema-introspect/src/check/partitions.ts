@@ -4,6 +4,7 @@
 import type { ColumnPair, PlannedTable, SourceColumn, TargetCatalog, TargetTable } from '@conv/core';
 import { mysqlUtf8Bytes, quoteMysqlIdent, quotePgQualified } from '@conv/core';
 import type { ScanRule } from './rules/scan.js';
+import { zeroDateCondition } from './rules/temporal.js';
 
 /** What check knows of a partitioned target's coverage. */
 export type PartitionCoverage =
@@ -121,10 +122,7 @@ export function partitionCoverage(
           ? 'CAST(? AS DECIMAL(65,30))'
           : '?';
   // NULL in PostgreSQL: a NULL, and a zero date (the load writes NULL for it).
-  const isNull =
-    how === 'temporal'
-      ? `(${col} IS NULL OR YEAR(${col}) = 0 OR MONTH(${col}) = 0 OR DAYOFMONTH(${col}) = 0)`
-      : `${col} IS NULL`;
+  const isNull = how === 'temporal' ? `(${col} IS NULL OR ${zeroDateCondition(col)})` : `${col} IS NULL`;
   const params: string[] = [];
   const accepts: string[] = [];
   let nullAccepted = false;
